@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** Raised when the environment does not parse; its message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * A flag read from the environment. `z.coerce.boolean()` would read "false" as true,
+ * so only "true"/"1" (any case) count as set.
+ */
+export const BoolEnv = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  return ['true', '1'].includes(value.trim().toLowerCase());
+}, z.boolean());
+
+const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' });
+const redisUrl = z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' });
+const port = z.coerce
+  .number({ error: 'expected a port number' })
+  .int('expected a whole port number')
+  .min(1, 'expected a port between 1 and 65535')
+  .max(65_535, 'expected a port between 1 and 65535');
+
+/** Every variable tagpulse reads. Nothing else in the code reads `process.env`. */
+export const envSchema = z.object({
+  // The password is ignored by trust auth and matches what `tagpulse services` sets on a fresh install.
+  DATABASE_URL: postgresUrl.default('postgres://postgres:postgres@127.0.0.1:5432/tagpulse'),
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  /** Absent means: no real X access; `start` runs on x-sim instead. */
+  X_BEARER_TOKEN: z.string().min(20, 'expected an X bearer token (20 characters or more)').optional(),
+  /** Absent means the real API; x-sim's base URL otherwise. */
+  X_API_BASE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long a graceful shutdown may take before the process is ended. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|KEY/i;
+
+/**
+ * Parses the environment once, at start-up. Empty strings count as unset, as
+ * `FOO=` in a compose file means "not given". On failure the error names the
+ * first bad variable in one line, and never echoes a secret's value.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>): z.infer<S> {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name = String(issue?.path[0] ?? 'environment');
+  const raw = cleaned[name];
+  const shown = raw === undefined ? 'not set' : SECRET_NAME.test(name) ? 'value hidden' : `got ${JSON.stringify(raw)}`;
+  throw new ConfigError(`Invalid environment variable ${name}: ${issue?.message ?? 'invalid'} (${shown})`);
+}
+
+/** Parses {@link envSchema} from the process environment. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  return parseEnv(envSchema, source);
+}

@@ -1,0 +1,3 @@
+export { BoolEnv, ConfigError, type Env, envSchema, loadEnv, parseEnv } from './env.js';
+export { createLogger, jobLogger, type Logger, type LoggerOptions, REDACT_PATHS } from './logger.js';
+export { createShutdown, type Shutdown, type ShutdownOptions } from './shutdown.js';

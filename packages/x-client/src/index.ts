@@ -1,0 +1,1 @@
+export { baseUrlPlugin, createXClient } from './client.js';
