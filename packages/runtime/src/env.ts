@@ -47,14 +47,20 @@ const SECRET_NAME = /TOKEN|SECRET|PASSWORD|KEY/i;
  * `FOO=` in a compose file means "not given". On failure the error names the
  * first bad variable in one line, and never echoes a secret's value.
  */
-export function parseEnv<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>): z.infer<S> {
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  source: Record<string, string | undefined>,
+): z.infer<S> {
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const name = String(issue?.path[0] ?? 'environment');
   const raw = cleaned[name];
-  const shown = raw === undefined ? 'not set' : SECRET_NAME.test(name) ? 'value hidden' : `got ${JSON.stringify(raw)}`;
+  const shown =
+    raw === undefined ? 'not set' : SECRET_NAME.test(name) ? 'value hidden' : `got ${JSON.stringify(raw)}`;
   throw new ConfigError(`Invalid environment variable ${name}: ${issue?.message ?? 'invalid'} (${shown})`);
 }
 

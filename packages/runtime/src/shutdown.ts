@@ -26,7 +26,12 @@ export interface Shutdown {
  * ignored rather than killing the process halfway through a commit; the hard
  * deadline covers a step that never returns.
  */
-export function createShutdown({ log, timeoutMs, exit = process.exit, signals = process }: ShutdownOptions): Shutdown {
+export function createShutdown({
+  log,
+  timeoutMs,
+  exit = process.exit,
+  signals = process,
+}: ShutdownOptions): Shutdown {
   const steps: { name: string; step: () => Promise<void> | void }[] = [];
   let running: Promise<void> | undefined;
 
@@ -65,7 +70,8 @@ export function createShutdown({ log, timeoutMs, exit = process.exit, signals = 
 
   const shutdown: Shutdown = {
     register(name, step) {
-      if (steps.some((s) => s.name === name)) throw new Error(`shutdown step "${name}" is already registered`);
+      if (steps.some((s) => s.name === name))
+        throw new Error(`shutdown step "${name}" is already registered`);
       steps.push({ name, step });
     },
     run(reason, exitCode = 0) {

@@ -1,0 +1,1 @@
+export { createMigrator, MigrationError, migrateDown, migrateToLatest } from './migrate.js';

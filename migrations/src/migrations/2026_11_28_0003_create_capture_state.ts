@@ -1,0 +1,60 @@
+import { type Kysely, sql } from 'kysely';
+
+// Frozen in time: this file imports nothing from the workspace (kysely docs, "migrations").
+export async function up(db: Kysely<any>): Promise<void> {
+  // One row per search query (several hashtags share a query). The cursor advances in the same
+  // transaction as the page it was read from, so a crash never skips nor repeats a page.
+  await db.schema
+    .createTable('capture_cursors')
+    .addColumn('query_key', 'text', (c) => c.primaryKey())
+    .addColumn('query', 'text', (c) => c.notNull())
+    .addColumn('tag_keys', sql`text[]`, (c) => c.notNull())
+    .addColumn('since_id', 'text')
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('idle')
+        .check(
+          sql`status in ('idle', 'ok', 'backfilling', 'rate_limited', 'usage_capped', 'auth_failed', 'error')`,
+        ),
+    )
+    .addColumn('last_poll_at', 'timestamptz')
+    .addColumn('last_success_at', 'timestamptz')
+    .addColumn('last_error', 'text')
+    .addColumn('rate_limit_remaining', 'integer')
+    .addColumn('rate_limit_reset_at', 'timestamptz')
+    .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
+
+  // What capture could not reach, with why. Gaps are shown, never hidden.
+  await db.schema
+    .createTable('capture_gaps')
+    .addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
+    .addColumn('query_key', 'text', (c) => c.notNull())
+    .addColumn('tag_keys', sql`text[]`, (c) => c.notNull())
+    .addColumn('start_at', 'timestamptz', (c) => c.notNull())
+    .addColumn('end_at', 'timestamptz', (c) => c.notNull())
+    .addColumn('cause', 'text', (c) =>
+      c
+        .notNull()
+        .check(
+          sql`cause in ('rate_limited', 'usage_cap', 'api_error', 'auth', 'worker_down', 'beyond_search_window')`,
+        ),
+    )
+    .addColumn('detail', 'text')
+    .addColumn('recorded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addCheckConstraint('capture_gaps_bounds', sql`end_at >= start_at`)
+    .addUniqueConstraint('capture_gaps_unique', ['query_key', 'start_at', 'cause'])
+    .execute();
+  await db.schema
+    .createIndex('capture_gaps_time_idx')
+    .on('capture_gaps')
+    .columns(['start_at', 'end_at'])
+    .execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('capture_gaps').execute();
+  await db.schema.dropTable('capture_cursors').execute();
+}

@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely';
+import * as createHashtags from './2026_11_28_0001_create_hashtags.js';
+import * as createAuthorsAndPosts from './2026_11_28_0002_create_authors_and_posts.js';
+import * as createCaptureState from './2026_11_28_0003_create_capture_state.js';
+import * as createRollups from './2026_11_28_0004_create_rollups.js';
+
+/** Every migration, by name; names sort in the order they apply. A test checks each file is listed. */
+export const migrations: Record<string, Migration> = {
+  '2026_11_28_0001_create_hashtags': createHashtags,
+  '2026_11_28_0002_create_authors_and_posts': createAuthorsAndPosts,
+  '2026_11_28_0003_create_capture_state': createCaptureState,
+  '2026_11_28_0004_create_rollups': createRollups,
+};

@@ -1,0 +1,30 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.js';
+
+// pg returns int8 and numeric as strings, since they can exceed 2^53 (kysely recipe "data types").
+// Only counts and sums are int8 here — post and user ids are text — so numbers are safe.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+export interface DbOptions {
+  url: string;
+  /** Pool size; a worker needs about its job concurrency plus one. */
+  max?: number;
+  applicationName?: string;
+  /** Called when an idle pooled connection fails (a Postgres restart); the pool reconnects on next use. */
+  onIdleError?: (err: Error) => void;
+}
+
+/** A kysely instance over a pg pool. Call `destroy()` on shutdown. */
+export function createDb({
+  url,
+  max = 10,
+  applicationName = 'tagpulse',
+  onIdleError,
+}: DbOptions): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName });
+  // Without a listener, an idle client's error would crash the process.
+  pool.on('error', (err) => onIdleError?.(err));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

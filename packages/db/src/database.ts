@@ -1,0 +1,149 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// Mirrors migrations/ exactly: a nullable column is `T | null`, never optional (kysely docs,
+// "getting started / types"). bigint columns come back as numbers (see client.ts).
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Count = ColumnType<number, number | undefined, number>;
+
+export interface HashtagsTable {
+  tag_key: string;
+  display: string;
+  active: Generated<boolean>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface AuthorsTable {
+  id: string;
+  username: string;
+  name: string;
+  followers_count: Count;
+  following_count: Count;
+  post_count: Count;
+  listed_count: Count;
+  verified: Generated<boolean>;
+  verified_type: string | null;
+  account_created_at: Timestamp | null;
+  observed_at: Timestamp;
+  first_seen_at: DefaultTimestamp;
+}
+
+export type PostKind = 'original' | 'reply' | 'quote' | 'repost';
+
+export interface PostsTable {
+  edit_root_id: string;
+  id: string;
+  author_id: string;
+  created_at: Timestamp;
+  text: string;
+  lang: string | null;
+  kind: PostKind;
+  referenced_post_id: string | null;
+  conversation_id: string | null;
+  like_count: Count;
+  repost_count: Count;
+  reply_count: Count;
+  quote_count: Count;
+  bookmark_count: Count;
+  impression_count: Count;
+  metrics_observed_at: Timestamp;
+  first_seen_at: DefaultTimestamp;
+  last_seen_at: DefaultTimestamp;
+  deleted_at: Timestamp | null;
+  raw: ColumnType<unknown, string, string>;
+}
+
+export interface PostHashtagsTable {
+  tag_key: string;
+  created_at: Timestamp;
+  post_id: string;
+  author_id: string;
+}
+
+export type CaptureStatus =
+  | 'idle'
+  | 'ok'
+  | 'backfilling'
+  | 'rate_limited'
+  | 'usage_capped'
+  | 'auth_failed'
+  | 'error';
+
+export interface CaptureCursorsTable {
+  query_key: string;
+  query: string;
+  tag_keys: string[];
+  since_id: string | null;
+  status: ColumnType<CaptureStatus, CaptureStatus | undefined, CaptureStatus>;
+  last_poll_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  last_error: string | null;
+  rate_limit_remaining: number | null;
+  rate_limit_reset_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export type GapCause =
+  | 'rate_limited'
+  | 'usage_cap'
+  | 'api_error'
+  | 'auth'
+  | 'worker_down'
+  | 'beyond_search_window';
+
+export interface CaptureGapsTable {
+  id: Generated<number>;
+  query_key: string;
+  tag_keys: string[];
+  start_at: Timestamp;
+  end_at: Timestamp;
+  cause: GapCause;
+  detail: string | null;
+  recorded_at: DefaultTimestamp;
+}
+
+export type Grain = '5m' | '1h' | '1d' | '1w';
+
+export interface RollupsTable {
+  scope: string;
+  grain: Grain;
+  tz: ColumnType<string, string | undefined, string>;
+  bucket_start: Timestamp;
+  posts: number;
+  originals: number;
+  replies: number;
+  quotes: number;
+  reposts: number;
+  unique_authors: number;
+  potential_reach: number;
+  impressions: number;
+  engagements: number;
+  definitions_version: number;
+  computed_at: DefaultTimestamp;
+}
+
+export interface Database {
+  hashtags: HashtagsTable;
+  authors: AuthorsTable;
+  posts: PostsTable;
+  post_hashtags: PostHashtagsTable;
+  capture_cursors: CaptureCursorsTable;
+  capture_gaps: CaptureGapsTable;
+  rollups: RollupsTable;
+}
+
+export type HashtagRow = Selectable<HashtagsTable>;
+export type NewHashtagRow = Insertable<HashtagsTable>;
+export type AuthorRow = Selectable<AuthorsTable>;
+export type NewAuthorRow = Insertable<AuthorsTable>;
+export type PostRow = Selectable<PostsTable>;
+export type NewPostRow = Insertable<PostsTable>;
+export type PostHashtagRow = Selectable<PostHashtagsTable>;
+export type CaptureCursorRow = Selectable<CaptureCursorsTable>;
+export type CaptureCursorUpdate = Updateable<CaptureCursorsTable>;
+export type CaptureGapRow = Selectable<CaptureGapsTable>;
+export type NewCaptureGapRow = Insertable<CaptureGapsTable>;
+export type RollupRow = Selectable<RollupsTable>;
+export type NewRollupRow = Insertable<RollupsTable>;

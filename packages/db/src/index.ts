@@ -1,0 +1,2 @@
+export { createDb, type DbOptions } from './client.js';
+export type * from './database.js';

@@ -1,0 +1,1 @@
+export { deletePrefix, testPrefix } from './redis-prefix.js';

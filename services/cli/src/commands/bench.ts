@@ -1,0 +1,11 @@
+import { Command } from 'commander';
+
+/**
+ * `tagpulse bench NAME`: benchmarks run on demand, never in the test suite. Each
+ * prints a table and ends with one line of key=value figures (see bench/report.ts),
+ * with ratios against a baseline measured in the same run.
+ */
+export function benchCommand(): Command {
+  const bench = new Command('bench').description('run a benchmark and print its figures');
+  return bench;
+}

@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { adminQuery, withDatabase } from '@tagpulse/db/testing';
+import { loadEnv } from '@tagpulse/runtime';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const { DATABASE_URL } = loadEnv();
+
+function tagpulse(args: string[], env: Record<string, string>) {
+  return run('node_modules/.bin/tsx', ['services/cli/src/main.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+}
+
+describe('tagpulse services and migrate', () => {
+  it('create the database and schema, and are idempotent', async () => {
+    const name = `tagpulse_cli_${process.pid}_${Date.now()}`;
+    const url = withDatabase(DATABASE_URL, name);
+    try {
+      for (let round = 0; round < 2; round++) {
+        const services = await tagpulse(['services'], { DATABASE_URL: url });
+        expect(services.stdout).toMatch(
+          round === 0 ? /PostgreSQL: ready \(database created\)/ : /PostgreSQL: ready\n/,
+        );
+        expect(services.stdout).toMatch(/Redis: ready/);
+        const migrate = await tagpulse(['migrate'], { DATABASE_URL: url });
+        expect(migrate.stdout).toMatch(
+          round === 0 ? /^applied: 2026_11_28_0001_create_hashtags, / : /schema is up to date/,
+        );
+      }
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          "select count(*)::int as n from pg_partitioned_table where partrelid = 'posts'::regclass",
+        );
+        expect(rows[0].n).toBe(1);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await adminQuery(DATABASE_URL, `drop database if exists ${name} with (force)`);
+    }
+  });
+
+  it('exit non-zero with the command to run when a server is neither here nor reachable', async () => {
+    const failure = await tagpulse(['services'], { REDIS_URL: 'redis://redis.invalid:6379' }).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toMatch(
+      /redis does not answer .* not this machine\. .*docker compose up -d postgres redis/,
+    );
+  });
+
+  it('stop on a malformed variable with one line naming it', async () => {
+    const failure = await tagpulse(['migrate'], { DATABASE_URL: 'not a url' }).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr.trim()).toBe(
+      'tagpulse: Invalid environment variable DATABASE_URL: expected a postgres:// URL (got "not a url")',
+    );
+  });
+});
