@@ -1,0 +1,57 @@
+import type { MappedPage } from '@tagpulse/core';
+
+/** What X's rate-limit headers said on the last response. */
+export interface RateLimit {
+  limit: number;
+  remaining: number;
+  resetAt: Date;
+}
+
+export interface SearchParams {
+  query: string;
+  sinceId?: string;
+  untilId?: string;
+  startTime?: Date;
+  endTime?: Date;
+  nextToken?: string;
+  /** 10–100; 100 by default. */
+  maxResults?: number;
+}
+
+/** One page of `GET /2/tweets/search/recent`, mapped. */
+export interface SearchPage extends MappedPage {
+  /** `meta.newest_id`/`oldest_id`: the largest and smallest ids on the page (absent on an empty page). */
+  newestId: string | undefined;
+  oldestId: string | undefined;
+  /** Present when another page follows. */
+  nextToken: string | undefined;
+  /** Number of posts X returned, before mapping. */
+  resultCount: number;
+  rateLimit: RateLimit | undefined;
+}
+
+export type CountGranularity = 'minute' | 'hour' | 'day';
+
+export interface CountBucket {
+  start: Date;
+  end: Date;
+  count: number;
+}
+
+export interface CountsResult {
+  buckets: CountBucket[];
+  total: number;
+  rateLimit: RateLimit | undefined;
+}
+
+/** Why a looked-up post did not come back. */
+export interface MissingPost {
+  id: string;
+  /** `deleted` for X's resource-not-found, `protected` for not-authorized-for-resource. */
+  reason: 'deleted' | 'protected' | 'other';
+}
+
+export interface LookupResult extends MappedPage {
+  missing: MissingPost[];
+  rateLimit: RateLimit | undefined;
+}
