@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { adminQuery, withDatabase } from '@tagpulse/db/testing';
 import { loadEnv } from '@tagpulse/runtime';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 
@@ -48,6 +49,26 @@ describe('tagpulse services and migrate', () => {
       await adminQuery(DATABASE_URL, `drop database if exists ${name} with (force)`);
     }
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    'start a local Redis that is installed but not running, with noeviction',
+    async () => {
+      const port = 26_000 + (process.pid % 1000);
+      const url = `redis://127.0.0.1:${port}`;
+      const result = await tagpulse(['services'], { REDIS_URL: url });
+      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        expect(result.stdout).toMatch(/Redis: starting\nRedis: ready\n/);
+        await redis.connect();
+        expect(await redis.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
+        const again = await tagpulse(['services'], { REDIS_URL: url });
+        expect(again.stdout).not.toMatch(/starting/);
+      } finally {
+        await redis.call('SHUTDOWN', 'NOSAVE').catch(() => {});
+        redis.disconnect();
+      }
+    },
+  );
 
   it('exit non-zero with the command to run when a server is neither here nor reachable', async () => {
     const failure = await tagpulse(['services'], { REDIS_URL: 'redis://redis.invalid:6379' }).then(

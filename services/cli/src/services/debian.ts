@@ -51,18 +51,14 @@ export function startPostgres(): void {
 export function startRedis(redisUrl: string): void {
   const port = new URL(redisUrl).port || '6379';
   const config = existsSync('/etc/redis/redis.conf') ? ['/etc/redis/redis.conf'] : [];
+  // Debian's config names one pid and dump file; a server on another port needs its own.
+  const ownFiles =
+    port === '6379' ? [] : ['--pidfile', `/tmp/redis-${port}.pid`, '--dbfilename', `dump-${port}.rdb`];
   run('redis-server', [
     ...config,
-    '--daemonize',
-    'yes',
-    '--bind',
-    '127.0.0.1',
-    '--port',
-    port,
-    '--maxmemory-policy',
-    'noeviction',
-    '--supervised',
-    'no',
+    ...['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', port, '--supervised', 'no'],
+    ...['--maxmemory-policy', 'noeviction'],
+    ...ownFiles,
   ]);
 }
 
