@@ -6,6 +6,7 @@ import { migrations } from './migrations/index.js';
 
 const TABLES = [
   'authors',
+  'capture_coverage',
   'capture_cursors',
   'capture_gaps',
   'hashtags',

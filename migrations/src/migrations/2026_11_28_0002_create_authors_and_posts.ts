@@ -49,6 +49,10 @@ export async function up(db: Kysely<any>): Promise<void> {
       first_seen_at timestamptz not null default now(),
       last_seen_at timestamptz not null default now(),
       deleted_at timestamptz,
+      -- Engagement refresh: how many of the +1 h, +24 h, +7 d look-ups are done, and when the next
+      -- is due (null when none is left or the post is deleted).
+      refresh_stage smallint not null default 0,
+      refresh_due_at timestamptz,
       raw jsonb not null,
       primary key (edit_root_id, created_at)
     ) partition by range (created_at)
@@ -56,6 +60,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index posts_id_idx on posts (id)`.execute(db);
   await sql`create index posts_author_created_idx on posts (author_id, created_at)`.execute(db);
   await sql`create index posts_created_idx on posts (created_at)`.execute(db);
+  await sql`create index posts_refresh_due_idx on posts (refresh_due_at) where refresh_due_at is not null`.execute(
+    db,
+  );
 
   // Every hashtag of a post (tracked or not, for co-occurrence), case-folded. created_at and
   // author_id are copied from the post so roll-ups scan one index range per hashtag and bucket.

@@ -9,13 +9,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('query_key', 'text', (c) => c.primaryKey())
     .addColumn('query', 'text', (c) => c.notNull())
     .addColumn('tag_keys', sql`text[]`, (c) => c.notNull())
+    // The newest id of the last completed poll cycle: the next cycle reads from here (less the overlap).
     .addColumn('since_id', 'text')
+    // A cycle in progress (X's polling pattern: every page of a cycle is read with the same since_id,
+    // and the cursor moves to the first page's newest id only when the last page is in).
+    .addColumn('cycle_since_id', 'text')
+    .addColumn('cycle_newest_id', 'text')
+    .addColumn('next_token', 'text')
+    .addColumn('cycle_started_at', 'timestamptz')
+    // Optimistic concurrency: a writer commits only if the version it read is still current.
+    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('status', 'text', (c) =>
       c
         .notNull()
         .defaultTo('idle')
         .check(
-          sql`status in ('idle', 'ok', 'backfilling', 'rate_limited', 'usage_capped', 'auth_failed', 'error')`,
+          sql`status in ('idle', 'ok', 'backfilling', 'rate_limited', 'usage_capped', 'auth_failed', 'error', 'retired')`,
         ),
     )
     .addColumn('last_poll_at', 'timestamptz')
@@ -23,6 +32,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('last_error', 'text')
     .addColumn('rate_limit_remaining', 'integer')
     .addColumn('rate_limit_reset_at', 'timestamptz')
+    .addColumn('posts_stored', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('posts_rejected', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
@@ -52,9 +63,23 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on('capture_gaps')
     .columns(['start_at', 'end_at'])
     .execute();
+
+  // Per hashtag and hour: what capture stored against what X's counts endpoint says exists.
+  // ratio is null when X counts nothing in the hour.
+  await db.schema
+    .createTable('capture_coverage')
+    .addColumn('tag_key', 'text', (c) => c.notNull())
+    .addColumn('hour_start', 'timestamptz', (c) => c.notNull())
+    .addColumn('captured', 'bigint', (c) => c.notNull())
+    .addColumn('x_count', 'bigint', (c) => c.notNull())
+    .addColumn('ratio', 'double precision')
+    .addColumn('measured_at', 'timestamptz', (c) => c.notNull())
+    .addPrimaryKeyConstraint('capture_coverage_pk', ['tag_key', 'hour_start'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('capture_coverage').execute();
   await db.schema.dropTable('capture_gaps').execute();
   await db.schema.dropTable('capture_cursors').execute();
 }

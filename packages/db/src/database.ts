@@ -51,6 +51,8 @@ export interface PostsTable {
   first_seen_at: DefaultTimestamp;
   last_seen_at: DefaultTimestamp;
   deleted_at: Timestamp | null;
+  refresh_stage: Count;
+  refresh_due_at: Timestamp | null;
   raw: ColumnType<unknown, string, string>;
 }
 
@@ -68,19 +70,27 @@ export type CaptureStatus =
   | 'rate_limited'
   | 'usage_capped'
   | 'auth_failed'
-  | 'error';
+  | 'error'
+  | 'retired';
 
 export interface CaptureCursorsTable {
   query_key: string;
   query: string;
   tag_keys: string[];
   since_id: string | null;
+  cycle_since_id: string | null;
+  cycle_newest_id: string | null;
+  next_token: string | null;
+  cycle_started_at: Timestamp | null;
+  version: Count;
   status: ColumnType<CaptureStatus, CaptureStatus | undefined, CaptureStatus>;
   last_poll_at: Timestamp | null;
   last_success_at: Timestamp | null;
   last_error: string | null;
   rate_limit_remaining: number | null;
   rate_limit_reset_at: Timestamp | null;
+  posts_stored: Count;
+  posts_rejected: Count;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -102,6 +112,15 @@ export interface CaptureGapsTable {
   cause: GapCause;
   detail: string | null;
   recorded_at: DefaultTimestamp;
+}
+
+export interface CaptureCoverageTable {
+  tag_key: string;
+  hour_start: Timestamp;
+  captured: number;
+  x_count: number;
+  ratio: number | null;
+  measured_at: Timestamp;
 }
 
 export type Grain = '5m' | '1h' | '1d' | '1w';
@@ -131,6 +150,7 @@ export interface Database {
   post_hashtags: PostHashtagsTable;
   capture_cursors: CaptureCursorsTable;
   capture_gaps: CaptureGapsTable;
+  capture_coverage: CaptureCoverageTable;
   rollups: RollupsTable;
 }
 
@@ -145,5 +165,6 @@ export type CaptureCursorRow = Selectable<CaptureCursorsTable>;
 export type CaptureCursorUpdate = Updateable<CaptureCursorsTable>;
 export type CaptureGapRow = Selectable<CaptureGapsTable>;
 export type NewCaptureGapRow = Insertable<CaptureGapsTable>;
+export type CaptureCoverageRow = Selectable<CaptureCoverageTable>;
 export type RollupRow = Selectable<RollupsTable>;
 export type NewRollupRow = Insertable<RollupsTable>;

@@ -1,0 +1,143 @@
+import type { Author, Post } from '@tagpulse/core';
+import { compareIds } from '@tagpulse/core';
+import type { Kysely, Transaction } from 'kysely';
+import { sql } from 'kysely';
+import type { Database } from '../database.js';
+import { refreshSchedule } from '../refresh-schedule.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const knownMonths = new WeakMap<object, Set<string>>();
+
+function monthOf(date: Date): string {
+  return date.toISOString().slice(0, 7);
+}
+
+/**
+ * Creates the monthly partitions the posts need, once per month and process.
+ * Runs outside the page's transaction: the function's advisory lock would
+ * otherwise be held until the page commits.
+ */
+export async function ensureMonthPartitions(db: Kysely<Database>, dates: Date[]): Promise<void> {
+  const known = knownMonths.get(db) ?? new Set<string>();
+  knownMonths.set(db, known);
+  const missing = [...new Set(dates.map(monthOf))].filter((m) => !known.has(m)).sort();
+  if (missing.length === 0) return;
+  const from = `${missing[0]}-01T00:00:00Z`;
+  const to = `${missing.at(-1)}-01T00:00:00Z`;
+  await sql`select tagpulse_ensure_month_partitions(${from}::timestamptz, ${to}::timestamptz)`.execute(db);
+  for (const m of missing) known.add(m);
+}
+
+/**
+ * One row per id, keeping the newest observation; rows sorted by id so that
+ * concurrent writers lock them in the same order and never deadlock.
+ */
+function newestAuthors(authors: Author[]): Author[] {
+  const byId = new Map<string, Author>();
+  for (const a of authors) {
+    const seen = byId.get(a.id);
+    if (!seen || seen.observedAt <= a.observedAt) byId.set(a.id, a);
+  }
+  return [...byId.values()].sort((a, b) => compareIds(a.id, b.id));
+}
+
+/** One row per edit chain, keeping its newest version. */
+function newestVersions(posts: Post[]): Post[] {
+  const byRoot = new Map<string, Post>();
+  for (const p of posts) {
+    const seen = byRoot.get(p.editRootId);
+    if (!seen || compareIds(seen.id, p.id) < 0) byRoot.set(p.editRootId, p);
+  }
+  return [...byRoot.values()].sort((a, b) => compareIds(a.editRootId, b.editRootId));
+}
+
+/** Inserts authors; an existing author takes the new figures only when they were observed later. */
+export async function upsertAuthors(db: Db, authors: Author[]): Promise<void> {
+  const rows = newestAuthors(authors);
+  if (rows.length === 0) return;
+  const col = <T>(f: (a: Author) => T) => rows.map(f);
+  await sql`
+    insert into authors (id, username, name, followers_count, following_count, post_count, listed_count,
+      verified, verified_type, account_created_at, observed_at)
+    select * from unnest(
+      ${col((a) => a.id)}::text[], ${col((a) => a.username)}::text[], ${col((a) => a.name)}::text[],
+      ${col((a) => a.followers)}::int8[], ${col((a) => a.following)}::int8[], ${col((a) => a.posts)}::int8[],
+      ${col((a) => a.listed)}::int8[], ${col((a) => a.verified)}::bool[], ${col((a) => a.verifiedType)}::text[],
+      ${col((a) => a.accountCreatedAt?.toISOString() ?? null)}::timestamptz[],
+      ${col((a) => a.observedAt.toISOString())}::timestamptz[])
+    on conflict (id) do update set
+      username = excluded.username, name = excluded.name, followers_count = excluded.followers_count,
+      following_count = excluded.following_count, post_count = excluded.post_count,
+      listed_count = excluded.listed_count, verified = excluded.verified,
+      verified_type = excluded.verified_type, account_created_at = excluded.account_created_at,
+      observed_at = excluded.observed_at
+    where authors.observed_at <= excluded.observed_at`.execute(db);
+}
+
+// Ids are decimal strings of up to 19 digits: compare by length, then text.
+const NEWER_VERSION = sql.raw('(length(excluded.id), excluded.id) > (length(posts.id), posts.id)');
+const NEWER_METRICS = sql.raw('excluded.metrics_observed_at > posts.metrics_observed_at');
+
+/**
+ * Upserts posts by edit chain. Reading a post again changes only `last_seen_at`
+ * and, when they were observed later, the metrics; a newer edit version (a
+ * larger id in the same chain) replaces id, text and payload.
+ */
+export async function upsertPosts(db: Db, posts: Post[], seenAt: Date): Promise<number> {
+  const rows = newestVersions(posts);
+  if (rows.length === 0) return 0;
+  const col = <T>(f: (p: Post) => T) => rows.map(f);
+  const schedules = rows.map((p) => refreshSchedule(p.createdAt, p.observedAt));
+  await sql`
+    insert into posts (edit_root_id, id, author_id, created_at, text, lang, kind, referenced_post_id,
+      conversation_id, like_count, repost_count, reply_count, quote_count, bookmark_count, impression_count,
+      metrics_observed_at, first_seen_at, last_seen_at, refresh_stage, refresh_due_at, raw)
+    select r.edit_root_id, r.id, r.author_id, r.created_at, r.text, r.lang, r.kind, r.referenced_post_id,
+      r.conversation_id, r.likes, r.reposts, r.replies, r.quotes, r.bookmarks, r.impressions, r.observed_at,
+      ${seenAt}, ${seenAt}, r.refresh_stage, r.refresh_due_at, r.raw::jsonb
+    from unnest(
+      ${col((p) => p.editRootId)}::text[], ${col((p) => p.id)}::text[], ${col((p) => p.authorId)}::text[],
+      ${col((p) => p.createdAt.toISOString())}::timestamptz[], ${col((p) => p.text)}::text[],
+      ${col((p) => p.lang)}::text[], ${col((p) => p.kind)}::text[], ${col((p) => p.referencedPostId)}::text[],
+      ${col((p) => p.conversationId)}::text[], ${col((p) => p.metrics.likes)}::int8[],
+      ${col((p) => p.metrics.reposts)}::int8[], ${col((p) => p.metrics.replies)}::int8[],
+      ${col((p) => p.metrics.quotes)}::int8[], ${col((p) => p.metrics.bookmarks)}::int8[],
+      ${col((p) => p.metrics.impressions)}::int8[], ${col((p) => p.observedAt.toISOString())}::timestamptz[],
+      ${schedules.map((s) => s.stage)}::int2[], ${schedules.map((s) => s.dueAt?.toISOString() ?? null)}::timestamptz[],
+      ${col((p) => JSON.stringify(p.raw))}::text[]
+    ) as r(edit_root_id, id, author_id, created_at, text, lang, kind, referenced_post_id, conversation_id,
+      likes, reposts, replies, quotes, bookmarks, impressions, observed_at, refresh_stage, refresh_due_at, raw)
+    on conflict (edit_root_id, created_at) do update set
+      id = case when ${NEWER_VERSION} then excluded.id else posts.id end,
+      text = case when ${NEWER_VERSION} then excluded.text else posts.text end,
+      lang = case when ${NEWER_VERSION} then excluded.lang else posts.lang end,
+      raw = case when ${NEWER_VERSION} then excluded.raw else posts.raw end,
+      like_count = case when ${NEWER_METRICS} then excluded.like_count else posts.like_count end,
+      repost_count = case when ${NEWER_METRICS} then excluded.repost_count else posts.repost_count end,
+      reply_count = case when ${NEWER_METRICS} then excluded.reply_count else posts.reply_count end,
+      quote_count = case when ${NEWER_METRICS} then excluded.quote_count else posts.quote_count end,
+      bookmark_count = case when ${NEWER_METRICS} then excluded.bookmark_count else posts.bookmark_count end,
+      impression_count = case when ${NEWER_METRICS} then excluded.impression_count else posts.impression_count end,
+      metrics_observed_at = greatest(posts.metrics_observed_at, excluded.metrics_observed_at),
+      last_seen_at = greatest(posts.last_seen_at, excluded.last_seen_at)`.execute(db);
+  return rows.length;
+}
+
+/** Links every hashtag of each post (tracked or not); a link stored before is left alone. */
+export async function linkHashtags(db: Db, posts: Post[]): Promise<void> {
+  const links = newestVersions(posts).flatMap((p) =>
+    p.hashtags.map((tag) => ({
+      tag,
+      createdAt: p.createdAt.toISOString(),
+      postId: p.editRootId,
+      authorId: p.authorId,
+    })),
+  );
+  if (links.length === 0) return;
+  await sql`
+    insert into post_hashtags (tag_key, created_at, post_id, author_id)
+    select * from unnest(${links.map((l) => l.tag)}::text[], ${links.map((l) => l.createdAt)}::timestamptz[],
+      ${links.map((l) => l.postId)}::text[], ${links.map((l) => l.authorId)}::text[])
+    on conflict do nothing`.execute(db);
+}

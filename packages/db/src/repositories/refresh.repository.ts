@@ -1,0 +1,85 @@
+import type { Post } from '@tagpulse/core';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Database } from '../database.js';
+import { refreshSchedule } from '../refresh-schedule.js';
+
+type Db = Kysely<Database>;
+
+export interface DuePost {
+  editRootId: string;
+  id: string;
+  createdAt: Date;
+}
+
+/** Posts whose next engagement look-up is due, most overdue first. */
+export async function duePosts(db: Db, now: Date, limit: number): Promise<DuePost[]> {
+  const rows = await db
+    .selectFrom('posts')
+    .select(['edit_root_id', 'id', 'created_at'])
+    .where('refresh_due_at', '<=', now)
+    .where('deleted_at', 'is', null)
+    .orderBy('refresh_due_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ editRootId: r.edit_root_id, id: r.id, createdAt: r.created_at }));
+}
+
+/**
+ * Applies one look-up of `due`: found posts take the newer metrics, posts X
+ * no longer has are marked deleted (never dropped), and every other post
+ * (protected, withheld) just moves on, so nothing is looked up forever.
+ */
+export async function applyRefresh(
+  db: Db,
+  { due, found, deletedIds, now }: { due: DuePost[]; found: Post[]; deletedIds: string[]; now: Date },
+): Promise<void> {
+  const byRoot = new Map(found.map((p) => [p.editRootId, p]));
+  const deleted = new Set(deletedIds);
+  const alive = due.filter((d) => !deleted.has(d.id));
+  const rows = alive.map((d) => {
+    const post = byRoot.get(d.editRootId);
+    const observedAt = post?.observedAt ?? now;
+    return { due: d, post, observedAt, next: refreshSchedule(d.createdAt, observedAt) };
+  });
+  const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+  // A post not found keeps its metrics: its observation time is -infinity, so nothing is newer.
+  await db.transaction().execute(async (trx) => {
+    if (rows.length > 0) {
+      await sql`
+        update posts p set
+          like_count = case when r.newer then r.likes else p.like_count end,
+          repost_count = case when r.newer then r.reposts else p.repost_count end,
+          reply_count = case when r.newer then r.replies else p.reply_count end,
+          quote_count = case when r.newer then r.quotes else p.quote_count end,
+          bookmark_count = case when r.newer then r.bookmarks else p.bookmark_count end,
+          impression_count = case when r.newer then r.impressions else p.impression_count end,
+          metrics_observed_at = case when r.newer then r.observed_at else p.metrics_observed_at end,
+          refresh_stage = r.stage,
+          refresh_due_at = r.due_at
+        from (
+          select u.*, u.observed_at > q.metrics_observed_at as newer
+          from unnest(
+            ${col((r) => r.due.editRootId)}::text[], ${col((r) => r.due.createdAt.toISOString())}::timestamptz[],
+            ${col((r) => r.post?.metrics.likes ?? 0)}::int8[], ${col((r) => r.post?.metrics.reposts ?? 0)}::int8[],
+            ${col((r) => r.post?.metrics.replies ?? 0)}::int8[], ${col((r) => r.post?.metrics.quotes ?? 0)}::int8[],
+            ${col((r) => r.post?.metrics.bookmarks ?? 0)}::int8[],
+            ${col((r) => r.post?.metrics.impressions ?? 0)}::int8[],
+            ${col((r) => (r.post ? r.observedAt.toISOString() : '-infinity'))}::timestamptz[],
+            ${col((r) => r.next.stage)}::int2[], ${col((r) => r.next.dueAt?.toISOString() ?? null)}::timestamptz[]
+          ) as u(edit_root_id, created_at, likes, reposts, replies, quotes, bookmarks, impressions, observed_at,
+            stage, due_at)
+          join posts q on q.edit_root_id = u.edit_root_id and q.created_at = u.created_at
+        ) r
+        where p.edit_root_id = r.edit_root_id and p.created_at = r.created_at`.execute(trx);
+    }
+    if (deletedIds.length > 0) {
+      await trx
+        .updateTable('posts')
+        .set({ deleted_at: now, refresh_due_at: null })
+        .where(sql<boolean>`id = any(${deletedIds}::text[])`)
+        .where('deleted_at', 'is', null)
+        .execute();
+    }
+  });
+}
