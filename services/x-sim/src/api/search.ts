@@ -1,0 +1,80 @@
+import { isSearchable, publicMetrics, type Version } from '../world/post.js';
+import { versionsDescending } from '../world/scan.js';
+import { type ApiContext, FIELD_PARAMS, readFields } from './context.js';
+import { decodeNextToken, encodeNextToken } from './next-token.js';
+import { ParamReader } from './params.js';
+import { buildPage } from './project.js';
+import { readBounds } from './time-bounds.js';
+
+const SEARCH_PARAMS = [
+  'query',
+  'start_time',
+  'end_time',
+  'since_id',
+  'until_id',
+  'max_results',
+  'next_token',
+  'pagination_token',
+  'sort_order',
+  ...FIELD_PARAMS,
+];
+
+export interface ApiResult {
+  body: Record<string, unknown>;
+  /** Posts returned, which count against the monthly usage cap. */
+  postsRead: number;
+}
+
+/**
+ * `GET /2/tweets/search/recent`: matching, searchable, current versions of
+ * live posts, newest id first, `max_results` per page, paged by `next_token`.
+ */
+export function searchRecent(ctx: ApiContext, query: URLSearchParams, now: number): ApiResult {
+  const params = new ParamReader(query, SEARCH_PARAMS);
+  const maxResults = params.int('max_results', 10, 100, 10);
+  const sortOrder = params.oneOf('sort_order', ['recency', 'relevancy'], 'recency');
+  const fields = readFields(params);
+  const bounds = readBounds(params, now);
+  const matcher = ctx.matcher(params);
+  const requestKey = ['query', 'start_time', 'end_time', 'since_id', 'until_id', 'sort_order']
+    .map((name) => `${name}=${params.string(name) ?? ''}`)
+    .join('&');
+  const token = params.string('next_token') ?? params.string('pagination_token');
+  let belowId = bounds.untilId;
+  if (token !== undefined) {
+    const cursor = decodeNextToken(requestKey, token);
+    if (cursor === undefined) {
+      const name = params.string('next_token') !== undefined ? 'next_token' : 'pagination_token';
+      params.fail(name, token, `The \`${name}\` query parameter value [${token}] is not valid`);
+      params.check();
+    }
+    if (cursor !== undefined && (belowId === undefined || cursor < belowId)) belowId = cursor;
+  }
+
+  const found: Version[] = [];
+  for (const v of versionsDescending(ctx.world, { ...bounds, aboveId: bounds.sinceId, belowId })) {
+    if (!isSearchable(v, now) || !matcher(v)) continue;
+    found.push(v);
+    if (found.length > maxResults) break;
+  }
+  const page = found.slice(0, maxResults);
+  const newest = page[0];
+  const oldest = page[page.length - 1];
+  const meta: Record<string, unknown> =
+    newest && oldest
+      ? { newest_id: newest.id, oldest_id: oldest.id, result_count: page.length }
+      : { result_count: 0 };
+  if (oldest && found.length > maxResults) meta.next_token = encodeNextToken(requestKey, oldest.id);
+  // Relevancy pages hold the same posts, most engaging first; meta still names the max and min id.
+  const ordered =
+    sortOrder === 'relevancy' ? [...page].sort((a, b) => engagement(b, now) - engagement(a, now)) : page;
+  return {
+    body: { ...buildPage(ordered, fields, now, ctx.userById), meta },
+    postsRead: page.length,
+  };
+}
+
+function engagement(v: Version, now: number): number {
+  const m = publicMetrics(v, now);
+  return m.like_count + m.retweet_count + m.reply_count + m.quote_count;
+}

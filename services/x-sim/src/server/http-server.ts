@@ -1,0 +1,194 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApiContext } from '../api/context.js';
+import { countsRecent } from '../api/counts.js';
+import { lookupTweets } from '../api/lookup.js';
+import {
+  ApiError,
+  notFound,
+  serviceUnavailable,
+  tooManyRequests,
+  unauthorized,
+  usageCapped,
+} from '../api/problems.js';
+import { type ApiResult, searchRecent } from '../api/search.js';
+import type { SimClock } from '../clock.js';
+import type { Endpoint, RateLimiter, RateState, UsageMeter } from './access.js';
+import type { FaultInjector } from './faults.js';
+import { simRoute } from './sim-routes.js';
+
+const ROUTES: Record<string, { endpoint: Endpoint; handle: typeof searchRecent }> = {
+  '/2/tweets/search/recent': { endpoint: 'search', handle: searchRecent },
+  '/2/tweets/counts/recent': { endpoint: 'counts', handle: countsRecent },
+  '/2/tweets': { endpoint: 'lookup', handle: lookupTweets },
+};
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const PROBLEM_TYPE = 'application/problem+json';
+
+export interface ServerDeps {
+  api: ApiContext;
+  clock: SimClock;
+  limiter: RateLimiter;
+  usage: UsageMeter;
+  faults: FaultInjector;
+  /** Only this bearer token is accepted; any non-empty one when undefined. */
+  bearerToken: string | undefined;
+  /** The account id shown in usage-cap bodies. */
+  accountId: string;
+  product: string;
+  onResponse?: ResponseObserver;
+}
+
+/** Sees every answer x-sim gives (the whole body, even when a fault cuts it short on the wire). */
+export type ResponseObserver = (response: {
+  method: string;
+  url: URL;
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}) => void;
+
+/** The HTTP server: /2/ is the X API, /__sim/ the ground truth. Errors never leak a stack trace. */
+export function createSimServer(deps: ServerDeps): http.Server {
+  return http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x-sim');
+    if (deps.onResponse) observe(res, req.method ?? 'GET', url, deps.onResponse);
+    if (url.pathname.startsWith('/__sim/')) {
+      readBody(req)
+        .then((body) => {
+          const reply = simRoute(deps.api.world, deps.clock, req.method ?? 'GET', url, body);
+          send(res, reply.status, JSON.stringify(reply.body), JSON_TYPE);
+        })
+        .catch((err: unknown) => send(res, 500, JSON.stringify({ error: String(err) }), JSON_TYPE));
+      return;
+    }
+    serveApi(deps, req, res, url).catch(() => {
+      if (!res.headersSent) sendError(res, serviceUnavailable(), {});
+    });
+  });
+}
+
+async function serveApi(deps: ServerDeps, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+  const auth = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
+  const token = auth?.[1];
+  if (!token || (deps.bearerToken !== undefined && token !== deps.bearerToken)) {
+    sendError(res, unauthorized(), {});
+    return;
+  }
+  const route = req.method === 'GET' ? ROUTES[url.pathname] : undefined;
+  const { slow, fault } = deps.faults.next();
+  if (slow) await new Promise((resolve) => setTimeout(resolve, deps.faults.slowMs));
+  if (fault === 'drop') {
+    req.socket.destroy();
+    return;
+  }
+  const now = deps.clock.now();
+  if (!route) {
+    sendError(res, notFound(), {});
+    return;
+  }
+  if (fault === 'unavailable') {
+    sendError(res, serviceUnavailable(), rateHeaders(deps.limiter.peek(token, route.endpoint, now)));
+    return;
+  }
+  // The monthly cap answers 429 while the 15-minute window still has room (X-API.md §3).
+  if (route.endpoint !== 'counts' && deps.usage.exceeded(token, now)) {
+    sendError(
+      res,
+      usageCapped(deps.accountId, deps.product),
+      rateHeaders(deps.limiter.peek(token, route.endpoint, now)),
+    );
+    return;
+  }
+  const rate = deps.limiter.take(token, route.endpoint, now);
+  if (!rate.allowed) {
+    sendError(res, tooManyRequests(), rateHeaders(rate));
+    return;
+  }
+  let result: ApiResult;
+  try {
+    result = route.handle(deps.api, url.searchParams, now);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    sendError(res, err, rateHeaders(rate));
+    return;
+  }
+  deps.usage.add(token, result.postsRead, now);
+  const body = JSON.stringify(result.body);
+  if (fault === 'truncate') {
+    sendTruncated(res, body, rateHeaders(rate));
+    return;
+  }
+  send(res, 200, body, JSON_TYPE, rateHeaders(rate));
+}
+
+const bodies = new WeakMap<http.ServerResponse, string>();
+
+function observe(res: http.ServerResponse, method: string, url: URL, observer: ResponseObserver) {
+  res.on('finish', () => report());
+  res.on('close', () => report());
+  let reported = false;
+  const report = () => {
+    const body = bodies.get(res);
+    if (reported || body === undefined) return;
+    reported = true;
+    const headers = Object.fromEntries(Object.entries(res.getHeaders()).map(([k, v]) => [k, String(v)]));
+    observer({ method, url, status: res.statusCode, headers, body });
+  };
+}
+
+function rateHeaders(rate: RateState): Record<string, string> {
+  return {
+    'x-rate-limit-limit': String(rate.limit),
+    'x-rate-limit-remaining': String(rate.remaining),
+    'x-rate-limit-reset': String(rate.reset),
+  };
+}
+
+function sendError(res: http.ServerResponse, err: ApiError, headers: Record<string, string>) {
+  // X's 5xx bodies come as plain JSON; its 4xx problems as problem+json.
+  send(res, err.status, JSON.stringify(err.body), err.status >= 500 ? JSON_TYPE : PROBLEM_TYPE, headers);
+}
+
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: string,
+  type: string,
+  headers: Record<string, string> = {},
+) {
+  bodies.set(res, body);
+  res.writeHead(status, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Announces the whole body, sends half of it, and cuts the connection. */
+function sendTruncated(res: http.ServerResponse, body: string, headers: Record<string, string>) {
+  const bytes = Buffer.from(body);
+  bodies.set(res, body);
+  res.writeHead(200, { ...headers, 'content-type': JSON_TYPE, 'content-length': bytes.length });
+  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function listen(server: http.Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}`;
+}

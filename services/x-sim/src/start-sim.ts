@@ -1,0 +1,91 @@
+import { ApiContext } from './api/context.js';
+import { createClock, type SimClock } from './clock.js';
+import { loadScenario } from './scenario/load-scenario.js';
+import type { Scenario } from './scenario/scenario-schema.js';
+import { type Endpoint, RateLimiter, TIERS, type Tier, UsageMeter } from './server/access.js';
+import { type FaultConfig, FaultInjector, parseFaults } from './server/faults.js';
+import { createSimServer, listen, type ResponseObserver } from './server/http-server.js';
+import { World } from './world/world.js';
+
+export interface SimOptions {
+  /** A built-in scenario name (`virtual-ct-week-2020`, `steady`, `spike`), a .yaml/.json path, or a parsed scenario. */
+  scenario: string | Scenario;
+  /** Same scenario + same seed = same world. Default 1. */
+  seed?: number;
+  /** Simulated seconds per real second; 0 freezes the clock (it then moves only by `clock.set` or POST /__sim/clock). Default 1. */
+  speed?: number;
+  /** Where the clock starts (ISO or epoch ms); default the scenario's window start. */
+  start?: string | number;
+  /** Rate limits and usage cap of a legacy access tier. Default `pro`. */
+  tier?: Tier;
+  /** Overrides of the tier's requests per 15 minutes. */
+  rateLimits?: Partial<Record<Endpoint, number>>;
+  /** Overrides the tier's monthly post cap. */
+  usageCap?: number;
+  /** Failure injection, as an object or the CLI form `503=0.1,slow=0.05@2000,drop=0.01,truncate=0.01`. */
+  faults?: FaultConfig | string;
+  /** Accept only this bearer token; by default any non-empty bearer token is accepted. */
+  bearerToken?: string;
+  /** Longest query accepted, in characters. Default 512, X's limit for recent search on self-serve tiers. */
+  maxQueryLength?: number;
+  /** One-minute slices of posts kept in memory. Default 256. */
+  cacheSlices?: number;
+  /** Called with every response; tests validate bodies against the OpenAPI spec with it. */
+  onResponse?: ResponseObserver;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+export interface Sim {
+  /** Base URL to give `createXClient(token, url)`, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  clock: SimClock;
+  world: World;
+  close(): Promise<void>;
+}
+
+/** Builds the world and the clock from the options, without a server (the bench drives it in-process). */
+export function createSimCore(options: SimOptions): { world: World; clock: SimClock; api: ApiContext } {
+  const scenario = typeof options.scenario === 'string' ? loadScenario(options.scenario) : options.scenario;
+  const world = new World(scenario, options.seed ?? 1, { cacheSlices: options.cacheSlices ?? 256 });
+  const start =
+    options.start === undefined
+      ? world.window.start
+      : typeof options.start === 'number'
+        ? options.start
+        : Date.parse(options.start);
+  if (Number.isNaN(start)) throw new Error(`start must be an ISO instant: ${String(options.start)}`);
+  const clock = createClock({ start, speed: options.speed ?? 1 });
+  return { world, clock, api: new ApiContext(world, options.maxQueryLength) };
+}
+
+/** Starts x-sim: an X API v2 server over a simulated world, with ground truth under /__sim/. */
+export async function startSim(options: SimOptions): Promise<Sim> {
+  const { world, clock, api } = createSimCore(options);
+  const tier = TIERS[options.tier ?? 'pro'];
+  const faults = typeof options.faults === 'string' ? parseFaults(options.faults) : (options.faults ?? {});
+  const server = createSimServer({
+    api,
+    clock,
+    limiter: new RateLimiter({ ...tier.limits, ...options.rateLimits }),
+    usage: new UsageMeter(options.usageCap ?? tier.usageCap),
+    faults: new FaultInjector(faults, world.seed),
+    bearerToken: options.bearerToken,
+    accountId: String(1_000_000 + world.seed),
+    product: tier.product,
+    ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+  });
+  const url = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  return {
+    url,
+    clock,
+    world,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,57 @@
+import { createXClient } from '@tagpulse/x-client';
+import { type Sim, type SimOptions, startSim } from '../start-sim.js';
+import type { TruthPost } from '../truth.js';
+import { specErrors } from './openapi.js';
+
+export const TEST_TOKEN = 'x-sim-test-token';
+
+export interface TestSim {
+  sim: Sim;
+  client: ReturnType<typeof createXClient>;
+  /** Bodies served under /2/ that broke the OpenAPI spec; tests expect it empty. */
+  violations: string[];
+  /** How many /2/ responses were checked against the spec. */
+  checked: () => number;
+  truthPosts(hashtag: string, query?: Record<string, string>): Promise<TruthPost[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts x-sim on a free port with every /2/ response body validated against
+ * the X OpenAPI spec, and a real twitter-api-v2 client pointed at it.
+ */
+export async function startTestSim(options: SimOptions): Promise<TestSim> {
+  const violations: string[] = [];
+  let checked = 0;
+  const sim = await startSim({
+    ...options,
+    onResponse: ({ url, status, headers, body }) => {
+      if (!url.pathname.startsWith('/2/')) return;
+      checked++;
+      const path = status === 404 ? '/2/tweets' : url.pathname;
+      for (const error of specErrors(path, status, headers['content-type'] ?? '', JSON.parse(body))) {
+        violations.push(`${status} ${url.pathname}: ${error}`);
+      }
+    },
+  });
+  return {
+    sim,
+    client: createXClient(options.bearerToken ?? TEST_TOKEN, sim.url),
+    violations,
+    checked: () => checked,
+    async truthPosts(hashtag, query = {}) {
+      const params = new URLSearchParams({ hashtag, ...query });
+      const res = await fetch(`${sim.url}/__sim/truth/posts?${params}`);
+      return ((await res.json()) as { data: TruthPost[] }).data;
+    },
+    close: () => sim.close(),
+  };
+}
+
+/** GET a /2/ path with the test token, as raw text, bypassing the client (for byte-level checks). */
+export async function rawGet(sim: Sim, path: string, token = TEST_TOKEN) {
+  const res = await fetch(`${sim.url}${path}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}

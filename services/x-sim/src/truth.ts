@@ -1,0 +1,80 @@
+import { hashtagKey } from '@tagpulse/core';
+import { type Bucket, bucketIndex, bucketsFor, type Granularity } from './api/buckets.js';
+import { isCurrent, isDeleted, searchableAt } from './world/post.js';
+import { versionsDescending } from './world/scan.js';
+import type { World } from './world/world.js';
+
+/** One post as it stands at the sim's now: what a perfect capture would hold about it. */
+export interface TruthPost {
+  /** The current version's id (the latest edit that exists by now). */
+  id: string;
+  edit_history_tweet_ids: string[];
+  /** The current version's created_at; the first version's is `snowflakeTime(edit_history_tweet_ids[0])`. */
+  created_at: string;
+  /** When search starts returning the current version. */
+  searchable_at: string;
+  /** Present once the post has been deleted (as of now). */
+  deleted_at?: string;
+  kind: 'original' | 'reply' | 'quote' | 'repost';
+  author_id: string;
+}
+
+export interface TruthRange {
+  hashtag: string;
+  startMs: number;
+  endMs: number;
+  now: number;
+}
+
+/**
+ * Every post that exists at `now` and carries the hashtag (folded for case and
+ * accents; a repost carries its original's), whose current version was created
+ * in [startMs, endMs), newest first, deleted ones included and marked.
+ */
+export function truthPosts(world: World, { hashtag, startMs, endMs, now }: TruthRange): TruthPost[] {
+  const key = hashtagKey(hashtag);
+  const posts: TruthPost[] = [];
+  for (const v of versionsDescending(world, { startMs, endMs: Math.min(endMs, now + 1) })) {
+    if (!isCurrent(v, now) || !v.post.tagKeys.includes(key)) continue;
+    const { post } = v;
+    posts.push({
+      id: v.id,
+      edit_history_tweet_ids: post.versions.slice(0, v.n + 1).map((x) => x.id),
+      created_at: v.createdAt,
+      searchable_at: new Date(searchableAt(v)).toISOString(),
+      ...(isDeleted(post, now) && post.deletedMs !== null
+        ? { deleted_at: new Date(post.deletedMs).toISOString() }
+        : {}),
+      kind: post.kind,
+      author_id: post.author.id,
+    });
+  }
+  return posts;
+}
+
+export interface TruthCount {
+  start: string;
+  end: string;
+  /** Posts that exist and are not deleted, by current created_at. */
+  post_count: number;
+  /** Posts created in the bucket and deleted by now. */
+  deleted_count: number;
+}
+
+/** {@link truthPosts} counted per minute, hour or day bucket, ascending. */
+export function truthCounts(world: World, range: TruthRange, granularity: Granularity): TruthCount[] {
+  const buckets: Bucket[] = bucketsFor(range.startMs, range.endMs, granularity);
+  const live = new Array<number>(buckets.length).fill(0);
+  const deleted = new Array<number>(buckets.length).fill(0);
+  for (const post of truthPosts(world, range)) {
+    const i = bucketIndex(Date.parse(post.created_at), range.startMs, granularity);
+    if (post.deleted_at) deleted[i] = (deleted[i] ?? 0) + 1;
+    else live[i] = (live[i] ?? 0) + 1;
+  }
+  return buckets.map((b, i) => ({
+    start: new Date(b.start).toISOString(),
+    end: new Date(b.end).toISOString(),
+    post_count: live[i] ?? 0,
+    deleted_count: deleted[i] ?? 0,
+  }));
+}
