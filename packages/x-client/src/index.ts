@@ -8,7 +8,7 @@ export {
   XTransientError,
   XUsageCappedError,
 } from './errors.js';
-export { classifyKind, mapPage } from './map-post.js';
+export { mapPage } from './map-post.js';
 export type {
   CountBucket,
   CountGranularity,
@@ -25,5 +25,4 @@ export {
   LOOKUP_MAX_IDS,
   type XApi,
   type XApiOptions,
-  xTime,
 } from './x-api.js';

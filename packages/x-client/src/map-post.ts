@@ -33,7 +33,7 @@ export function mapPage(payload: unknown, observedAt: Date): MappedPage {
 
   const rejected: RejectedPost[] = [];
   // One post per edit chain: when two versions of a chain arrive (lookup of both
-  // ids, or pages concatenated across a edit), the newest version wins.
+  // ids, or pages concatenated across an edit), the newest version wins.
   const byChain = new Map<string, Post>();
   const data = payload.data ?? [];
   if (!Array.isArray(data)) {
@@ -154,7 +154,7 @@ type Reference = NonNullable<PostPayload['referenced_tweets']>[number];
  * a post that both replies and quotes counts as a reply, because its place in
  * a conversation is what the reply/original split measures.
  */
-export function classifyKind(refs: Reference[]): { kind: PostKind; referencedPostId: string | null } {
+function classifyKind(refs: Reference[]): { kind: PostKind; referencedPostId: string | null } {
   for (const [type, kind] of KIND_PRECEDENCE) {
     const ref = refs.find((r) => r.type === type);
     if (ref) return { kind, referencedPostId: ref.id };
