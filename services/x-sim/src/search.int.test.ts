@@ -3,7 +3,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHORT_END, SHORT_START, shortScenario } from './testing/scenarios.js';
 import { rawGet, startTestSim, type TestSim } from './testing/test-sim.js';
 
-const FIELDS = {
+type SearchOptions = NonNullable<Parameters<TestSim['client']['v2']['search']>[1]>;
+
+const FIELDS: SearchOptions = {
   max_results: 100,
   expansions: ['author_id', 'referenced_tweets.id', 'attachments.media_keys', 'edit_history_tweet_ids'],
   'tweet.fields': [
@@ -19,7 +21,7 @@ const FIELDS = {
   ],
   'user.fields': ['public_metrics', 'username', 'verified'],
   'media.fields': ['url', 'width', 'height'],
-} as const;
+};
 
 let t: TestSim;
 beforeAll(async () => {
@@ -31,7 +33,7 @@ afterEach(() => {
 });
 
 /** Every page of one search, following next_token. */
-async function pageAll(query: string, options: Record<string, unknown>) {
+async function pageAll(query: string, options: SearchOptions) {
   const paginator = await t.client.v2.search(query, { ...FIELDS, ...options });
   let pages = 1;
   while (!paginator.done) {
