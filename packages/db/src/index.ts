@@ -1,7 +1,9 @@
 export { createDb, type DbOptions } from './client.js';
 export type * from './database.js';
 export { REFRESH_AGES_MS, type RefreshSchedule, refreshSchedule } from './refresh-schedule.js';
+export type { CoverageReading } from './repositories/coverage.repository.js';
 export * as coverageRepository from './repositories/coverage.repository.js';
+export type { CursorPatch } from './repositories/cursors.repository.js';
 export * as cursorsRepository from './repositories/cursors.repository.js';
 export * as gapsRepository from './repositories/gaps.repository.js';
 export * as hashtagsRepository from './repositories/hashtags.repository.js';

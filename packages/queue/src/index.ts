@@ -1,1 +1,18 @@
+export {
+  isJobName,
+  type JobName,
+  type JobPayload,
+  jobCatalog,
+  jobsOfQueue,
+  QUEUE_NAMES,
+  type QueueName,
+} from './catalog.js';
 export { createRedis, type RedisRole } from './connection.js';
+export {
+  closeQueues,
+  createQueues,
+  hashtagsChangedChannel,
+  type Queues,
+  removeSchedulesExcept,
+  upsertSchedule,
+} from './producer.js';

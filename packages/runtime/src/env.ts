@@ -36,6 +36,31 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long a graceful shutdown may take before the process is ended. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+
+  // Capture (services/worker). Intervals are real milliseconds; windows are X time (x-sim's clock on x-sim).
+  /** Prefix of every BullMQ key; tests give each worker process group its own. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, - or _ (no ":")')
+    .default('tagpulse'),
+  /** How often each query is polled. */
+  POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(15_000),
+  /** How far back before the cursor each poll re-reads, so posts X indexes late are still caught. */
+  POLL_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(180),
+  /** Pages one poll job reads before it yields to other queries (the rest follows with the cursor). */
+  POLL_MAX_PAGES_PER_JOB: z.coerce.number().int().min(1).default(20),
+  /** Longest search query X accepts on the access tier (512 on self-serve tiers). */
+  X_QUERY_MAX_LENGTH: z.coerce.number().int().min(30).default(512),
+  /** Jobs one worker process runs at once, per queue. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+  /** How often a worker re-reads the tracked hashtags (a CLI change also announces itself on Redis). */
+  HASHTAG_SYNC_MS: z.coerce.number().int().min(50).default(30_000),
+  /** How often due engagement look-ups run, and how many 100-id look-ups one run may spend. */
+  REFRESH_INTERVAL_MS: z.coerce.number().int().min(50).default(60_000),
+  REFRESH_BATCHES_PER_RUN: z.coerce.number().int().min(0).default(5),
+  /** How often coverage (captured vs X's counts) is measured, over how many past hours. */
+  COVERAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(600_000),
+  COVERAGE_HOURS: z.coerce.number().int().min(1).max(167).default(24),
 });
 
 export type Env = z.infer<typeof envSchema>;

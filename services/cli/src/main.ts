@@ -1,8 +1,11 @@
 import { Command } from 'commander';
 import { benchCommand } from './commands/bench.js';
+import { hashtagsCommand } from './commands/hashtags.js';
 import { migrateCommand } from './commands/migrate.js';
 import { servicesCommand } from './commands/services.js';
+import { simCommand } from './commands/sim.js';
 import { startCommand } from './commands/start.js';
+import { workerCommand } from './commands/worker.js';
 
 const program = new Command('tagpulse')
   .description('tagpulse: hashtag monitoring on the X API v2')
@@ -10,6 +13,9 @@ const program = new Command('tagpulse')
   .addCommand(startCommand())
   .addCommand(servicesCommand())
   .addCommand(migrateCommand())
-  .addCommand(benchCommand());
+  .addCommand(simCommand())
+  .addCommand(benchCommand())
+  .addCommand(workerCommand())
+  .addCommand(hashtagsCommand());
 
 await program.parseAsync();

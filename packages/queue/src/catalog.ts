@@ -1,0 +1,58 @@
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+/** The BullMQ queues. One queue per X endpoint family, so a rate limit on one never stalls the others. */
+export const QUEUE_NAMES = ['capture-poll', 'capture-refresh', 'capture-coverage'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+interface JobDef {
+  queue: QueueName;
+  schema: z.ZodType;
+  opts: JobsOptions;
+  /** The job scheduler id of a recurring job; BullMQ rejects ids containing ':' (guide/jobs/job-ids.md). */
+  schedulerId: (payload: never) => string;
+}
+
+// Transient X failures (5xx, network, cut bodies) retry with exponential backoff and jitter, so a
+// fleet of workers does not hammer X in step. Rate limits do not use attempts (BullMQ RateLimitError).
+const retrying: JobsOptions = {
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
+  removeOnComplete: { count: 200 },
+  removeOnFail: { count: 1_000 },
+};
+
+/** Every job tagpulse runs: queue, payload schema and default options, declared together. */
+export const jobCatalog = {
+  'poll-query': {
+    queue: 'capture-poll',
+    // A query covers one or more hashtags; its key names its cursor row (capture_cursors.query_key).
+    schema: z.object({ queryKey: z.string().regex(/^[a-z0-9-]+$/) }),
+    opts: retrying,
+    schedulerId: (p: { queryKey: string }) => `poll-${p.queryKey}`,
+  },
+  'refresh-engagement': {
+    queue: 'capture-refresh',
+    schema: z.object({}),
+    opts: retrying,
+    schedulerId: () => 'refresh-engagement',
+  },
+  'measure-coverage': {
+    queue: 'capture-coverage',
+    schema: z.object({}),
+    opts: retrying,
+    schedulerId: () => 'measure-coverage',
+  },
+} as const satisfies Record<string, JobDef>;
+
+export type JobName = keyof typeof jobCatalog;
+export type JobPayload<K extends JobName> = z.infer<(typeof jobCatalog)[K]['schema']>;
+
+/** The jobs of one queue. */
+export function jobsOfQueue(queue: QueueName): JobName[] {
+  return (Object.keys(jobCatalog) as JobName[]).filter((name) => jobCatalog[name].queue === queue);
+}
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(jobCatalog, name);
+}

@@ -1,0 +1,53 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type JobName, type JobPayload, jobCatalog, QUEUE_NAMES, type QueueName } from './catalog.js';
+
+export type Queues = Record<QueueName, Queue>;
+
+/** One Queue per catalog queue, on a shared connection, each with an error listener (BullMQ production guide). */
+export function createQueues(connection: Redis, prefix: string, onError: (err: Error) => void): Queues {
+  const entries = QUEUE_NAMES.map((name) => {
+    const queue = new Queue(name, { connection, prefix });
+    queue.on('error', onError);
+    return [name, queue] as const;
+  });
+  return Object.fromEntries(entries) as Queues;
+}
+
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+}
+
+/**
+ * Creates or updates the recurring job for a payload (`upsertJobScheduler`,
+ * idempotent across processes and deploys). `everyMs` is real time.
+ */
+export async function upsertSchedule<K extends JobName>(
+  queues: Queues,
+  name: K,
+  payload: JobPayload<K>,
+  everyMs: number,
+): Promise<string> {
+  const def = jobCatalog[name];
+  const id = def.schedulerId(payload as never);
+  await queues[def.queue].upsertJobScheduler(id, { every: everyMs }, { name, data: payload, opts: def.opts });
+  return id;
+}
+
+/** Removes the recurring jobs of a queue whose ids start with `prefix` and are not in `keep`. */
+export async function removeSchedulesExcept(
+  queues: Queues,
+  queue: QueueName,
+  prefix: string,
+  keep: Set<string>,
+): Promise<string[]> {
+  const schedulers = await queues[queue].getJobSchedulers();
+  const stale = schedulers.map((s) => s.key).filter((id) => id.startsWith(prefix) && !keep.has(id));
+  await Promise.all(stale.map((id) => queues[queue].removeJobScheduler(id)));
+  return stale;
+}
+
+/** The Redis pub/sub channel on which a change of tracked hashtags is announced to running workers. */
+export function hashtagsChangedChannel(prefix: string): string {
+  return `${prefix}:hashtags-changed`;
+}

@@ -1,0 +1,14 @@
+import { loadEnv } from '@tagpulse/runtime';
+import { runWorker } from '@tagpulse/worker';
+import { Command } from 'commander';
+import { runCommand } from './run-command.js';
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run a capture worker (polling, engagement refresh, coverage); run as many as you like')
+    .action(() =>
+      runCommand(async () => {
+        await runWorker(loadEnv());
+      }),
+    );
+}

@@ -1,0 +1,1 @@
+export { captureSettings, type RunningWorker, runWorker } from './main.js';

@@ -1,0 +1,96 @@
+import { type CaptureCursorRow, cursorsRepository, gapsRepository, pageStore } from '@tagpulse/db';
+import type { JobPayload } from '@tagpulse/queue';
+import { XAuthError, XInvalidRequestError, XRateLimitedError, XUsageCappedError } from '@tagpulse/x-client';
+import { UnrecoverableError } from 'bullmq';
+import { cursorAfterPage, isPaused, planPoll } from '../capture/poll-plan.js';
+import type { JobCtx } from '../job-context.js';
+
+/**
+ * Polls one query: reads pages from the cursor, each stored with the advanced
+ * cursor in one transaction, until the cycle's last page or the page budget
+ * of one job. A crash between pages resumes from the committed next_token.
+ */
+export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: JobCtx): Promise<void> {
+  const { db, x, clock, settings } = ctx.deps;
+  for (let n = 0; n < settings.maxPagesPerJob; n++) {
+    const cursor = await cursorsRepository.getCursor(db, queryKey);
+    if (!cursor || cursor.status === 'retired') return;
+    const now = clock.now();
+    if (isPaused(cursor, now, settings.pausedProbeMs)) return;
+    const plan = planPoll(cursor, now, settings);
+    if (plan.gap) {
+      await gapsRepository.recordGap(db, { queryKey, tagKeys: cursor.tag_keys, ...plan.gap });
+      ctx.log.warn({ queryKey, gap: plan.gap }, 'capture gap: posts beyond the search window');
+    }
+    const page = await x
+      .searchPage(
+        { query: cursor.query, sinceId: plan.sinceId, nextToken: plan.nextToken, maxResults: 100 },
+        now,
+      )
+      .catch((err: unknown) => failed(err, cursor, now, ctx));
+    for (const rejected of page.rejected) {
+      ctx.log.warn({ queryKey, postId: rejected.id, reason: rejected.reason }, 'malformed post skipped');
+    }
+    const stored = await pageStore.storePage(db, {
+      posts: page.posts,
+      authors: page.authors,
+      rejected: page.rejected.length,
+      seenAt: now,
+      cursor: { queryKey, expectedVersion: cursor.version, patch: cursorAfterPage(cursor, plan, page, now) },
+    });
+    if (!stored.committed) {
+      // Another worker stored this page first; it carries the cycle on.
+      ctx.log.debug({ queryKey }, 'cursor moved by another worker; page dropped');
+      return;
+    }
+    ctx.log.debug({ queryKey, posts: stored.posts, nextToken: page.nextToken }, 'page stored');
+    if (page.rateLimit && page.rateLimit.remaining <= 0) {
+      // The window is spent: hold every worker until it resets instead of earning a 429.
+      const retry = await ctx.rateLimited(page.rateLimit.resetAt);
+      if (page.nextToken !== undefined) throw retry;
+    }
+    if (page.nextToken === undefined) return;
+  }
+}
+
+const CYCLE_PARAMETERS = new Set(['next_token', 'pagination_token', 'since_id']);
+
+/** Records why a search failed on the cursor, and turns the failure into what BullMQ should do. */
+async function failed(err: unknown, cursor: CaptureCursorRow, now: Date, ctx: JobCtx): Promise<never> {
+  const { db } = ctx.deps;
+  const queryKey = cursor.query_key;
+  const status = (s: Parameters<typeof cursorsRepository.setCursorStatus>[2]) =>
+    cursorsRepository.setCursorStatus(db, queryKey, { last_poll_at: now, ...s });
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof XRateLimitedError) {
+    await status({ status: 'rate_limited', rate_limit_remaining: 0, rate_limit_reset_at: err.resetAt });
+    throw await ctx.rateLimited(err.resetAt);
+  }
+  if (err instanceof XUsageCappedError) {
+    await status({ status: 'usage_capped', last_error: message });
+    // The operational alert until alerting lands: an error line that monitoring picks up.
+    ctx.log.error({ queryKey, err }, 'X usage cap exhausted: polling of this query paused');
+    throw new UnrecoverableError(message);
+  }
+  if (err instanceof XAuthError) {
+    await status({ status: 'auth_failed', last_error: message });
+    ctx.log.error({ queryKey, err }, 'X refused the credentials: polling of this query stopped');
+    throw new UnrecoverableError(message);
+  }
+  if (err instanceof XInvalidRequestError) {
+    await status({ status: 'error', last_error: message });
+    if (err.parameters.some((p) => CYCLE_PARAMETERS.has(p))) {
+      // X no longer takes this cycle's token or since_id: start the next poll afresh from the cursor.
+      await cursorsRepository.advanceCursor(db, queryKey, cursor.version, {
+        next_token: null,
+        cycle_since_id: null,
+        cycle_newest_id: null,
+        cycle_started_at: null,
+      });
+    }
+    throw new UnrecoverableError(message);
+  }
+  // Transient (5xx, network, cut body) or unknown: BullMQ retries with backoff and jitter.
+  await status({ status: 'error', last_error: message });
+  throw err;
+}

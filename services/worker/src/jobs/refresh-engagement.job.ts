@@ -1,0 +1,33 @@
+import { refreshRepository } from '@tagpulse/db';
+import type { JobPayload } from '@tagpulse/queue';
+import { LOOKUP_MAX_IDS, XRateLimitedError } from '@tagpulse/x-client';
+import type { JobCtx } from '../job-context.js';
+
+/**
+ * Looks up the posts whose +1 h, +24 h or +7 d reading is due, 100 ids a
+ * request, at most `refreshBatchesPerRun` requests a run (the lookup budget).
+ */
+export async function refreshEngagement(_: JobPayload<'refresh-engagement'>, ctx: JobCtx): Promise<void> {
+  const { db, x, clock, settings } = ctx.deps;
+  for (let n = 0; n < settings.refreshBatchesPerRun; n++) {
+    const now = clock.now();
+    const due = await refreshRepository.duePosts(db, now, LOOKUP_MAX_IDS);
+    if (due.length === 0) return;
+    const result = await x
+      .lookup(
+        due.map((d) => d.id),
+        now,
+      )
+      .catch(async (err: unknown) => {
+        if (err instanceof XRateLimitedError) throw await ctx.rateLimited(err.resetAt);
+        throw err;
+      });
+    const deletedIds = result.missing.filter((m) => m.reason === 'deleted').map((m) => m.id);
+    await refreshRepository.applyRefresh(db, { due, found: result.posts, deletedIds, now });
+    ctx.log.debug({ looked: due.length, deleted: deletedIds.length }, 'engagement refreshed');
+    if (result.rateLimit && result.rateLimit.remaining <= 0) {
+      await ctx.rateLimited(result.rateLimit.resetAt);
+      return;
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import type { JobName, JobPayload } from '@tagpulse/queue';
+import type { JobCtx } from './job-context.js';
+import { measureCoverage } from './jobs/measure-coverage.job.js';
+import { pollQuery } from './jobs/poll-query.job.js';
+import { refreshEngagement } from './jobs/refresh-engagement.job.js';
+
+export type Handler<K extends JobName> = (payload: JobPayload<K>, ctx: JobCtx) => Promise<void>;
+
+/** One handler per job of the catalog: a job without a handler does not compile. */
+export const handlers: { [K in JobName]: Handler<K> } = {
+  'poll-query': pollQuery,
+  'refresh-engagement': refreshEngagement,
+  'measure-coverage': measureCoverage,
+};
