@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { simBenchCommand } from './sim.js';
 
 /**
  * `tagpulse bench NAME`: benchmarks run on demand, never in the test suite. Each
@@ -7,5 +8,6 @@ import { Command } from 'commander';
  */
 export function benchCommand(): Command {
   const bench = new Command('bench').description('run a benchmark and print its figures');
+  bench.addCommand(simBenchCommand());
   return bench;
 }

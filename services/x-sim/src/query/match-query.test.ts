@@ -14,7 +14,9 @@ const matching = (query: string) => versions.filter(compileQuery(parseQuery(quer
 
 describe('compileQuery', () => {
   it('matches hashtags whatever case or accents the author typed', () => {
-    const spelled = versions.filter((v) => v.text.hashtags.some((h) => h.tag !== 'AlphaTag' && /^alph/i.test(h.tag.normalize('NFKD'))));
+    const spelled = versions.filter((v) =>
+      v.text.hashtags.some((h) => h.tag !== 'AlphaTag' && /^alph/i.test(h.tag.normalize('NFKD'))),
+    );
     expect(spelled.length).toBeGreaterThan(0);
     const alpha = new Set(matching('#ALPHATAG'));
     for (const v of spelled) expect(alpha.has(v)).toBe(true);

@@ -7,7 +7,13 @@ describe('parseQuery', () => {
       type: 'or',
       items: [
         { type: 'hashtag', key: 'a' },
-        { type: 'and', items: [{ type: 'hashtag', key: 'b' }, { type: 'hashtag', key: 'c' }] },
+        {
+          type: 'and',
+          items: [
+            { type: 'hashtag', key: 'b' },
+            { type: 'hashtag', key: 'c' },
+          ],
+        },
       ],
     });
   });
@@ -16,11 +22,20 @@ describe('parseQuery', () => {
     expect(parseQuery('(#VirtualCTWeek OR #UNCCTExpo) -is:retweet')).toEqual({
       type: 'and',
       items: [
-        { type: 'or', items: [{ type: 'hashtag', key: 'virtualctweek' }, { type: 'hashtag', key: 'uncctexpo' }] },
+        {
+          type: 'or',
+          items: [
+            { type: 'hashtag', key: 'virtualctweek' },
+            { type: 'hashtag', key: 'uncctexpo' },
+          ],
+        },
         { type: 'not', item: { type: 'is', what: 'retweet' } },
       ],
     });
-    expect(parseQuery('#a -(#b OR #c)')).toMatchObject({ type: 'and', items: [{}, { type: 'not', item: { type: 'or' } }] });
+    expect(parseQuery('#a -(#b OR #c)')).toMatchObject({
+      type: 'and',
+      items: [{}, { type: 'not', item: { type: 'or' } }],
+    });
   });
 
   it('folds hashtag case and accents, and keeps lang:, from:, has:, keywords and phrases', () => {
@@ -41,7 +56,13 @@ describe('parseQuery', () => {
   });
 
   it('treats lowercase "or" as a keyword, not an operator', () => {
-    expect(parseQuery('#a or')).toEqual({ type: 'and', items: [{ type: 'hashtag', key: 'a' }, { type: 'keyword', text: 'or' }] });
+    expect(parseQuery('#a or')).toEqual({
+      type: 'and',
+      items: [
+        { type: 'hashtag', key: 'a' },
+        { type: 'keyword', text: 'or' },
+      ],
+    });
   });
 
   it.each([
@@ -55,9 +76,17 @@ describe('parseQuery', () => {
     ['#a "open', 'Unterminated quoted phrase', 4],
     ['#a is:verified', "Reference to invalid operator 'is:verified'", 4],
     ['#a colour:blue', "Reference to invalid field 'colour'", 4],
-    ['is:retweet lang:en', 'Rules must contain a standalone operator; is:, has: and lang: only narrow other terms', 1],
+    [
+      'is:retweet lang:en',
+      'Rules must contain a standalone operator; is:, has: and lang: only narrow other terms',
+      1,
+    ],
     ['-#a -#b', 'Rules must contain a non-negation term', 1],
-    ['#a OR is:reply', 'Rules must contain a standalone operator; is:, has: and lang: only narrow other terms', 1],
+    [
+      '#a OR is:reply',
+      'Rules must contain a standalone operator; is:, has: and lang: only narrow other terms',
+      1,
+    ],
   ])('rejects %j: %s', (query, reason, position) => {
     const err = (() => {
       try {

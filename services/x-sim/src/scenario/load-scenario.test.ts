@@ -29,7 +29,9 @@ describe('loadScenario', () => {
   it('names the path of the bad field', () => {
     const raw = structuredClone(loadScenario('virtual-ct-week-2020')) as { events: { start: string }[] };
     (raw.events[2] as { start: string }).start = 'next tuesday';
-    expect(() => parseScenario(raw, 'ct.yaml')).toThrow(new ScenarioError('ct.yaml: events[2].start: expected ISO time'));
+    expect(() => parseScenario(raw, 'ct.yaml')).toThrow(
+      new ScenarioError('ct.yaml: events[2].start: expected ISO time'),
+    );
     expect(() => parseScenario({ ...loadScenario('steady'), timezone: 'Mars/Olympus' })).toThrow(
       /timezone: expected an IANA time zone/,
     );
@@ -39,6 +41,8 @@ describe('loadScenario', () => {
   });
 
   it('fails on an unknown name or unreadable file with a hint', () => {
-    expect(() => loadScenario('nope')).toThrow(/no such scenario \(built-in: virtual-ct-week-2020, steady, spike/);
+    expect(() => loadScenario('nope')).toThrow(
+      /no such scenario \(built-in: virtual-ct-week-2020, steady, spike/,
+    );
   });
 });

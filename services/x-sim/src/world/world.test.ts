@@ -20,11 +20,17 @@ describe('World', () => {
     const forward = all(new World(scenario, 9)).map((v) => `${v.id} ${v.text.text}`);
     const backward = new World(scenario, 9, { cacheSlices: 8 });
     const versions: string[] = [];
-    for (let s = backward.sliceOf(backward.window.end) + 31; s >= backward.sliceOf(backward.window.start); s--) {
+    for (
+      let s = backward.sliceOf(backward.window.end) + 31;
+      s >= backward.sliceOf(backward.window.start);
+      s--
+    ) {
       versions.unshift(...backward.versionsWithIdIn(s).map((v) => `${v.id} ${v.text.text}`));
     }
     expect(versions).toEqual(forward);
-    expect(all(new World(scenario, 10)).map((v) => v.id)).not.toEqual(forward.map((line) => line.split(' ')[0]));
+    expect(all(new World(scenario, 10)).map((v) => v.id)).not.toEqual(
+      forward.map((line) => line.split(' ')[0]),
+    );
   });
 
   it('gives snowflake ids that encode created_at and lead back to their version', () => {
@@ -43,7 +49,8 @@ describe('World', () => {
     const versions = all(new World(scenario, 4));
     const edits = versions.filter((v) => v.n > 0);
     expect(edits.length).toBeGreaterThan(0);
-    for (const v of edits) expect(v.createdMs - (v.post.versions[0]?.createdMs ?? 0)).toBeLessThan(30 * 60_000);
+    for (const v of edits)
+      expect(v.createdMs - (v.post.versions[0]?.createdMs ?? 0)).toBeLessThan(30 * 60_000);
     const derived = versions.filter((v) => v.post.ref);
     expect(derived.length).toBeGreaterThan(0);
     for (const v of derived) {
@@ -55,9 +62,12 @@ describe('World', () => {
     const reposts = versions.filter((v) => v.post.kind === 'repost');
     for (const v of reposts) {
       expect([...v.text.text].length).toBeLessThanOrEqual(140);
-      for (const h of v.text.hashtags) expect([...v.text.text].slice(h.start, h.end).join('')).toBe(`#${h.tag}`);
+      for (const h of v.text.hashtags)
+        expect([...v.text.text].slice(h.start, h.end).join('')).toBe(`#${h.tag}`);
     }
-    expect(reposts.some((v) => v.text.hashtags.length < (v.post.ref?.versions[0]?.text.hashtags.length ?? 0))).toBe(true);
+    expect(
+      reposts.some((v) => v.text.hashtags.length < (v.post.ref?.versions[0]?.text.hashtags.length ?? 0)),
+    ).toBe(true);
   });
 
   it('draws heavy-tailed audiences: a few institutions past 100k followers, most accounts small', () => {
@@ -83,6 +93,8 @@ describe('World', () => {
       for (let s = from; s < from + 60; s++) n += world.versionsWithIdIn(s).length;
       return n;
     };
-    expect(hour('2020-07-10T11:00:00-04:00')).toBeGreaterThan(10 * Math.max(1, hour('2020-07-10T04:00:00-04:00')));
+    expect(hour('2020-07-10T11:00:00-04:00')).toBeGreaterThan(
+      10 * Math.max(1, hour('2020-07-10T04:00:00-04:00')),
+    );
   });
 });

@@ -1,0 +1,97 @@
+import { createLogger, createShutdown, loadEnv } from '@tagpulse/runtime';
+import { BUILTIN_SCENARIOS, benchSim, startSim, TIERS, type Tier } from '@tagpulse/x-sim';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { printBench } from '../bench/report.js';
+import { runCommand } from './run-command.js';
+
+interface SimFlags {
+  port: number;
+  host: string;
+  scenario: string;
+  seed: number;
+  speed: number;
+  start?: string;
+  tier: Tier;
+  faults?: string;
+  token?: string;
+}
+
+/**
+ * `tagpulse sim`: a local X API v2 server over a simulated world. Prints its
+ * base URL (give it to X_API_BASE_URL) and stops cleanly on SIGINT/SIGTERM.
+ */
+export function simCommand(): Command {
+  return new Command('sim')
+    .description('serve the X API v2 from a simulated world (x-sim); prints its base URL')
+    .option('--port <port>', 'port to listen on (0 = any free port)', number('port'), 4010)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--scenario <name|path>',
+      `${BUILTIN_SCENARIOS.join(', ')} or a .yaml/.json file`,
+      'virtual-ct-week-2020',
+    )
+    .option('--seed <n>', 'same scenario and seed, same world', number('seed'), 1)
+    .option(
+      '--speed <k>',
+      'simulated seconds per real second (600: a week in 16.8 minutes)',
+      number('speed'),
+      1,
+    )
+    .option('--start <iso>', "where the clock starts (default: the scenario's first instant)")
+    .addOption(
+      new Option('--tier <tier>', 'rate limits and usage cap').choices(Object.keys(TIERS)).default('pro'),
+    )
+    .option('--faults <spec>', 'failure rates, e.g. 503=0.1,slow=0.05@2000,drop=0.01,truncate=0.01')
+    .option('--token <token>', 'accept only this bearer token (default: any non-empty one)')
+    .action((flags: SimFlags) =>
+      runCommand(async () => {
+        const env = loadEnv();
+        const log = createLogger({ service: 'x-sim', level: env.LOG_LEVEL });
+        const sim = await startSim({
+          scenario: flags.scenario,
+          seed: flags.seed,
+          speed: flags.speed,
+          tier: flags.tier,
+          port: flags.port,
+          host: flags.host,
+          ...(flags.start ? { start: flags.start } : {}),
+          ...(flags.faults ? { faults: flags.faults } : {}),
+          ...(flags.token ? { bearerToken: flags.token } : {}),
+        });
+        const shutdown = createShutdown({ log, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+        shutdown.register('close x-sim', () => sim.close());
+        shutdown.listen();
+        log.info(
+          {
+            scenario: flags.scenario,
+            seed: flags.seed,
+            speed: flags.speed,
+            now: new Date(sim.clock.now()).toISOString(),
+          },
+          'x-sim serving',
+        );
+        console.log(sim.url);
+      }),
+    );
+}
+
+/** `tagpulse bench sim`: what x-sim costs per page, and pages/s and posts/s over HTTP. */
+export function simBenchCommand(): Command {
+  return new Command('sim')
+    .description('x-sim: CPU per 100-post page with expansions, pages/s and posts/s served')
+    .option('--seconds <s>', 'wall time of each HTTP load phase', number('seconds'), 3)
+    .action((flags: { seconds: number }) =>
+      runCommand(async () => {
+        const { rows, figures } = await benchSim({ httpMs: flags.seconds * 1000 });
+        printBench('x-sim: steady scenario, frozen clock, 100-post pages with expansions', rows, figures);
+      }),
+    );
+}
+
+function number(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number ≥ 0`);
+    return n;
+  };
+}
