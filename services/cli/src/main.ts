@@ -4,7 +4,6 @@ import { hashtagsCommand } from './commands/hashtags.js';
 import { migrateCommand } from './commands/migrate.js';
 import { servicesCommand } from './commands/services.js';
 import { simCommand } from './commands/sim.js';
-import { simCommand } from './commands/sim.js';
 import { startCommand } from './commands/start.js';
 import { workerCommand } from './commands/worker.js';
 
@@ -14,7 +13,6 @@ const program = new Command('tagpulse')
   .addCommand(startCommand())
   .addCommand(servicesCommand())
   .addCommand(migrateCommand())
-  .addCommand(simCommand())
   .addCommand(simCommand())
   .addCommand(benchCommand())
   .addCommand(workerCommand())
