@@ -1,0 +1,105 @@
+import { DateTime, IANAZone } from 'luxon';
+
+/** Series grains. 5-minute buckets are the same in every zone in use today (offsets are multiples of 15 minutes). */
+export const GRAINS = ['5m', '1h', '1d', '1w'] as const;
+export type Grain = (typeof GRAINS)[number];
+
+const FIXED_MS: Partial<Record<Grain, number>> = { '5m': 5 * 60_000 };
+const UNIT = { '1d': 'day', '1w': 'week' } as const;
+
+/** True for an IANA zone name the runtime's Intl knows (`UTC` included); `EST5EDT`-style and offsets are refused. */
+export function isTimeZone(name: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name) || name.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return IANAZone.isValidZone(name);
+  } catch {
+    return false;
+  }
+}
+
+function zoned(instant: Date, tz: string): DateTime {
+  const dt = DateTime.fromMillis(instant.getTime(), { zone: tz });
+  if (!dt.isValid) throw new RangeError(`unknown time zone: ${tz}`);
+  return dt;
+}
+
+/**
+ * The start of the bucket holding `instant`, in `tz`. Hours, days and weeks
+ * follow the zone's wall clock (a New York day is 23 or 25 hours on DST change
+ * days, a Kolkata hour starts at :30 UTC); weeks start on Monday (ISO 8601).
+ */
+export function bucketStart(instant: Date, grain: Grain, tz: string): Date {
+  const fixed = FIXED_MS[grain];
+  if (fixed !== undefined) return new Date(Math.floor(instant.getTime() / fixed) * fixed);
+  const local = zoned(instant, tz);
+  // The local hour starts this many minutes back; subtracting (not startOf) keeps the two
+  // 01:00 hours of a fall-back night apart, where a wall-clock time is ambiguous.
+  if (grain === '1h') {
+    return new Date(instant.getTime() - local.minute * 60_000 - local.second * 1000 - local.millisecond);
+  }
+  return local.startOf(UNIT[grain as '1d' | '1w']).toJSDate();
+}
+
+/** The start of the bucket after the one starting at `start`. */
+export function nextBucketStart(start: Date, grain: Grain, tz: string): Date {
+  const fixed = FIXED_MS[grain];
+  if (fixed !== undefined) return new Date(start.getTime() + fixed);
+  if (grain === '1h') return bucketStart(new Date(start.getTime() + 3_600_000), grain, tz);
+  // Calendar arithmetic: the next day across a DST change is 23 or 25 hours away.
+  const unit = UNIT[grain as '1d' | '1w'];
+  return zoned(start, tz)
+    .plus({ [`${unit}s`]: 1 })
+    .startOf(unit)
+    .toJSDate();
+}
+
+/** Upper bound on the number of buckets of `grain` in [from, to), without listing them. */
+export function maxBucketCount(from: Date, to: Date, grain: Grain): number {
+  const shortest = { '5m': 5 * 60_000, '1h': 30 * 60_000, '1d': 23 * 3_600_000, '1w': 167 * 3_600_000 }[
+    grain
+  ];
+  return Math.ceil(Math.max(0, to.getTime() - from.getTime()) / shortest) + 1;
+}
+
+/** The starts of every bucket that overlaps [from, to), in order: the x axis of a zero-filled series. */
+export function bucketStarts(from: Date, to: Date, grain: Grain, tz: string): Date[] {
+  const starts: Date[] = [];
+  for (let t = bucketStart(from, grain, tz); t < to; t = nextBucketStart(t, grain, tz)) starts.push(t);
+  return starts;
+}
+
+/** Pairs each series point with the values found for it; buckets without a value get `zero`. */
+export function zeroFill<T>(starts: Date[], values: Map<number, T>, zero: T): { t: Date; value: T }[] {
+  return starts.map((t) => ({ t, value: values.get(t.getTime()) ?? zero }));
+}
+
+/** The period of the same length just before [from, to). */
+export function previousPeriod(from: Date, to: Date): { from: Date; to: Date } {
+  const length = to.getTime() - from.getTime();
+  return { from: new Date(from.getTime() - length), to: new Date(from.getTime()) };
+}
+
+/** The distinct starts of the buckets the instants fall in, ascending. */
+export function distinctBucketStarts(instants: Date[], grain: Grain, tz: string): Date[] {
+  const starts = new Set(instants.map((i) => bucketStart(i, grain, tz).getTime()));
+  return [...starts].sort((a, b) => a - b).map((ms) => new Date(ms));
+}
+
+/**
+ * The 5-minute buckets a stored page touched: what the roll-up job receives.
+ * Every coarser bucket in any zone is a union of whole 5-minute buckets, so
+ * these determine all the hour, day and week buckets to recompute.
+ */
+export function touchedBuckets(posts: { createdAt: Date }[]): Date[] {
+  return distinctBucketStarts(
+    posts.map((p) => p.createdAt),
+    '5m',
+    'UTC',
+  );
+}
+
+/** Formats an instant as ISO 8601 with the zone's offset, e.g. `2020-11-01T00:00:00.000-04:00`. */
+export function formatInZone(instant: Date, tz: string): string {
+  return zoned(instant, tz).toISO() ?? instant.toISOString();
+}
