@@ -1,16 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SHORT_END, shortScenario } from './testing/scenarios.js';
-import { startTestSim, type TestSim } from './testing/test-sim.js';
+import { simPerTest } from './testing/test-sim.js';
 
 const NOW = SHORT_END + 3_600_000;
-let t: TestSim | undefined;
-afterEach(async () => {
-  const sim = t;
-  t = undefined;
-  if (!sim) return;
-  await sim.close();
-  expect(sim.violations).toEqual([]);
-});
+const sims = simPerTest();
 
 const errorOf = (promise: Promise<unknown>) =>
   promise.then(
@@ -27,7 +20,7 @@ const errorOf = (promise: Promise<unknown>) =>
 
 describe('rate limits', () => {
   it('counts down per window, answers 429 as X does at the limit, and resets on the sim clock', async () => {
-    t = await startTestSim({
+    const t = await sims.start({
       scenario: shortScenario(),
       speed: 0,
       start: NOW,
@@ -60,7 +53,7 @@ describe('rate limits', () => {
   });
 
   it('gives the basic tier 60 searches and 5 counts per 15 minutes', async () => {
-    t = await startTestSim({ scenario: shortScenario(), speed: 0, start: NOW, tier: 'basic' });
+    const t = await sims.start({ scenario: shortScenario(), speed: 0, start: NOW, tier: 'basic' });
     expect((await t.client.v2.search('#AlphaTag')).rateLimit.limit).toBe(60);
     const res = await fetch(`${t.sim.url}/2/tweets/counts/recent?query=%23AlphaTag`, {
       headers: { authorization: 'Bearer any' },
@@ -72,7 +65,13 @@ describe('rate limits', () => {
 
 describe('usage cap', () => {
   it('answers 429 UsageCapExceeded once the month’s posts are read, while the window still has room', async () => {
-    t = await startTestSim({ scenario: shortScenario(), speed: 0, start: NOW, tier: 'basic', usageCap: 25 });
+    const t = await sims.start({
+      scenario: shortScenario(),
+      speed: 0,
+      start: NOW,
+      tier: 'basic',
+      usageCap: 25,
+    });
     for (let i = 0; i < 3; i++) await t.client.v2.search('#AlphaTag', { max_results: 10 });
     const capped = await errorOf(t.client.v2.search('#AlphaTag'));
     expect(capped.code).toBe(429);

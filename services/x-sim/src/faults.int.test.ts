@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FaultConfig } from './server/faults.js';
 import { parseFaults } from './server/faults.js';
 import { SHORT_END, shortScenario } from './testing/scenarios.js';
-import { startTestSim, type TestSim } from './testing/test-sim.js';
+import { simPerTest, startTestSim } from './testing/test-sim.js';
 
 const NOW = SHORT_END + 3_600_000;
-let t: TestSim | undefined;
-afterEach(async () => {
-  const sim = t;
-  t = undefined;
-  if (!sim) return;
-  await sim.close();
-  expect(sim.violations).toEqual([]);
-});
+const sims = simPerTest();
 
-const withFaults = async (faults: FaultConfig | string, seed = 1) => {
-  t = await startTestSim({ scenario: shortScenario(), seed, speed: 0, start: NOW, faults });
-  return t;
-};
+const withFaults = (faults: FaultConfig | string, seed = 1) =>
+  sims.start({ scenario: shortScenario(), seed, speed: 0, start: NOW, faults });
 
 /** twitter-api-v2 tags its errors: `response` (HTTP error), `request` (no answer), `partial-response` (cut body). */
 const failure = (promise: Promise<unknown>) =>
@@ -56,11 +47,16 @@ describe('fault injection', () => {
 
   it('fails a given share of requests, the same ones for the same seed', async () => {
     const outcomes = async (seed: number) => {
-      const sim = await withFaults('503=0.3,drop=0.1', seed);
+      const sim = await startTestSim({
+        scenario: shortScenario(),
+        seed,
+        speed: 0,
+        start: NOW,
+        faults: '503=0.3,drop=0.1',
+      });
       const results: string[] = [];
       for (let i = 0; i < 30; i++) results.push(await failure(sim.client.v2.search('#AlphaTag')));
       await sim.close();
-      t = undefined;
       expect(sim.violations).toEqual([]);
       return results;
     };

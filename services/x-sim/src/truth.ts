@@ -1,4 +1,4 @@
-import { hashtagKey } from '@tagpulse/core';
+import { hashtagKey, type PostKind } from '@tagpulse/core';
 import { type Bucket, bucketIndex, bucketsFor, type Granularity } from './api/buckets.js';
 import { isCurrent, isDeleted, searchableAt } from './world/post.js';
 import { versionsDescending } from './world/scan.js';
@@ -15,7 +15,7 @@ export interface TruthPost {
   searchable_at: string;
   /** Present once the post has been deleted (as of now). */
   deleted_at?: string;
-  kind: 'original' | 'reply' | 'quote' | 'repost';
+  kind: PostKind;
   author_id: string;
 }
 

@@ -1,3 +1,4 @@
+import { isTimeZone } from '@tagpulse/core';
 import { z } from 'zod';
 
 const isoTime = z.iso.datetime({ offset: true, error: 'expected ISO time' });
@@ -112,12 +113,3 @@ export const scenarioSchema = z
   });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,4 +1,5 @@
 import { createXClient } from '@tagpulse/x-client';
+import { afterEach, expect } from 'vitest';
 import { type Sim, type SimOptions, startSim } from '../start-sim.js';
 import type { TruthPost } from '../truth.js';
 import { specErrors } from './openapi.js';
@@ -54,4 +55,25 @@ export async function rawGet(sim: Sim, path: string, token = TEST_TOKEN) {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/**
+ * For files that start a fresh sim in each test: `start` replaces `startTestSim`,
+ * and after each test the sim is closed and its bodies must have met the spec.
+ */
+export function simPerTest(): { start(options: SimOptions): Promise<TestSim> } {
+  let current: TestSim | undefined;
+  afterEach(async () => {
+    const sim = current;
+    current = undefined;
+    if (!sim) return;
+    await sim.close();
+    expect(sim.violations).toEqual([]);
+  });
+  return {
+    async start(options) {
+      current = await startTestSim(options);
+      return current;
+    },
+  };
 }

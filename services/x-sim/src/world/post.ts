@@ -1,7 +1,8 @@
+import type { PostKind } from '@tagpulse/core';
 import type { SimUser } from './authors.js';
 import type { PostText } from './text.js';
 
-export type PostKind = 'original' | 'reply' | 'quote' | 'repost';
+export type { PostKind } from '@tagpulse/core';
 
 export interface Metrics {
   retweet_count: number;
