@@ -25,8 +25,14 @@ const at = (iso: string) => snowflakeAt(Date.parse(iso), 7);
 describe('planPoll', () => {
   it('backfills the whole search window on the first poll', () => {
     const plan = planPoll(idle, now, settings);
-    expect(plan).toMatchObject({ fresh: true, nextToken: undefined, gap: undefined });
+    expect(plan).toMatchObject({ fresh: true, nextToken: undefined });
     expect(snowflakeTime(plan.sinceId)).toBe(windowStart);
+    // The margin left at the window's edge is said, not hidden.
+    expect(plan.gap).toMatchObject({
+      startAt: new Date('2020-07-01T12:00:00Z'),
+      endAt: new Date('2020-07-01T13:00:00Z'),
+      cause: 'beyond_search_window',
+    });
   });
 
   it('starts a cycle the overlap before the cursor', () => {
@@ -60,6 +66,17 @@ describe('planPoll', () => {
     expect(planPoll({ ...idle, since_id: since, status: 'ok' }, now, settings).gap?.cause).toBe(
       'worker_down',
     );
+  });
+
+  it('goes on with a cycle begun at the window’s edge through a rate-limit wait', () => {
+    const edge = snowflakeAt(windowStart);
+    const later = new Date(now.getTime() + 30 * 60_000);
+    const cursor = { ...idle, cycle_since_id: edge, next_token: 'abc', status: 'backfilling' as const };
+    expect(planPoll(cursor, later, settings)).toMatchObject({
+      sinceId: edge,
+      nextToken: 'abc',
+      fresh: false,
+    });
   });
 
   it('abandons a cycle whose since_id fell out of the window and starts again from the cursor', () => {

@@ -4,10 +4,13 @@ import type { CaptureCursorRow, CaptureStatus, CursorPatch, GapCause } from '@ta
 /** X's recent search reaches seven days back. */
 export const SEARCH_WINDOW_MS = 7 * 86_400_000;
 /**
- * The oldest instant a poll asks for is this much inside the window, so a
- * clock a little off from X's never earns a 400 for a since_id just outside it.
+ * A cycle that starts at the window's edge starts this much inside it: its
+ * pages share one since_id, which must stay inside the window until the last
+ * page is read (X answers 400 otherwise), through rate-limit waits.
  */
-export const WINDOW_MARGIN_MS = 10 * 60_000;
+export const WINDOW_MARGIN_MS = 60 * 60_000;
+/** A cycle goes on while its since_id is this much inside the window, for a clock a little off from X's. */
+export const CLOCK_SKEW_MS = 60_000;
 
 export interface PollSettings {
   overlapMs: number;
@@ -57,7 +60,7 @@ export function planPoll(cursor: CursorState, now: Date, { overlapMs }: PollSett
   const cycleAlive =
     cursor.next_token !== null &&
     cursor.cycle_since_id !== null &&
-    snowflakeTime(cursor.cycle_since_id) >= windowStart;
+    snowflakeTime(cursor.cycle_since_id) >= now.getTime() - SEARCH_WINDOW_MS + CLOCK_SKEW_MS;
   if (cycleAlive) {
     return {
       sinceId: cursor.cycle_since_id!,
@@ -68,13 +71,18 @@ export function planPoll(cursor: CursorState, now: Date, { overlapMs }: PollSett
     };
   }
   if (cursor.since_id === null) {
-    // First poll of these hashtags: backfill as far as search reaches.
+    // First poll of these hashtags: backfill as far as search reaches, and say where that is.
     return {
       sinceId: windowStartId,
       nextToken: undefined,
       fresh: true,
       floorId: windowStartId,
-      gap: undefined,
+      gap: {
+        startAt: new Date(now.getTime() - SEARCH_WINDOW_MS),
+        endAt: new Date(windowStart),
+        cause: 'beyond_search_window',
+        detail: 'capture of these hashtags began here; the first hour of the 7-day window is left as margin',
+      },
     };
   }
   const cursorTime = snowflakeTime(cursor.since_id);

@@ -1,0 +1,74 @@
+import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
+import { cursorsRepository, type Database, hashtagsRepository } from '@tagpulse/db';
+import type { Queues } from '@tagpulse/queue';
+import { createLogger } from '@tagpulse/runtime';
+import { createXApi } from '@tagpulse/x-client';
+import type { Sim } from '@tagpulse/x-sim';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { groupQueries, type QueryGroup } from '../capture/query-groups.js';
+import type { WorkerClock } from '../clock.js';
+import type { WorkerDeps } from '../deps.js';
+import type { JobCtx } from '../job-context.js';
+
+/** Tracks the three hashtags the first users track; returns the query that covers them. */
+export async function seedHashtags(db: Kysely<Database>): Promise<QueryGroup> {
+  const tags = SEED_HASHTAGS.map((t) => parseHashtag(t)).flatMap((p) => (p.ok ? [p] : []));
+  for (const tag of tags) await hashtagsRepository.addHashtag(db, tag);
+  const [group] = groupQueries(tags, 512);
+  await cursorsRepository.ensureCursor(db, { ...group!, sinceId: null });
+  return group!;
+}
+
+/** The worker's clock read straight from an in-process x-sim. */
+export function simWorkerClock(sim: Sim): WorkerClock {
+  const now = () => new Date(sim.clock.now());
+  return {
+    now,
+    realMs: (ms) => ms,
+    realMsUntil: (t) => Math.max(0, t.getTime() - sim.clock.now()),
+    stop: () => {},
+  };
+}
+
+/**
+ * Dependencies for calling a job handler directly, against a real database and
+ * x-sim over HTTP. Handlers that only poll never touch Redis or the queues.
+ */
+export function handlerDeps(
+  db: Kysely<Database>,
+  sim: Sim,
+  bearerToken = 'test-bearer-token-0123456789',
+): WorkerDeps {
+  return {
+    db,
+    redis: undefined as unknown as Redis,
+    queues: undefined as unknown as Queues,
+    x: createXApi({ bearerToken, baseUrl: sim.url }),
+    clock: simWorkerClock(sim),
+    log: createLogger({ service: 'worker-test', level: 'silent' }),
+    settings: {
+      pollIntervalMs: 1_000,
+      overlapMs: 180_000,
+      maxPagesPerJob: 100,
+      queryMaxLength: 512,
+      refreshBatchesPerRun: 5,
+      coverageHours: 24,
+      pausedProbeMs: 3_600_000,
+    },
+  };
+}
+
+/** A job context that records the rate-limit pauses asked for instead of pausing a queue. */
+export function recordingCtx(deps: WorkerDeps): JobCtx & { pauses: Date[] } {
+  const pauses: Date[] = [];
+  return {
+    deps,
+    log: deps.log,
+    pauses,
+    async rateLimited(resetAt) {
+      pauses.push(resetAt);
+      return new Error('rate limited');
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { hashtagKey, snowflakeTime } from '@tagpulse/core';
+import type { Database } from '@tagpulse/db';
+import { type Kysely, sql } from 'kysely';
+
+interface TruthPost {
+  id: string;
+  edit_history_tweet_ids: string[];
+  deleted_at?: string;
+}
+
+export interface TruthComparison {
+  /** Posts that exist (not deleted) on X but were not stored. */
+  missing: string[];
+  /** Stored posts X never had with this hashtag. */
+  extra: string[];
+  /** Stored posts whose newest version is not the one X shows. */
+  staleVersions: string[];
+  /** Edit chains stored more than once, across all hashtags. */
+  duplicates: string[];
+  /** How many existing posts the comparison covered. */
+  compared: number;
+}
+
+/**
+ * Compares what capture stored for a hashtag with x-sim's ground truth, for
+ * posts whose edit chain began in [from, to). A post deleted on X may or may
+ * not have been stored before it went (both are right); every other post must
+ * be stored exactly once, at its newest version.
+ */
+export async function compareWithTruth(
+  db: Kysely<Database>,
+  simUrl: string,
+  hashtag: string,
+  from: Date,
+  to: Date,
+): Promise<TruthComparison> {
+  const url = new URL('/__sim/truth/posts', simUrl);
+  url.searchParams.set('hashtag', hashtag);
+  url.searchParams.set('start_time', from.toISOString());
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`truth: HTTP ${res.status}`);
+  const { data } = (await res.json()) as { data: TruthPost[] };
+  const inRange = data.filter((p) => {
+    const root = snowflakeTime(p.edit_history_tweet_ids[0] ?? p.id);
+    return root >= from.getTime() && root < to.getTime();
+  });
+  const truth = new Map(inRange.map((p) => [p.edit_history_tweet_ids[0] ?? p.id, p]));
+  const stored = await db
+    .selectFrom('post_hashtags as ph')
+    .innerJoin('posts as p', (j) =>
+      j.onRef('p.edit_root_id', '=', 'ph.post_id').onRef('p.created_at', '=', 'ph.created_at'),
+    )
+    .select(['p.edit_root_id', 'p.id'])
+    .where('ph.tag_key', '=', hashtagKey(hashtag))
+    .where('ph.created_at', '>=', from)
+    .where('ph.created_at', '<', to)
+    .execute();
+  const storedByRoot = new Map(stored.map((s) => [s.edit_root_id, s.id]));
+  const alive = [...truth.values()].filter((p) => !p.deleted_at);
+  const { rows } = await sql<{ root: string }>`
+    select edit_root_id as root from posts group by edit_root_id having count(*) > 1
+    union all select id from posts group by id having count(*) > 1`.execute(db);
+  return {
+    missing: alive.map((p) => p.edit_history_tweet_ids[0] ?? p.id).filter((root) => !storedByRoot.has(root)),
+    extra: [...storedByRoot.keys()].filter((root) => !truth.has(root)),
+    staleVersions: alive
+      .filter((p) => {
+        const storedId = storedByRoot.get(p.edit_history_tweet_ids[0] ?? p.id);
+        return storedId !== undefined && storedId !== p.id;
+      })
+      .map((p) => p.id),
+    duplicates: rows.map((r) => r.root),
+    compared: alive.length,
+  };
+}
