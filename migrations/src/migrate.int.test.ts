@@ -5,6 +5,7 @@ import { MigrationError, migrateDown, migrateToLatest } from './migrate.js';
 import { migrations } from './migrations/index.js';
 
 const TABLES = [
+  'api_keys',
   'authors',
   'capture_coverage',
   'capture_cursors',
@@ -12,6 +13,7 @@ const TABLES = [
   'hashtags',
   'post_hashtags',
   'posts',
+  'rollup_zones',
   'rollups',
 ];
 
@@ -135,7 +137,7 @@ describe('a failing migration', () => {
       );
       const tables = await userTables(fresh.db);
       expect(tables).not.toContain('should_vanish');
-      expect(tables).not.toContain('rollups');
+      expect(tables).not.toContain('api_keys');
     } finally {
       await fresh.drop();
     }

@@ -143,6 +143,22 @@ export interface RollupsTable {
   computed_at: DefaultTimestamp;
 }
 
+export type ApiKeyScope = 'read' | 'admin';
+
+export interface ApiKeysTable {
+  id: string;
+  secret_hash: string;
+  scope: ApiKeyScope;
+  name: string | null;
+  created_at: DefaultTimestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface RollupZonesTable {
+  tz: string;
+  registered_at: DefaultTimestamp;
+}
+
 export interface Database {
   hashtags: HashtagsTable;
   authors: AuthorsTable;
@@ -152,6 +168,8 @@ export interface Database {
   capture_gaps: CaptureGapsTable;
   capture_coverage: CaptureCoverageTable;
   rollups: RollupsTable;
+  api_keys: ApiKeysTable;
+  rollup_zones: RollupZonesTable;
 }
 
 export type HashtagRow = Selectable<HashtagsTable>;
@@ -168,3 +186,4 @@ export type NewCaptureGapRow = Insertable<CaptureGapsTable>;
 export type CaptureCoverageRow = Selectable<CaptureCoverageTable>;
 export type RollupRow = Selectable<RollupsTable>;
 export type NewRollupRow = Insertable<RollupsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -10,3 +10,4 @@ export * as hashtagsRepository from './repositories/hashtags.repository.js';
 export * as pageStore from './repositories/page-store.repository.js';
 export * as postsRepository from './repositories/posts.repository.js';
 export * as refreshRepository from './repositories/refresh.repository.js';
+export * as rollupsRepository from './repositories/rollups.repository.js';

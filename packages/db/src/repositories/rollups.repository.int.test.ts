@@ -1,0 +1,231 @@
+import { type Author, DEFINITIONS_VERSION, type Post, touchedBuckets } from '@tagpulse/core';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, makeAuthor, makePost, type TestDatabase } from '../testing/index.js';
+import { addHashtag } from './hashtags.repository.js';
+import { ensureMonthPartitions, linkHashtags, upsertAuthors, upsertPosts } from './posts.repository.js';
+import { ensureZone, readSeries, recomputeOutdated, recomputeTouched } from './rollups.repository.js';
+
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  await addHashtag(testDb.db, { key: 'virtualctweek', display: 'VirtualCTWeek' });
+  await addHashtag(testDb.db, { key: 'uncctexpo', display: 'UNCCTExpo' });
+});
+afterAll(async () => {
+  await testDb?.drop();
+});
+
+const A = makeAuthor({ id: '101', username: 'a', followers: 100 });
+const B = makeAuthor({ id: '102', username: 'b', followers: 1_000 });
+const C = makeAuthor({ id: '103', username: 'c', followers: 10 });
+const metrics = { likes: 0, reposts: 0, replies: 0, quotes: 0, bookmarks: 0, impressions: 0 };
+
+function post(
+  at: string,
+  author: Author,
+  kind: Post['kind'],
+  hashtags: string[],
+  m: Partial<Post['metrics']> = {},
+) {
+  const createdAt = new Date(at);
+  return makePost({
+    createdAt,
+    lowBits: Number(author.id),
+    authorId: author.id,
+    kind,
+    hashtags,
+    metrics: { ...metrics, ...m },
+    observedAt: new Date(createdAt.getTime() + 60_000),
+  });
+}
+
+/** Stores posts as the page store does, then recomputes the buckets they touched (what the roll-up job does). */
+async function store(posts: Post[], authors: Author[] = [A, B, C]): Promise<void> {
+  const { db } = testDb;
+  await ensureMonthPartitions(
+    db,
+    posts.map((p) => p.createdAt),
+  );
+  await upsertAuthors(db, authors);
+  await upsertPosts(db, posts, new Date('2020-12-01T00:00:00Z'));
+  await linkHashtags(db, posts);
+  await recomputeTouched(db, touchedBuckets(posts));
+}
+
+async function point(scope: string, grain: '5m' | '1h' | '1d', tz: string, at: string) {
+  const t = new Date(at);
+  const series = await readSeries(testDb.db, { scope, grain, tz, from: t, to: new Date(t.getTime() + 1) });
+  return series.get(t.getTime());
+}
+
+// p1 carries both tracked hashtags; p2 is a repost (its metrics are the original's: no engagements);
+// p3 carries a tracked and an untracked hashtag; p4 only an untracked one; p5 is in the next hour.
+const p1 = post('2020-07-06T13:01:00Z', A, 'original', ['virtualctweek', 'uncctexpo'], {
+  likes: 2,
+  reposts: 1,
+  bookmarks: 1,
+  impressions: 100,
+});
+const p2 = post('2020-07-06T13:02:00Z', B, 'repost', ['virtualctweek'], { likes: 5, impressions: 0 });
+const p3 = post('2020-07-06T13:07:00Z', A, 'reply', ['uncctexpo', 'pve'], { likes: 1, impressions: 50 });
+const p4 = post('2020-07-06T13:08:00Z', C, 'quote', ['pve'], { likes: 9, impressions: 9 });
+const p5 = post('2020-07-06T14:20:00Z', B, 'original', ['virtualctweek'], { impressions: 7 });
+
+describe('roll-ups from stored posts', () => {
+  beforeAll(async () => {
+    await store([p1, p2, p3, p4, p5]);
+  });
+
+  it('count a post under each of its tracked hashtags, split by kind, with engagements of non-reposts', async () => {
+    expect(await point('virtualctweek', '5m', 'UTC', '2020-07-06T13:00:00Z')).toEqual({
+      posts: 2,
+      originals: 1,
+      replies: 0,
+      quotes: 0,
+      reposts: 1,
+      unique_authors: 2,
+      potential_reach: 1_100,
+      impressions: 100,
+      engagements: 4,
+    });
+    expect(await point('uncctexpo', '5m', 'UTC', '2020-07-06T13:00:00Z')).toMatchObject({
+      posts: 1,
+      unique_authors: 1,
+      potential_reach: 100,
+    });
+    expect(await point('uncctexpo', '5m', 'UTC', '2020-07-06T13:05:00Z')).toMatchObject({
+      posts: 1,
+      replies: 1,
+      impressions: 50,
+      engagements: 1,
+    });
+  });
+
+  it('count a post with two tracked hashtags once in the all-hashtags series; untracked ones not at all', async () => {
+    expect(await point('*', '5m', 'UTC', '2020-07-06T13:00:00Z')).toMatchObject({
+      posts: 2,
+      unique_authors: 2,
+      potential_reach: 1_100,
+      impressions: 100,
+      engagements: 4,
+    });
+    expect(await point('*', '5m', 'UTC', '2020-07-06T13:05:00Z')).toMatchObject({ posts: 1, quotes: 0 });
+  });
+
+  it('compute distinct authors per bucket, never summing the smaller buckets', async () => {
+    // A posts in both 5-minute buckets of the hour: 2 + 1 authors there, 2 in the hour.
+    expect(await point('*', '1h', 'UTC', '2020-07-06T13:00:00Z')).toMatchObject({
+      posts: 3,
+      unique_authors: 2,
+      potential_reach: 1_100,
+      impressions: 150,
+      engagements: 5,
+    });
+    expect(await point('*', '1d', 'UTC', '2020-07-06T00:00:00Z')).toMatchObject({
+      posts: 4,
+      unique_authors: 2,
+    });
+  });
+
+  it('update an old bucket for a late post and for refreshed metrics', async () => {
+    await store([post('2020-07-06T13:03:00Z', C, 'original', ['virtualctweek'])]);
+    expect(await point('virtualctweek', '5m', 'UTC', '2020-07-06T13:00:00Z')).toMatchObject({
+      posts: 3,
+      unique_authors: 3,
+      potential_reach: 1_110,
+    });
+    expect(await point('*', '1h', 'UTC', '2020-07-06T13:00:00Z')).toMatchObject({
+      posts: 4,
+      unique_authors: 3,
+    });
+
+    const refreshed = {
+      ...p1,
+      metrics: { ...p1.metrics, impressions: 300, likes: 12 },
+      observedAt: new Date('2020-07-07T00:00:00Z'),
+    };
+    await store([refreshed]);
+    expect(await point('*', '5m', 'UTC', '2020-07-06T13:00:00Z')).toMatchObject({
+      impressions: 300,
+      engagements: 14,
+    });
+    expect(await point('uncctexpo', '1h', 'UTC', '2020-07-06T13:00:00Z')).toMatchObject({ impressions: 350 });
+  });
+
+  it('take a deleted post out of the volume of its bucket', async () => {
+    await sql`update posts set deleted_at = now() where id = ${p5.id}`.execute(testDb.db);
+    await recomputeTouched(testDb.db, touchedBuckets([p5]));
+    expect(await point('virtualctweek', '1h', 'UTC', '2020-07-06T14:00:00Z')).toMatchObject({
+      posts: 0,
+      unique_authors: 0,
+    });
+  });
+
+  it('recompute rows computed with older definitions', async () => {
+    await sql`update rollups set definitions_version = 0, posts = 999 where grain = '1h'`.execute(testDb.db);
+    expect(await recomputeOutdated(testDb.db)).toBeGreaterThan(0);
+    expect(await point('*', '1h', 'UTC', '2020-07-06T13:00:00Z')).toMatchObject({ posts: 4 });
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int8 as n from rollups where definitions_version <> ${DEFINITIONS_VERSION}`.execute(
+      testDb.db,
+    );
+    expect(rows[0]?.n).toBe(0);
+  });
+});
+
+describe('days and weeks in a time zone', () => {
+  // Around the New York fall-back of 2020-11-01 (02:00 EDT -> 01:00 EST): that day is 25 hours.
+  const late = [
+    post('2020-11-01T03:30:00Z', A, 'original', ['virtualctweek']), // Sat 31 Oct 23:30 EDT
+    post('2020-11-01T04:30:00Z', B, 'original', ['virtualctweek']), // Sun 1 Nov 00:30 EDT
+    post('2020-11-02T04:30:00Z', C, 'original', ['virtualctweek']), // Sun 1 Nov 23:30 EST
+    post('2020-11-02T05:30:00Z', A, 'original', ['virtualctweek']), // Mon 2 Nov 00:30 EST
+  ];
+
+  beforeAll(async () => {
+    await store(late);
+  });
+
+  it('back-fill a zone when first registered, with New York days right across the DST change', async () => {
+    expect(await ensureZone(testDb.db, 'America/New_York')).toBe(true);
+    expect(await ensureZone(testDb.db, 'America/New_York')).toBe(false);
+    const days = await readSeries(testDb.db, {
+      scope: 'virtualctweek',
+      grain: '1d',
+      tz: 'America/New_York',
+      from: new Date('2020-10-31T04:00:00Z'),
+      to: new Date('2020-11-03T05:00:00Z'),
+    });
+    expect([...days].map(([t, v]) => [new Date(t).toISOString(), v.posts, v.unique_authors])).toEqual([
+      ['2020-10-31T04:00:00.000Z', 1, 1],
+      ['2020-11-01T04:00:00.000Z', 2, 2],
+      ['2020-11-02T05:00:00.000Z', 1, 1],
+    ]);
+    // UTC days cut the same posts differently.
+    expect(await point('virtualctweek', '1d', 'UTC', '2020-11-01T00:00:00Z')).toMatchObject({ posts: 2 });
+    // Monday-to-Sunday New York week of 26 Oct holds the first three.
+    expect(
+      await point('virtualctweek', '1w' as '1d', 'America/New_York', '2020-10-26T04:00:00Z'),
+    ).toMatchObject({
+      posts: 3,
+      unique_authors: 3,
+    });
+  });
+
+  it('maintain a registered zone incrementally, half-hour zones with hours of their own', async () => {
+    await ensureZone(testDb.db, 'Asia/Kolkata');
+    // 2020-11-02 05:30Z is 11:00 in Kolkata: the hour 05:30Z-06:30Z holds it.
+    expect(await point('virtualctweek', '1h', 'Asia/Kolkata', '2020-11-02T05:30:00Z')).toMatchObject({
+      posts: 1,
+    });
+    await store([post('2020-11-02T06:10:00Z', B, 'original', ['virtualctweek'])]);
+    expect(await point('virtualctweek', '1h', 'Asia/Kolkata', '2020-11-02T05:30:00Z')).toMatchObject({
+      posts: 2,
+    });
+    expect(await point('virtualctweek', '1d', 'America/New_York', '2020-11-02T05:00:00Z')).toMatchObject({
+      posts: 2,
+      unique_authors: 2,
+    });
+  });
+});

@@ -1,0 +1,299 @@
+import {
+  bucketStart,
+  bucketStarts,
+  DEFINITIONS_VERSION,
+  distinctBucketStarts,
+  type Grain,
+  type MetricValues,
+  nextBucketStart,
+  STORED_METRICS,
+} from '@tagpulse/core';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Database } from '../database.js';
+
+type Db = Kysely<Database>;
+
+/** The scope of the series of all tracked hashtags together. */
+export const ALL_SCOPE = '*';
+
+/** Buckets per statement: bounds the statement's memory and keeps each upsert short. */
+const CHUNK = 2_000;
+
+/*
+ * What is stored, and why (measured on the bench's 10 M posts):
+ * - 5-minute and hour rows in UTC. A 5-minute bucket is the same in every zone in use
+ *   (offsets are multiples of 15 minutes), and an hour is the same in every whole-hour zone,
+ *   so these serve most zones without copies. A 90-day hourly series reads 2 160 rows by
+ *   primary key.
+ * - Day and week rows (and hour rows where the zone's hours do not start on a UTC hour, as
+ *   in Kolkata) per *registered* zone. Days and weeks cannot be summed from hours for the
+ *   distinct metrics (unique authors, reach), and computing them from the posts on each
+ *   request costs seconds over months of posts. A zone is registered, and its history
+ *   computed from the posts, the first time a series asks for it; from then on every
+ *   touched bucket is maintained in it as in UTC. Any IANA zone works; only the first
+ *   request in a new zone pays the back-fill.
+ */
+
+/** Zones whose hour (when not UTC-aligned), day and week roll-ups are maintained. */
+export async function listZones(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('rollup_zones').select('tz').orderBy('tz').execute();
+  return rows.map((r) => r.tz);
+}
+
+/**
+ * Registers a zone and computes its history from the posts. Registered first,
+ * so a page stored meanwhile is recomputed in the zone by its own job, or
+ * already seen by the back-fill. Returns false when it was registered before.
+ */
+export async function ensureZone(db: Db, tz: string): Promise<boolean> {
+  const inserted = await db
+    .insertInto('rollup_zones')
+    .values({ tz })
+    .onConflict((oc) => oc.column('tz').doNothing())
+    .returning('tz')
+    .executeTakeFirst();
+  if (!inserted) return false;
+  await backfill(db, { zones: [tz], utc: false });
+  return true;
+}
+
+/** The tracked hashtags: the scopes a recompute writes, besides {@link ALL_SCOPE}. */
+async function trackedKeys(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('hashtags').select('tag_key').where('active', '=', true).execute();
+  return rows.map((r) => r.tag_key);
+}
+
+/** True when a zone's hour bucket at `start` is a UTC hour, so the UTC row serves it. */
+function utcAlignedHour(start: Date): boolean {
+  return start.getTime() % 3_600_000 === 0;
+}
+
+/** The (grain, zone) bucket sets that contain the given instants, for every stored series. */
+function bucketSets(
+  instants: Date[],
+  zones: string[],
+  utc: boolean,
+): { grain: Grain; tz: string; starts: Date[] }[] {
+  const sets: { grain: Grain; tz: string; starts: Date[] }[] = [];
+  if (utc) {
+    sets.push({ grain: '5m', tz: 'UTC', starts: distinctBucketStarts(instants, '5m', 'UTC') });
+    sets.push({ grain: '1h', tz: 'UTC', starts: distinctBucketStarts(instants, '1h', 'UTC') });
+  }
+  for (const tz of zones) {
+    const hours = distinctBucketStarts(instants, '1h', tz).filter((s) => !utcAlignedHour(s));
+    if (tz !== 'UTC' && hours.length > 0) sets.push({ grain: '1h', tz, starts: hours });
+    sets.push({ grain: '1d', tz, starts: distinctBucketStarts(instants, '1d', tz) });
+    sets.push({ grain: '1w', tz, starts: distinctBucketStarts(instants, '1w', tz) });
+  }
+  return sets.filter((s) => s.starts.length > 0);
+}
+
+/**
+ * Recomputes the roll-ups a stored page touched, in every stored series: the
+ * roll-up job's body. `touched` are the 5-minute bucket starts of the page's
+ * posts (`touchedBuckets(page.posts)` in core); every hour, day and week
+ * holding one of them is recomputed from the posts, for each tracked hashtag
+ * and for all of them together.
+ */
+export async function recomputeTouched(db: Db, touched: Date[]): Promise<void> {
+  if (touched.length === 0) return;
+  const [zones, tags] = await Promise.all([listZones(db), trackedKeys(db)]);
+  for (const set of bucketSets(touched, zones, true)) await recompute(db, set, tags);
+}
+
+/** Recomputes the given buckets of one series (grain and zone) for every tracked hashtag and for all together. */
+export async function recomputeBuckets(
+  db: Db,
+  { grain, tz, bucketStarts: starts }: { grain: Grain; tz: string; bucketStarts: Date[] },
+): Promise<void> {
+  await recompute(db, { grain, tz, starts }, await trackedKeys(db));
+}
+
+/**
+ * Recomputes every bucket that holds a post of a tracked hashtag, in UTC (when
+ * `utc`) and in the given zones: a zone's registration, or the whole history.
+ */
+export async function backfill(db: Db, { zones, utc }: { zones: string[]; utc: boolean }): Promise<void> {
+  const tags = await trackedKeys(db);
+  if (tags.length === 0) return;
+  const range = await db
+    .selectFrom('post_hashtags')
+    .select((eb) => [eb.fn.min('created_at').as('first'), eb.fn.max('created_at').as('last')])
+    .where('tag_key', 'in', tags)
+    .executeTakeFirst();
+  if (!range?.first || !range.last) return;
+  const first = new Date(range.first);
+  const last = new Date(new Date(range.last).getTime() + 1);
+  const series: { grain: Grain; tz: string }[] = [
+    ...(utc ? (['5m', '1h'] as const).map((grain) => ({ grain, tz: 'UTC' })) : []),
+    ...zones.flatMap((tz) =>
+      (tz === 'UTC' ? (['1d', '1w'] as const) : (['1h', '1d', '1w'] as const)).map((grain) => ({
+        grain,
+        tz,
+      })),
+    ),
+  ];
+  for (const { grain, tz } of series) {
+    const starts = bucketStarts(first, last, grain, tz);
+    // A zone's hours that are UTC hours are served by the UTC rows.
+    const own = grain === '1h' && tz !== 'UTC' ? starts.filter((s) => !utcAlignedHour(s)) : starts;
+    await recompute(db, { grain, tz, starts: own }, tags);
+  }
+}
+
+/**
+ * Recomputes every stored bucket computed with older metric definitions. Call
+ * at worker start: a definition change then reaches the whole history.
+ */
+export async function recomputeOutdated(db: Db): Promise<number> {
+  const rows = await db
+    .selectFrom('rollups')
+    .select(['grain', 'tz', 'bucket_start'])
+    .distinct()
+    .where('definitions_version', '<>', DEFINITIONS_VERSION)
+    .execute();
+  const sets = new Map<string, { grain: Grain; tz: string; starts: Date[] }>();
+  for (const r of rows) {
+    const key = `${r.grain} ${r.tz}`;
+    const set = sets.get(key) ?? { grain: r.grain, tz: r.tz, starts: [] };
+    set.starts.push(r.bucket_start);
+    sets.set(key, set);
+  }
+  const tags = await trackedKeys(db);
+  for (const set of sets.values()) await recompute(db, set, tags);
+  return rows.length;
+}
+
+async function recompute(
+  db: Db,
+  set: { grain: Grain; tz: string; starts: Date[] },
+  tags: string[],
+): Promise<void> {
+  for (let i = 0; i < set.starts.length; i += CHUNK) {
+    await recomputeChunk(db, { ...set, starts: set.starts.slice(i, i + CHUNK) }, tags);
+  }
+}
+
+/**
+ * One statement: the buckets' posts (deleted ones excluded: a deleted post
+ * leaves the volume it was counted in, as X's counts do), per hashtag and once
+ * per post for all together; distinct authors counted and their followers
+ * summed once each; every scope and bucket written, zeros included, so a
+ * bucket whose last post was deleted goes back to zero. A row is replaced
+ * only by a computation that started later, so a slow, older recompute never
+ * overwrites a newer one.
+ */
+async function recomputeChunk(
+  db: Db,
+  { grain, tz, starts }: { grain: Grain; tz: string; starts: Date[] },
+  tags: string[],
+): Promise<void> {
+  if (starts.length === 0) return;
+  const ends = starts.map((s) => nextBucketStart(s, grain, tz).toISOString());
+  const scopes = [...tags, ALL_SCOPE];
+  await sql`
+    with b as (
+      select * from unnest(${starts.map((s) => s.toISOString())}::timestamptz[], ${ends}::timestamptz[])
+        as b(bucket_start, bucket_end)
+    ),
+    tagged as (
+      select b.bucket_start, ph.tag_key, p.edit_root_id, p.kind, p.author_id, p.impression_count,
+        case when p.kind = 'repost' then 0
+          else p.like_count + p.repost_count + p.reply_count + p.quote_count + p.bookmark_count end as engagements
+      from b
+      join post_hashtags ph on ph.tag_key = any(${tags}::text[])
+        and ph.created_at >= b.bucket_start and ph.created_at < b.bucket_end
+      join posts p on p.edit_root_id = ph.post_id and p.created_at = ph.created_at
+      where p.deleted_at is null
+    ),
+    scoped as (
+      select bucket_start, tag_key as scope, kind, author_id, impression_count, engagements from tagged
+      union all
+      select distinct on (bucket_start, edit_root_id)
+        bucket_start, ${ALL_SCOPE}::text, kind, author_id, impression_count, engagements
+      from tagged
+    ),
+    agg as (
+      select scope, bucket_start, count(*) as posts,
+        count(*) filter (where kind = 'original') as originals,
+        count(*) filter (where kind = 'reply') as replies,
+        count(*) filter (where kind = 'quote') as quotes,
+        count(*) filter (where kind = 'repost') as reposts,
+        count(distinct author_id) as unique_authors,
+        sum(impression_count) as impressions, sum(engagements) as engagements
+      from scoped group by scope, bucket_start
+    ),
+    reach as (
+      select d.scope, d.bucket_start, sum(a.followers_count) as potential_reach
+      from (select distinct scope, bucket_start, author_id from scoped) d
+      join authors a on a.id = d.author_id
+      group by d.scope, d.bucket_start
+    )
+    insert into rollups (scope, grain, tz, bucket_start, posts, originals, replies, quotes, reposts,
+      unique_authors, potential_reach, impressions, engagements, definitions_version, computed_at)
+    select s.scope, ${grain}, ${tz}, b.bucket_start, coalesce(agg.posts, 0), coalesce(agg.originals, 0),
+      coalesce(agg.replies, 0), coalesce(agg.quotes, 0), coalesce(agg.reposts, 0),
+      coalesce(agg.unique_authors, 0), coalesce(reach.potential_reach, 0), coalesce(agg.impressions, 0),
+      coalesce(agg.engagements, 0), ${DEFINITIONS_VERSION}::int, statement_timestamp()
+    from b cross join unnest(${scopes}::text[]) as s(scope)
+    left join agg on agg.scope = s.scope and agg.bucket_start = b.bucket_start
+    left join reach on reach.scope = s.scope and reach.bucket_start = b.bucket_start
+    order by s.scope, b.bucket_start
+    on conflict (scope, grain, tz, bucket_start) do update set
+      posts = excluded.posts, originals = excluded.originals, replies = excluded.replies,
+      quotes = excluded.quotes, reposts = excluded.reposts, unique_authors = excluded.unique_authors,
+      potential_reach = excluded.potential_reach, impressions = excluded.impressions,
+      engagements = excluded.engagements, definitions_version = excluded.definitions_version,
+      computed_at = excluded.computed_at
+    where rollups.computed_at <= excluded.computed_at`.execute(db);
+}
+
+/** Where a (grain, zone) series is stored: 5-minute rows only in UTC; hours in UTC where aligned. */
+export function storedZones(grain: Grain, tz: string): string[] {
+  if (grain === '5m') return ['UTC'];
+  if (grain === '1h') return tz === 'UTC' ? ['UTC'] : ['UTC', tz];
+  return [tz];
+}
+
+/** True when reading (grain, tz) needs the zone registered (see the note at the top). */
+export function needsZone(grain: Grain, tz: string): boolean {
+  return tz !== 'UTC' && grain !== '5m';
+}
+
+/** Stored values of a series for the buckets starting in [from, to), by bucket start (epoch ms). */
+export async function readSeries(
+  db: Db,
+  { scope, grain, tz, from, to }: { scope: string; grain: Grain; tz: string; from: Date; to: Date },
+): Promise<Map<number, MetricValues>> {
+  const rows = await db
+    .selectFrom('rollups')
+    .select(['bucket_start', ...STORED_METRICS])
+    .where('scope', '=', scope)
+    .where('grain', '=', grain)
+    .where('tz', 'in', storedZones(grain, tz))
+    .where('bucket_start', '>=', bucketStart(from, grain, tz))
+    .where('bucket_start', '<', to)
+    .execute();
+  const values = new Map<number, MetricValues>();
+  for (const { bucket_start, ...metrics } of rows) {
+    // In a zone whose hours are not UTC hours, a UTC row at the same instant cannot exist.
+    values.set(bucket_start.getTime(), metrics);
+  }
+  return values;
+}
+
+/**
+ * Age in seconds of the oldest stored post not yet visible in its 5-minute
+ * roll-up (0 when all are): the roll-up lag. Looks at posts seen in the last hour.
+ */
+export async function rollupLagSeconds(db: Db, now: Date): Promise<number> {
+  const row = await sql<{ lag: number | null }>`
+    select extract(epoch from ${now}::timestamptz - min(p.last_seen_at))::float8 as lag
+    from posts p
+    left join rollups r on r.scope = ${ALL_SCOPE} and r.grain = '5m' and r.tz = 'UTC'
+      and r.bucket_start = date_bin('5 minutes', p.created_at, timestamptz 'epoch')
+    where p.last_seen_at > ${now}::timestamptz - interval '1 hour'
+      and (r.computed_at is null or r.computed_at < p.last_seen_at)`.execute(db);
+  return Math.max(0, row.rows[0]?.lag ?? 0);
+}
