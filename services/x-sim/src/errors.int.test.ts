@@ -158,3 +158,23 @@ describe('401 and 404', () => {
     expect(JSON.parse(res.text)).toMatchObject({ title: 'Not Found Error', status: 404 });
   });
 });
+
+describe('/__sim/ routes', () => {
+  const sim = (path: string, init?: RequestInit) => fetch(`${t.sim.url}/__sim/${path}`, init);
+
+  it('moves the clock by POST and reports it on GET', async () => {
+    const moved = await sim('clock', { method: 'POST', body: JSON.stringify({ advance_seconds: 90 }) });
+    expect(((await moved.json()) as { now: string }).now).toBe(new Date(NOW + 90_000).toISOString());
+    expect(((await (await sim('clock')).json()) as { speed: number }).speed).toBe(0);
+    await sim('clock', { method: 'POST', body: JSON.stringify({ now: new Date(NOW).toISOString() }) });
+    expect(t.sim.clock.now()).toBe(NOW);
+  });
+
+  it('answers bad requests with 400 and a reason, never under /2/ rules', async () => {
+    expect((await sim('clock', { method: 'POST', body: 'soon' })).status).toBe(400);
+    expect((await sim('truth/posts')).status).toBe(400);
+    expect((await sim('truth/counts?hashtag=AlphaTag&granularity=week')).status).toBe(400);
+    expect((await sim('truth/posts?hashtag=AlphaTag&start_time=yesterday')).status).toBe(400);
+    expect((await sim('nothing-here')).status).toBe(404);
+  });
+});

@@ -2,6 +2,7 @@ import { ApiContext } from './api/context.js';
 import { createClock, type SimClock } from './clock.js';
 import { loadScenario } from './scenario/load-scenario.js';
 import type { Scenario } from './scenario/scenario-schema.js';
+import { shiftScenarioTo } from './scenario/shift-scenario.js';
 import { type Endpoint, RateLimiter, TIERS, type Tier, UsageMeter } from './server/access.js';
 import { type FaultConfig, FaultInjector, parseFaults } from './server/faults.js';
 import { createSimServer, listen, type ResponseObserver } from './server/http-server.js';
@@ -14,7 +15,11 @@ export interface SimOptions {
   seed?: number;
   /** Simulated seconds per real second; 0 freezes the clock (it then moves only by `clock.set` or POST /__sim/clock). Default 1. */
   speed?: number;
-  /** Where the clock starts (ISO or epoch ms); default the scenario's window start. */
+  /**
+   * Where the clock starts (ISO or epoch ms); default the scenario's window start.
+   * `'now'` runs against today: the scenario is moved by whole days so that now falls
+   * in its first day, and the clock starts at the real now (with speed 1, real time).
+   */
   start?: string | number;
   /** Rate limits and usage cap of a legacy access tier. Default `pro`. */
   tier?: Tier;
@@ -48,14 +53,17 @@ export interface Sim {
 
 /** Builds the world and the clock from the options, without a server (the bench drives it in-process). */
 export function createSimCore(options: SimOptions): { world: World; clock: SimClock; api: ApiContext } {
-  const scenario = typeof options.scenario === 'string' ? loadScenario(options.scenario) : options.scenario;
+  const loaded = typeof options.scenario === 'string' ? loadScenario(options.scenario) : options.scenario;
+  const realNow = options.start === 'now' ? Date.now() : undefined;
+  const scenario = realNow === undefined ? loaded : shiftScenarioTo(loaded, realNow);
   const world = new World(scenario, options.seed ?? 1, { cacheSlices: options.cacheSlices ?? 256 });
   const start =
-    options.start === undefined
+    realNow ??
+    (options.start === undefined
       ? world.window.start
       : typeof options.start === 'number'
         ? options.start
-        : Date.parse(options.start);
+        : Date.parse(options.start));
   if (Number.isNaN(start)) throw new Error(`start must be an ISO instant: ${String(options.start)}`);
   const clock = createClock({ start, speed: options.speed ?? 1 });
   return { world, clock, api: new ApiContext(world, options.maxQueryLength) };

@@ -37,7 +37,10 @@ export function simCommand(): Command {
       number('speed'),
       1,
     )
-    .option('--start <iso>', "where the clock starts (default: the scenario's first instant)")
+    .option(
+      '--start <iso|now>',
+      "where the clock starts (default: the scenario's first instant; now: today, real time)",
+    )
     .addOption(
       new Option('--tier <tier>', 'rate limits and usage cap').choices(Object.keys(TIERS)).default('pro'),
     )
