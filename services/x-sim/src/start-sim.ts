@@ -37,6 +37,8 @@ export interface SimOptions {
   cacheSlices?: number;
   /** Called with every response; tests validate bodies against the OpenAPI spec with it. */
   onResponse?: ResponseObserver;
+  /** Told of failures inside x-sim (a bug, not a bad request); the client gets a bare 500. */
+  onError?: (err: unknown) => void;
   /** Default 0: any free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -84,6 +86,7 @@ export async function startSim(options: SimOptions): Promise<Sim> {
     accountId: String(1_000_000 + world.seed),
     product: tier.product,
     ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
   });
   const url = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
   return {

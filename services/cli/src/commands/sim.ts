@@ -60,6 +60,7 @@ export function simCommand(): Command {
           ...(flags.start ? { start: flags.start } : {}),
           ...(flags.faults ? { faults: flags.faults } : {}),
           ...(flags.token ? { bearerToken: flags.token } : {}),
+          onError: (err) => log.error({ err }, 'x-sim failed to answer a request'),
         });
         const shutdown = createShutdown({ log, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
         shutdown.register('close x-sim', () => sim.close());

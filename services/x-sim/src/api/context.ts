@@ -27,7 +27,6 @@ export class ApiContext {
   matcher(params: ParamReader): PostMatcher {
     const query = params.required('query');
     params.check();
-    if (query === undefined) throw new Error('unreachable: required() reported the missing query');
     let matcher = this.queries.get(query);
     if (matcher) return matcher;
     if ([...query].length > this.maxQueryLength) {

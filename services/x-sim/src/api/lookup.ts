@@ -16,7 +16,7 @@ export function lookupTweets(ctx: ApiContext, query: URLSearchParams, now: numbe
   const params = new ParamReader(query, ['ids', ...FIELD_PARAMS]);
   const raw = params.required('ids');
   const fields = readFields(params);
-  const ids = raw === undefined ? [] : raw.split(',');
+  const ids = raw === '' ? [] : raw.split(',');
   if (ids.length > MAX_IDS) {
     params.fail(
       'ids',

@@ -35,10 +35,11 @@ export class ParamReader {
     return value === null || value === '' ? undefined : value;
   }
 
-  required(name: string): string | undefined {
+  /** The value, or '' with the error recorded when it is missing (check() then throws). */
+  required(name: string): string {
     const value = this.string(name);
     if (value === undefined) this.fail(name, [], `The \`${name}\` query parameter can not be empty`);
-    return value;
+    return value ?? '';
   }
 
   int(name: string, min: number, max: number, fallback: number): number {

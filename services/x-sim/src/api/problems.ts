@@ -55,6 +55,14 @@ export const usageCapped = (accountId: string, productName: string): ApiError =>
     type: `${PROBLEM_BASE}usage-capped`,
   });
 
+export const internalError = (): ApiError =>
+  new ApiError(500, {
+    title: 'Internal Server Error',
+    detail: 'Internal Server Error',
+    type: 'about:blank',
+    status: 500,
+  });
+
 /** X's 503 body was never captured verbatim; this is the OpenAPI GenericProblem shape. */
 export const serviceUnavailable = (): ApiError =>
   new ApiError(503, {

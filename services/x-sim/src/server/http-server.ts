@@ -5,6 +5,7 @@ import { countsRecent } from '../api/counts.js';
 import { lookupTweets } from '../api/lookup.js';
 import {
   ApiError,
+  internalError,
   notFound,
   serviceUnavailable,
   tooManyRequests,
@@ -38,6 +39,8 @@ export interface ServerDeps {
   accountId: string;
   product: string;
   onResponse?: ResponseObserver;
+  /** Told of a failure inside x-sim itself (the client gets a bare 500, never the stack). */
+  onError?: (err: unknown) => void;
 }
 
 /** Sees every answer x-sim gives (the whole body, even when a fault cuts it short on the wire). */
@@ -60,11 +63,15 @@ export function createSimServer(deps: ServerDeps): http.Server {
           const reply = simRoute(deps.api.world, deps.clock, req.method ?? 'GET', url, body);
           send(res, reply.status, JSON.stringify(reply.body), JSON_TYPE);
         })
-        .catch((err: unknown) => send(res, 500, JSON.stringify({ error: String(err) }), JSON_TYPE));
+        .catch((err: unknown) => {
+          deps.onError?.(err);
+          send(res, 500, JSON.stringify({ error: 'internal error' }), JSON_TYPE);
+        });
       return;
     }
-    serveApi(deps, req, res, url).catch(() => {
-      if (!res.headersSent) sendError(res, serviceUnavailable(), {});
+    serveApi(deps, req, res, url).catch((err: unknown) => {
+      deps.onError?.(err);
+      if (!res.headersSent) sendError(res, internalError(), {});
     });
   });
 }
