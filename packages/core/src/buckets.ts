@@ -99,7 +99,17 @@ export function touchedBuckets(posts: { createdAt: Date }[]): Date[] {
   );
 }
 
-/** Formats an instant as ISO 8601 with the zone's offset, e.g. `2020-11-01T00:00:00.000-04:00`. */
+/**
+ * Formats an instant as ISO 8601 with the zone's offset, e.g.
+ * `2020-11-01T00:00:00.000-04:00`. Hot in series responses (thousands of
+ * points), so it does offset arithmetic instead of building a DateTime.
+ */
 export function formatInZone(instant: Date, tz: string): string {
-  return zoned(instant, tz).toISO() ?? instant.toISOString();
+  if (tz === 'UTC') return instant.toISOString();
+  const offset = IANAZone.create(tz).offset(instant.getTime());
+  if (Number.isNaN(offset)) throw new RangeError(`unknown time zone: ${tz}`);
+  const local = new Date(instant.getTime() + offset * 60_000).toISOString().slice(0, -1);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }

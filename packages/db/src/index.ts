@@ -1,12 +1,14 @@
 export { createDb, type DbOptions } from './client.js';
 export type * from './database.js';
 export { REFRESH_AGES_MS, type RefreshSchedule, refreshSchedule } from './refresh-schedule.js';
+export * as apiKeysRepository from './repositories/api-keys.repository.js';
 export type { CoverageReading } from './repositories/coverage.repository.js';
 export * as coverageRepository from './repositories/coverage.repository.js';
 export type { CursorPatch } from './repositories/cursors.repository.js';
 export * as cursorsRepository from './repositories/cursors.repository.js';
 export * as gapsRepository from './repositories/gaps.repository.js';
 export * as hashtagsRepository from './repositories/hashtags.repository.js';
+export * as insightsRepository from './repositories/insights.repository.js';
 export * as pageStore from './repositories/page-store.repository.js';
 export * as postsRepository from './repositories/posts.repository.js';
 export * as refreshRepository from './repositories/refresh.repository.js';

@@ -61,6 +61,16 @@ export const envSchema = z.object({
   /** How often coverage (captured vs X's counts) is measured, over how many past hours. */
   COVERAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(600_000),
   COVERAGE_HOURS: z.coerce.number().int().min(1).max(167).default(24),
+
+  // Query API (services/api).
+  /** Requests one API key (or one address, before authentication) may make per minute. */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Comma-separated origins allowed to call the API from a browser; empty keeps CORS off. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o.length > 0))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected comma-separated http(s) origins' }))),
 });
 
 export type Env = z.infer<typeof envSchema>;

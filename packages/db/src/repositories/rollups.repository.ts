@@ -176,26 +176,18 @@ async function recompute(
 }
 
 /**
- * One statement: the buckets' posts (deleted ones excluded: a deleted post
- * leaves the volume it was counted in, as X's counts do), per hashtag and once
- * per post for all together; distinct authors counted and their followers
- * summed once each; every scope and bucket written, zeros included, so a
- * bucket whose last post was deleted goes back to zero. A row is replaced
- * only by a computation that started later, so a slow, older recompute never
- * overwrites a newer one.
+ * The metrics of each [start, end) bucket, per hashtag of `tags` and once per
+ * post for all of them together (scope {@link ALL_SCOPE}): rows of (scope,
+ * bucket_start, metrics…) for the buckets and scopes that have posts. Deleted
+ * posts are excluded: a deleted post leaves the volume it was counted in, as
+ * X's counts do. Distinct authors are counted, and their followers summed
+ * once each, per bucket.
  */
-async function recomputeChunk(
-  db: Db,
-  { grain, tz, starts }: { grain: Grain; tz: string; starts: Date[] },
-  tags: string[],
-): Promise<void> {
-  if (starts.length === 0) return;
-  const ends = starts.map((s) => nextBucketStart(s, grain, tz).toISOString());
-  const scopes = [...tags, ALL_SCOPE];
-  await sql`
+export function bucketMetrics({ starts, ends, tags }: { starts: Date[]; ends: Date[]; tags: string[] }) {
+  return sql<{ scope: string; bucket_start: Date } & MetricValues>`
     with b as (
-      select * from unnest(${starts.map((s) => s.toISOString())}::timestamptz[], ${ends}::timestamptz[])
-        as b(bucket_start, bucket_end)
+      select * from unnest(${starts.map((s) => s.toISOString())}::timestamptz[],
+        ${ends.map((e) => e.toISOString())}::timestamptz[]) as b(bucket_start, bucket_end)
     ),
     tagged as (
       select b.bucket_start, ph.tag_key, p.edit_root_id, p.kind, p.author_id, p.impression_count,
@@ -221,7 +213,7 @@ async function recomputeChunk(
         count(*) filter (where kind = 'quote') as quotes,
         count(*) filter (where kind = 'repost') as reposts,
         count(distinct author_id) as unique_authors,
-        sum(impression_count) as impressions, sum(engagements) as engagements
+        coalesce(sum(impression_count), 0) as impressions, coalesce(sum(engagements), 0) as engagements
       from scoped group by scope, bucket_start
     ),
     reach as (
@@ -230,15 +222,35 @@ async function recomputeChunk(
       join authors a on a.id = d.author_id
       group by d.scope, d.bucket_start
     )
+    select agg.*, coalesce(reach.potential_reach, 0) as potential_reach
+    from agg left join reach using (scope, bucket_start)`;
+}
+
+/**
+ * Writes the buckets' metrics for every scope, zeros included, so a bucket
+ * whose last post was deleted goes back to zero. A row is replaced only by a
+ * computation that started later, so a slow, older recompute never
+ * overwrites a newer one.
+ */
+async function recomputeChunk(
+  db: Db,
+  { grain, tz, starts }: { grain: Grain; tz: string; starts: Date[] },
+  tags: string[],
+): Promise<void> {
+  if (starts.length === 0) return;
+  const ends = starts.map((s) => nextBucketStart(s, grain, tz));
+  const scopes = [...tags, ALL_SCOPE];
+  await sql`
+    with m as (${bucketMetrics({ starts, ends, tags })})
     insert into rollups (scope, grain, tz, bucket_start, posts, originals, replies, quotes, reposts,
       unique_authors, potential_reach, impressions, engagements, definitions_version, computed_at)
-    select s.scope, ${grain}, ${tz}, b.bucket_start, coalesce(agg.posts, 0), coalesce(agg.originals, 0),
-      coalesce(agg.replies, 0), coalesce(agg.quotes, 0), coalesce(agg.reposts, 0),
-      coalesce(agg.unique_authors, 0), coalesce(reach.potential_reach, 0), coalesce(agg.impressions, 0),
-      coalesce(agg.engagements, 0), ${DEFINITIONS_VERSION}::int, statement_timestamp()
-    from b cross join unnest(${scopes}::text[]) as s(scope)
-    left join agg on agg.scope = s.scope and agg.bucket_start = b.bucket_start
-    left join reach on reach.scope = s.scope and reach.bucket_start = b.bucket_start
+    select s.scope, ${grain}, ${tz}, b.bucket_start, coalesce(m.posts, 0), coalesce(m.originals, 0),
+      coalesce(m.replies, 0), coalesce(m.quotes, 0), coalesce(m.reposts, 0),
+      coalesce(m.unique_authors, 0), coalesce(m.potential_reach, 0), coalesce(m.impressions, 0),
+      coalesce(m.engagements, 0), ${DEFINITIONS_VERSION}::int, statement_timestamp()
+    from unnest(${starts.map((s) => s.toISOString())}::timestamptz[]) as b(bucket_start)
+    cross join unnest(${scopes}::text[]) as s(scope)
+    left join m on m.scope = s.scope and m.bucket_start = b.bucket_start
     order by s.scope, b.bucket_start
     on conflict (scope, grain, tz, bucket_start) do update set
       posts = excluded.posts, originals = excluded.originals, replies = excluded.replies,

@@ -1,0 +1,165 @@
+import { type MetricValues, ZERO_METRICS } from '@tagpulse/core';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Database, PostKind } from '../database.js';
+import { bucketMetrics } from './rollups.repository.js';
+
+type Db = Kysely<Database>;
+
+/** A period of one scope: `tags` are the hashtag keys it covers (one, or every tracked one for "all"). */
+export interface ScopeRange {
+  scope: string;
+  tags: string[];
+  from: Date;
+  to: Date;
+}
+
+/** The scope's live (not deleted) posts in [from, to), each once even when it carries several of the tags. */
+function scopedPosts({ tags, from, to }: ScopeRange) {
+  return sql`
+    select p.* from posts p
+    where p.deleted_at is null and p.created_at >= ${from} and p.created_at < ${to}
+      and exists (select 1 from post_hashtags ph where ph.post_id = p.edit_root_id
+        and ph.created_at = p.created_at and ph.tag_key = any(${tags}::text[]))`;
+}
+
+/** Totals of every metric over [from, to), computed from the posts (distinct authors over the whole period). */
+export async function periodTotals(db: Db, range: ScopeRange): Promise<MetricValues> {
+  const { rows } = await sql<{ scope: string } & MetricValues>`
+    select * from (${bucketMetrics({ starts: [range.from], ends: [range.to], tags: range.tags })}) m
+    where m.scope = ${range.scope}`.execute(db);
+  const row = rows[0];
+  if (!row) return { ...ZERO_METRICS };
+  const { scope: _scope, bucket_start: _start, ...values } = row as typeof row & { bucket_start: Date };
+  return values;
+}
+
+const ENGAGEMENTS = sql.raw(
+  "case when p.kind = 'repost' then 0 else p.like_count + p.repost_count + p.reply_count + p.quote_count + p.bookmark_count end",
+);
+
+export type TopPostsBy = 'engagements' | 'impressions' | 'reach' | 'followers';
+
+export interface PostView {
+  id: string;
+  edit_root_id: string;
+  created_at: Date;
+  kind: PostKind;
+  lang: string | null;
+  text: string;
+  author_id: string;
+  author_username: string | null;
+  author_followers: number;
+  likes: number;
+  reposts: number;
+  replies: number;
+  quotes: number;
+  bookmarks: number;
+  impressions: number;
+  engagements: number;
+}
+
+const POST_VIEW = sql.raw(`
+  p.id, p.edit_root_id, p.created_at, p.kind, p.lang, p.text, p.author_id,
+  a.username as author_username, coalesce(a.followers_count, 0) as author_followers,
+  p.like_count as likes, p.repost_count as reposts, p.reply_count as replies, p.quote_count as quotes,
+  p.bookmark_count as bookmarks, p.impression_count as impressions`);
+
+export async function topPosts(
+  db: Db,
+  range: ScopeRange,
+  { by, limit }: { by: TopPostsBy; limit: number },
+): Promise<PostView[]> {
+  const order = {
+    engagements: sql.raw('engagements desc'),
+    impressions: sql.raw('impressions desc'),
+    reach: sql.raw('author_followers desc'),
+    followers: sql.raw('author_followers desc'),
+  }[by];
+  const { rows } = await sql<PostView>`
+    select ${POST_VIEW}, ${ENGAGEMENTS} as engagements
+    from (${scopedPosts(range)}) p left join authors a on a.id = p.author_id
+    order by ${order}, p.created_at desc, p.edit_root_id
+    limit ${limit}`.execute(db);
+  return rows;
+}
+
+export interface AuthorView {
+  id: string;
+  username: string | null;
+  name: string | null;
+  followers: number;
+  posts: number;
+  impressions: number;
+  engagements: number;
+}
+
+export async function topAuthors(
+  db: Db,
+  range: ScopeRange,
+  { by, limit }: { by: TopPostsBy; limit: number },
+): Promise<AuthorView[]> {
+  // An author's reach is their followers.
+  const order = {
+    engagements: sql.raw('engagements desc'),
+    impressions: sql.raw('impressions desc'),
+    reach: sql.raw('followers desc'),
+    followers: sql.raw('followers desc'),
+  }[by];
+  const { rows } = await sql<AuthorView>`
+    select p.author_id as id, a.username, a.name, coalesce(a.followers_count, 0) as followers,
+      count(*) as posts, sum(p.impression_count) as impressions, sum(${ENGAGEMENTS}) as engagements
+    from (${scopedPosts(range)}) p left join authors a on a.id = p.author_id
+    group by p.author_id, a.username, a.name, a.followers_count
+    order by ${order}, posts desc, p.author_id
+    limit ${limit}`.execute(db);
+  return rows;
+}
+
+/** Other hashtags on the scope's posts, by number of posts. */
+export async function cohashtags(
+  db: Db,
+  range: ScopeRange,
+  { limit }: { limit: number },
+): Promise<{ tag_key: string; posts: number }[]> {
+  const { rows } = await sql<{ tag_key: string; posts: number }>`
+    select ph.tag_key, count(*) as posts
+    from (${scopedPosts(range)}) p
+    join post_hashtags ph on ph.post_id = p.edit_root_id and ph.created_at = p.created_at
+    where ph.tag_key <> all(${range.tags}::text[])
+    group by ph.tag_key order by posts desc, ph.tag_key limit ${limit}`.execute(db);
+  return rows;
+}
+
+/** Posts per language (`und` when X could not tell or did not say). */
+export async function languages(db: Db, range: ScopeRange): Promise<{ lang: string; posts: number }[]> {
+  const { rows } = await sql<{ lang: string; posts: number }>`
+    select coalesce(p.lang, 'und') as lang, count(*) as posts
+    from (${scopedPosts(range)}) p group by 1 order by posts desc, lang`.execute(db);
+  return rows;
+}
+
+export interface PostsFilter {
+  kind?: PostKind | undefined;
+  lang?: string | undefined;
+  authorId?: string | undefined;
+  /** Continue after this (created_at, edit_root_id), newest first. */
+  after?: { createdAt: Date; editRootId: string } | undefined;
+  limit: number;
+}
+
+/** One page of the scope's posts, newest first, keyset-paged. */
+export async function listPosts(db: Db, range: ScopeRange, filter: PostsFilter): Promise<PostView[]> {
+  const { kind, lang, authorId, after, limit } = filter;
+  const { rows } = await sql<PostView>`
+    select ${POST_VIEW}, ${ENGAGEMENTS} as engagements
+    from (${scopedPosts(range)}) p left join authors a on a.id = p.author_id
+    where true
+      ${kind ? sql`and p.kind = ${kind}` : sql``}
+      ${lang ? sql`and coalesce(p.lang, 'und') = ${lang}` : sql``}
+      ${authorId ? sql`and p.author_id = ${authorId}` : sql``}
+      ${after ? sql`and (p.created_at, p.edit_root_id) < (${after.createdAt}::timestamptz, ${after.editRootId}::text)` : sql``}
+    order by p.created_at desc, p.edit_root_id desc
+    limit ${limit}`.execute(db);
+  return rows;
+}

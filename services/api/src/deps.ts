@@ -1,0 +1,24 @@
+import type { Database } from '@tagpulse/db';
+import type { Logger } from '@tagpulse/runtime';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+
+/** Job counts of one queue by state (waiting, active, delayed, failed, completed). */
+export type QueueCounts = Record<string, Record<string, number>>;
+
+/** Everything the API uses, built in main.ts (or a test) and passed in. */
+export interface ApiDeps {
+  db: Kysely<Database>;
+  /** A producer connection (`enableOfflineQueue: false`): rate limits and announcements fail fast. */
+  redis: Redis;
+  log: Logger;
+  now: () => Date;
+  /** Requests per key (or per client address before authentication) and window. */
+  rateLimit: { max: number; windowMs: number; nameSpace: string };
+  /** Origins allowed by CORS; empty turns CORS off. */
+  corsOrigins: string[];
+  /** BullMQ key prefix, for the channel that tells workers the tracked hashtags changed. */
+  queuePrefix: string;
+  /** Job counts per queue, for /metrics. */
+  queueCounts: () => Promise<QueueCounts>;
+}

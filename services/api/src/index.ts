@@ -1,0 +1,3 @@
+export { buildApp } from './app.js';
+export type { ApiDeps, QueueCounts } from './deps.js';
+export { type RunningApi, runApi } from './main.js';

@@ -1,0 +1,70 @@
+import { createDb } from '@tagpulse/db';
+import { createRedis, QUEUE_NAMES } from '@tagpulse/queue';
+import { createLogger, createShutdown, type Env, type Logger } from '@tagpulse/runtime';
+import { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+
+export interface RunningApi {
+  app: FastifyInstance;
+  url: string;
+  log: Logger;
+}
+
+/**
+ * Starts the API: dependencies, the app, then `listen`. Shutdown stops intake
+ * first (`app.close()` lets in-flight requests finish), then the queues,
+ * Redis and Postgres.
+ */
+export async function runApi(env: Env): Promise<RunningApi> {
+  const log = createLogger({ service: 'api', level: env.LOG_LEVEL });
+  const shutdown = createShutdown({ log, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+  shutdown.listen();
+  const db = createDb({
+    url: env.DATABASE_URL,
+    max: 20,
+    applicationName: 'tagpulse-api',
+    onIdleError: (err) => log.error({ err }, 'idle postgres connection failed'),
+  });
+  const redis = createRedis(env.REDIS_URL, 'producer', (err) => log.error({ err }, 'redis error'));
+  // A producer connection refuses commands until it is up; wait so the first requests are not 503s.
+  await new Promise((resolve) => redis.once('ready', resolve));
+  // Read-only handles for queue depths; the worker owns the jobs.
+  const queues = QUEUE_NAMES.map((name) => {
+    const queue = new Queue(name, { connection: redis, prefix: env.QUEUE_PREFIX });
+    queue.on('error', (err) => log.error({ err, queue: name }, 'queue error'));
+    return queue;
+  });
+  const app = await buildApp({
+    db,
+    redis,
+    log,
+    now: () => new Date(),
+    rateLimit: {
+      max: env.API_RATE_LIMIT_PER_MINUTE,
+      windowMs: 60_000,
+      nameSpace: `${env.QUEUE_PREFIX}-rate-`,
+    },
+    corsOrigins: env.CORS_ORIGINS,
+    queuePrefix: env.QUEUE_PREFIX,
+    queueCounts: async () =>
+      Object.fromEntries(
+        await Promise.all(
+          queues.map(async (q) => [
+            q.name,
+            await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
+          ]),
+        ),
+      ),
+  });
+  shutdown.register('http', () => app.close());
+  shutdown.register('queues', async () => {
+    await Promise.all(queues.map((q) => q.close()));
+  });
+  shutdown.register('redis', async () => {
+    await redis.quit();
+  });
+  shutdown.register('postgres', () => db.destroy());
+  const url = await app.listen({ host: env.API_HOST, port: env.API_PORT });
+  return { app, url, log };
+}

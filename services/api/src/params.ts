@@ -1,0 +1,85 @@
+import { GRAINS, isTimeZone, parseHashtag } from '@tagpulse/core';
+import { hashtagsRepository, rollupsRepository } from '@tagpulse/db';
+import { z } from 'zod';
+import type { ApiDeps } from './deps.js';
+import { ApiProblem, badParam } from './problem.js';
+
+// Oversized input is refused by the schema before any handler sees it.
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export const hashtagParam = z
+  .string()
+  .min(1)
+  .max(120)
+  .describe('a tracked hashtag (with or without #, any case), or `all` for all tracked hashtags together');
+export const tzParam = z
+  .string()
+  .max(64)
+  .default('UTC')
+  .describe('IANA time zone of buckets and printed times');
+export const instantParam = z
+  .string()
+  .max(40)
+  .describe('ISO 8601 instant with an offset, e.g. 2020-07-06T00:00:00Z');
+export const intervalParam = z.enum(GRAINS);
+export const tableFormat = z
+  .enum(['json', 'csv'])
+  .optional()
+  .describe('json (default) or csv; or send Accept: text/csv');
+
+/** The query of every period-based route. */
+export const periodQuery = {
+  hashtag: hashtagParam,
+  from: instantParam.optional().describe('start, inclusive; default `to` less 7 days'),
+  to: instantParam.optional().describe('end, exclusive; default now'),
+  tz: tzParam,
+};
+
+export function parseTz(tz: string): string {
+  if (!isTimeZone(tz)) throw badParam('tz', `unknown IANA time zone ${JSON.stringify(tz)}`);
+  return tz;
+}
+
+function parseInstant(name: string, value: string): Date {
+  const ms = ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw badParam(name, `expected an ISO 8601 instant with an offset, got ${JSON.stringify(value)}`);
+  return new Date(ms);
+}
+
+const WEEK_MS = 7 * 86_400_000;
+
+/** [from, to) from the query; `to` defaults to now and `from` to a week before it. */
+export function parseRange(
+  q: { from?: string | undefined; to?: string | undefined },
+  now: Date,
+): { from: Date; to: Date } {
+  const to = q.to === undefined ? now : parseInstant('to', q.to);
+  const from = q.from === undefined ? new Date(to.getTime() - WEEK_MS) : parseInstant('from', q.from);
+  if (from >= to)
+    throw badParam('from', `from (${from.toISOString()}) must be before to (${to.toISOString()})`);
+  return { from, to };
+}
+
+export interface Scope {
+  /** Stored scope: a hashtag key, or '*' for all. */
+  scope: string;
+  /** The hashtag keys the scope covers. */
+  tags: string[];
+  /** As the client should see it: the display spelling, or `all`. */
+  label: string;
+}
+
+/** The scope a `hashtag` parameter names; 404 when it is not a hashtag tagpulse tracks or tracked. */
+export async function resolveScope(deps: ApiDeps, hashtag: string): Promise<Scope> {
+  if (hashtag.toLowerCase() === 'all') {
+    const tracked = await hashtagsRepository.listHashtags(deps.db, { activeOnly: true });
+    return { scope: rollupsRepository.ALL_SCOPE, tags: tracked.map((h) => h.tag_key), label: 'all' };
+  }
+  const parsed = parseHashtag(hashtag);
+  if (!parsed.ok) throw badParam('hashtag', parsed.reason);
+  // The hashtags table is small (tens of rows); capture's repository lists it.
+  const known = (await hashtagsRepository.listHashtags(deps.db)).find((h) => h.tag_key === parsed.key);
+  if (!known) throw new ApiProblem(404, `hashtag #${parsed.display} is not tracked`);
+  return { scope: known.tag_key, tags: [known.tag_key], label: known.display };
+}

@@ -1,0 +1,114 @@
+import { formatInZone, parseHashtag } from '@tagpulse/core';
+import { type HashtagRow, hashtagsRepository } from '@tagpulse/db';
+import { hashtagsChangedChannel } from '@tagpulse/queue';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sendCsv, wantsCsv } from '../csv.js';
+import type { ApiDeps } from '../deps.js';
+import { parseTz, tableFormat, tzParam } from '../params.js';
+import { ApiProblem, badParam, problems } from '../problem.js';
+
+const hashtag = z.object({
+  tag: z.string().describe('display spelling, without #'),
+  key: z.string().describe('case- and accent-folded key'),
+  tracked: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+function view(row: HashtagRow, tz: string): z.infer<typeof hashtag> {
+  return {
+    tag: row.display,
+    key: row.tag_key,
+    tracked: row.active,
+    created_at: formatInZone(row.created_at, tz),
+    updated_at: formatInZone(row.updated_at, tz),
+  };
+}
+
+/** Tells running workers to re-read the hashtags now; they also re-read on an interval, so a failure only delays. */
+async function announce(deps: ApiDeps): Promise<void> {
+  try {
+    await deps.redis.publish(hashtagsChangedChannel(deps.queuePrefix), 'changed');
+  } catch (err) {
+    deps.log.warn({ err }, 'workers will see the hashtag change at their next sync');
+  }
+}
+
+export function hashtagsRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const doc = { tags: ['hashtags'], security: [{ bearer: [] }] };
+
+  api.get(
+    '/v1/hashtags',
+    {
+      config: { scope: 'read' },
+      schema: {
+        ...doc,
+        summary: 'hashtags, tracked or not any more',
+        querystring: z.object({ tz: tzParam, format: tableFormat }),
+        response: {
+          200: z.object({ tz: z.string(), hashtags: z.array(hashtag) }),
+          ...problems(400, 401, 403, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const tz = parseTz(request.query.tz);
+      const rows = (await hashtagsRepository.listHashtags(deps.db)).map((r) => view(r, tz));
+      if (wantsCsv(request, request.query.format)) {
+        return sendCsv(
+          reply,
+          ['tag', 'key', 'tracked', 'created_at', 'updated_at'],
+          rows.map((r) => [r.tag, r.key, r.tracked, r.created_at, r.updated_at]),
+        );
+      }
+      return { tz, hashtags: rows };
+    },
+  );
+
+  api.post(
+    '/v1/hashtags',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        ...doc,
+        summary: 'track a hashtag (again); polling follows without a restart',
+        querystring: z.object({ tz: tzParam }),
+        body: z.object({ tag: z.string().max(120).describe('with or without #') }).strict(),
+        response: { 201: hashtag, ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      const tz = parseTz(request.query.tz);
+      const parsed = parseHashtag(request.body.tag);
+      if (!parsed.ok) throw badParam('tag', parsed.reason);
+      const row = await hashtagsRepository.addHashtag(deps.db, parsed);
+      await announce(deps);
+      return reply.status(201).send(view(row, tz));
+    },
+  );
+
+  api.delete(
+    '/v1/hashtags/:tag',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        ...doc,
+        summary: 'stop tracking a hashtag; its posts and series stay',
+        params: z.object({ tag: z.string().max(120) }),
+        response: { 204: z.null().describe('no content'), ...problems(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const parsed = parseHashtag(request.params.tag);
+      if (!parsed.ok) throw badParam('tag', parsed.reason);
+      if (!(await hashtagsRepository.deactivateHashtag(deps.db, parsed.key))) {
+        throw new ApiProblem(404, `hashtag #${parsed.display} is not tracked`);
+      }
+      await announce(deps);
+      return reply.status(204).send(null);
+    },
+  );
+}

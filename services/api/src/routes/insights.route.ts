@@ -1,0 +1,154 @@
+import { formatInZone } from '@tagpulse/core';
+import { insightsRepository } from '@tagpulse/db';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sendCsv, wantsCsv } from '../csv.js';
+import type { ApiDeps } from '../deps.js';
+import { parseRange, parseTz, periodQuery, resolveScope, type Scope, tableFormat } from '../params.js';
+import { problems } from '../problem.js';
+import { POST_COLUMNS, postJson, postRow, postSchema } from '../views.js';
+
+const by = z.enum(['engagements', 'impressions', 'reach', 'followers']).default('engagements');
+const limit = z.coerce.number().int().min(1).max(1000).default(10);
+const period = { from: z.string(), to: z.string(), tz: z.string(), hashtag: z.string() };
+const doc = { tags: ['insights'], security: [{ bearer: [] }] };
+const errors = problems(400, 401, 403, 404, 429);
+
+/** Resolves the common period query of these routes. */
+async function periodOf(deps: ApiDeps, q: { hashtag: string; from?: string; to?: string; tz: string }) {
+  const tz = parseTz(q.tz);
+  const { from, to } = parseRange(q, deps.now());
+  const scope: Scope = await resolveScope(deps, q.hashtag);
+  const shown = { hashtag: scope.label, tz, from: formatInZone(from, tz), to: formatInZone(to, tz) };
+  return { tz, range: { ...scope, from, to }, shown };
+}
+
+export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.get(
+    '/v1/top/posts',
+    {
+      config: { scope: 'read' },
+      schema: {
+        ...doc,
+        summary: "the period's top posts by engagements, impressions or their author's reach (followers)",
+        querystring: z.object({ ...periodQuery, by, limit, format: tableFormat }),
+        response: { 200: z.object({ ...period, by, posts: z.array(postSchema) }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const { tz, range, shown } = await periodOf(deps, q);
+      const posts = await insightsRepository.topPosts(deps.db, range, { by: q.by, limit: q.limit });
+      if (wantsCsv(request, q.format))
+        return sendCsv(
+          reply,
+          POST_COLUMNS,
+          posts.map((p) => postRow(p, tz)),
+        );
+      return { ...shown, by: q.by, posts: posts.map((p) => postJson(p, tz)) };
+    },
+  );
+
+  const author = z.object({
+    id: z.string(),
+    username: z.string().nullable(),
+    name: z.string().nullable(),
+    followers: z.number(),
+    posts: z.number(),
+    impressions: z.number(),
+    engagements: z.number(),
+  });
+  api.get(
+    '/v1/top/authors',
+    {
+      config: { scope: 'read' },
+      schema: {
+        ...doc,
+        summary: "the period's top authors by engagements, impressions, reach or followers",
+        querystring: z.object({ ...periodQuery, by, limit, format: tableFormat }),
+        response: { 200: z.object({ ...period, by, authors: z.array(author) }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const { range, shown } = await periodOf(deps, q);
+      const authors = await insightsRepository.topAuthors(deps.db, range, { by: q.by, limit: q.limit });
+      if (wantsCsv(request, q.format)) {
+        const columns = [
+          'id',
+          'username',
+          'name',
+          'followers',
+          'posts',
+          'impressions',
+          'engagements',
+        ] as const;
+        return sendCsv(
+          reply,
+          [...columns],
+          authors.map((a) => columns.map((c) => a[c])),
+        );
+      }
+      return { ...shown, by: q.by, authors };
+    },
+  );
+
+  api.get(
+    '/v1/cohashtags',
+    {
+      config: { scope: 'read' },
+      schema: {
+        ...doc,
+        summary: "other hashtags on the period's posts, by number of posts",
+        querystring: z.object({ ...periodQuery, limit, format: tableFormat }),
+        response: {
+          200: z.object({ ...period, cohashtags: z.array(z.object({ tag: z.string(), posts: z.number() })) }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const { range, shown } = await periodOf(deps, q);
+      const rows = await insightsRepository.cohashtags(deps.db, range, { limit: q.limit });
+      if (wantsCsv(request, q.format))
+        return sendCsv(
+          reply,
+          ['tag', 'posts'],
+          rows.map((r) => [r.tag_key, r.posts]),
+        );
+      return { ...shown, cohashtags: rows.map((r) => ({ tag: r.tag_key, posts: r.posts })) };
+    },
+  );
+
+  api.get(
+    '/v1/languages',
+    {
+      config: { scope: 'read' },
+      schema: {
+        ...doc,
+        summary: "the period's posts per language (BCP 47; und when unknown)",
+        querystring: z.object({ ...periodQuery, format: tableFormat }),
+        response: {
+          200: z.object({ ...period, languages: z.array(z.object({ lang: z.string(), posts: z.number() })) }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const { range, shown } = await periodOf(deps, q);
+      const rows = await insightsRepository.languages(deps.db, range);
+      if (wantsCsv(request, q.format))
+        return sendCsv(
+          reply,
+          ['lang', 'posts'],
+          rows.map((r) => [r.lang, r.posts]),
+        );
+      return { ...shown, languages: rows };
+    },
+  );
+}

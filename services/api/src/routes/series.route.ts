@@ -1,0 +1,120 @@
+import {
+  bucketStarts,
+  DEFINITIONS_VERSION,
+  formatInZone,
+  type Grain,
+  isMetric,
+  METRICS,
+  type Metric,
+  maxBucketCount,
+  metricValue,
+  ZERO_METRICS,
+} from '@tagpulse/core';
+import { rollupsRepository } from '@tagpulse/db';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sendCsv, wantsCsv } from '../csv.js';
+import type { ApiDeps } from '../deps.js';
+import { intervalParam, parseRange, parseTz, periodQuery, resolveScope, tableFormat } from '../params.js';
+import { badParam, problems } from '../problem.js';
+
+/** The most points one series may have; past it the client should take a coarser interval. */
+export const MAX_POINTS = 100_000;
+
+const point = z.object({ t: z.string(), value: z.number().nullable() });
+const seriesResponse = z.object({
+  hashtag: z.string(),
+  interval: intervalParam,
+  tz: z.string(),
+  from: z.string(),
+  to: z.string(),
+  definitions_version: z.number().int(),
+  series: z.array(z.object({ metric: z.enum(METRICS), points: z.array(point) })),
+});
+
+function parseMetrics(value: string | string[]): Metric[] {
+  const names = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim());
+  const unknown = names.find((n) => !isMetric(n));
+  if (unknown !== undefined) {
+    throw badParam('metric', `unknown metric ${JSON.stringify(unknown)}; one of ${METRICS.join(', ')}`);
+  }
+  return [...new Set(names as Metric[])];
+}
+
+/** The bucket starts of the series, refusing more than {@link MAX_POINTS} before listing them. */
+function seriesStarts(from: Date, to: Date, grain: Grain, tz: string): Date[] {
+  // The bound is exact for 5 minutes and at most twice the count otherwise, so list only when near.
+  const bound = maxBucketCount(from, to, grain);
+  const starts = bound <= 2 * MAX_POINTS ? bucketStarts(from, to, grain, tz) : undefined;
+  const count = starts?.length ?? bound;
+  if (count > MAX_POINTS) {
+    throw badParam(
+      'interval',
+      `${count} points from ${from.toISOString()} to ${to.toISOString()} at ${grain}; at most ${MAX_POINTS}: narrow from/to or take a coarser interval`,
+    );
+  }
+  return starts ?? [];
+}
+
+export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/v1/series',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['series'],
+        security: [{ bearer: [] }],
+        summary: 'zero-filled time series of one or more metrics',
+        querystring: z.object({
+          ...periodQuery,
+          metric: z
+            .union([z.string().max(400), z.array(z.string().max(400)).max(20)])
+            .default('posts')
+            .describe(`comma-separated or repeated: ${METRICS.join(', ')}`),
+          interval: intervalParam.default('1h'),
+          format: tableFormat,
+        }),
+        response: { 200: seriesResponse, ...problems(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const tz = parseTz(q.tz);
+      const metrics = parseMetrics(q.metric);
+      const { from, to } = parseRange(q, deps.now());
+      const starts = seriesStarts(from, to, q.interval, tz);
+      const scope = await resolveScope(deps, q.hashtag);
+      // Hours, days and weeks of a zone other than UTC are kept once the zone is first asked for.
+      if (rollupsRepository.needsZone(q.interval, tz)) await rollupsRepository.ensureZone(deps.db, tz);
+      const stored = await rollupsRepository.readSeries(deps.db, {
+        scope: scope.scope,
+        grain: q.interval,
+        tz,
+        from,
+        to,
+      });
+      const times = starts.map((t) => formatInZone(t, tz));
+      const values = starts.map((t) => stored.get(t.getTime()) ?? ZERO_METRICS);
+      if (wantsCsv(request, q.format)) {
+        return sendCsv(
+          reply,
+          ['t', ...metrics],
+          times.map((t, i) => [t, ...metrics.map((m) => metricValue(values[i] ?? ZERO_METRICS, m))]),
+        );
+      }
+      return {
+        hashtag: scope.label,
+        interval: q.interval,
+        tz,
+        from: formatInZone(from, tz),
+        to: formatInZone(to, tz),
+        definitions_version: DEFINITIONS_VERSION,
+        series: metrics.map((metric) => ({
+          metric,
+          points: times.map((t, i) => ({ t, value: metricValue(values[i] ?? ZERO_METRICS, metric) })),
+        })),
+      };
+    },
+  );
+}

@@ -1,0 +1,85 @@
+import {
+  DEFINITIONS_VERSION,
+  formatInZone,
+  METRICS,
+  metricValue,
+  previousPeriod,
+  relativeChange,
+} from '@tagpulse/core';
+import { insightsRepository } from '@tagpulse/db';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { sendCsv, wantsCsv } from '../csv.js';
+import type { ApiDeps } from '../deps.js';
+import { parseRange, parseTz, periodQuery, resolveScope, tableFormat } from '../params.js';
+import { problems } from '../problem.js';
+
+const period = z.object({ from: z.string(), to: z.string() });
+const summaryResponse = z.object({
+  hashtag: z.string(),
+  tz: z.string(),
+  period,
+  previous_period: period,
+  definitions_version: z.number().int(),
+  metrics: z.array(
+    z.object({
+      metric: z.enum(METRICS),
+      value: z.number().nullable(),
+      previous: z.number().nullable(),
+      change: z.number().nullable().describe('(value - previous) / previous; null when previous is 0'),
+    }),
+  ),
+});
+
+export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/v1/summary',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['series'],
+        security: [{ bearer: [] }],
+        summary: 'totals of a period and of the period of the same length before it, with the change',
+        querystring: z.object({ ...periodQuery, format: tableFormat }),
+        response: { 200: summaryResponse, ...problems(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const tz = parseTz(q.tz);
+      const { from, to } = parseRange(q, deps.now());
+      const scope = await resolveScope(deps, q.hashtag);
+      const before = previousPeriod(from, to);
+      // From the posts, not summed roll-ups: distinct authors over the whole period.
+      const [current, previous] = await Promise.all([
+        insightsRepository.periodTotals(deps.db, { ...scope, from, to }),
+        insightsRepository.periodTotals(deps.db, { ...scope, ...before }),
+      ]);
+      const metrics = METRICS.map((metric) => {
+        const value = metricValue(current, metric);
+        const prev = metricValue(previous, metric);
+        return { metric, value, previous: prev, change: relativeChange(value, prev) };
+      });
+      if (wantsCsv(request, q.format)) {
+        return sendCsv(
+          reply,
+          ['metric', 'value', 'previous', 'change'],
+          metrics.map((m) => [m.metric, m.value, m.previous, m.change]),
+        );
+      }
+      const show = (p: { from: Date; to: Date }) => ({
+        from: formatInZone(p.from, tz),
+        to: formatInZone(p.to, tz),
+      });
+      return {
+        hashtag: scope.label,
+        tz,
+        period: show({ from, to }),
+        previous_period: show(before),
+        definitions_version: DEFINITIONS_VERSION,
+        metrics,
+      };
+    },
+  );
+}

@@ -1,0 +1,85 @@
+import { formatInZone } from '@tagpulse/core';
+import type { insightsRepository } from '@tagpulse/db';
+import { z } from 'zod';
+
+type PostView = insightsRepository.PostView;
+
+export const postSchema = z.object({
+  id: z.string(),
+  edit_root_id: z.string(),
+  created_at: z.string(),
+  kind: z.enum(['original', 'reply', 'quote', 'repost']),
+  lang: z.string().nullable(),
+  text: z.string(),
+  author: z.object({ id: z.string(), username: z.string().nullable(), followers: z.number() }),
+  metrics: z.object({
+    likes: z.number(),
+    reposts: z.number(),
+    replies: z.number(),
+    quotes: z.number(),
+    bookmarks: z.number(),
+    impressions: z.number(),
+  }),
+  engagements: z.number(),
+});
+
+export function postJson(p: PostView, tz: string): z.infer<typeof postSchema> {
+  return {
+    id: p.id,
+    edit_root_id: p.edit_root_id,
+    created_at: formatInZone(p.created_at, tz),
+    kind: p.kind,
+    lang: p.lang,
+    text: p.text,
+    author: { id: p.author_id, username: p.author_username, followers: p.author_followers },
+    metrics: {
+      likes: p.likes,
+      reposts: p.reposts,
+      replies: p.replies,
+      quotes: p.quotes,
+      bookmarks: p.bookmarks,
+      impressions: p.impressions,
+    },
+    engagements: p.engagements,
+  };
+}
+
+export const POST_COLUMNS = [
+  'id',
+  'edit_root_id',
+  'created_at',
+  'kind',
+  'lang',
+  'author_id',
+  'author_username',
+  'author_followers',
+  'likes',
+  'reposts',
+  'replies',
+  'quotes',
+  'bookmarks',
+  'impressions',
+  'engagements',
+  'text',
+];
+
+export function postRow(p: PostView, tz: string): (string | number | null)[] {
+  return [
+    p.id,
+    p.edit_root_id,
+    formatInZone(p.created_at, tz),
+    p.kind,
+    p.lang,
+    p.author_id,
+    p.author_username,
+    p.author_followers,
+    p.likes,
+    p.reposts,
+    p.replies,
+    p.quotes,
+    p.bookmarks,
+    p.impressions,
+    p.engagements,
+    p.text,
+  ];
+}
