@@ -32,9 +32,11 @@ const UNLIMITED = 1_000_000_000;
  * `tagpulse bench sim`: what x-sim costs to serve, on the `steady` scenario
  * (60 posts a minute) with a frozen clock two days in.
  *
- * - CPU of one 100-post page with expansions (query, projection, includes,
- *   JSON), against the baseline of only `JSON.stringify` of the same page:
- *   serialising is the floor any server of that body pays.
+ * - CPU of one 100-post page with expansions (query, scan, projection,
+ *   includes, JSON text), against the baseline of `JSON.stringify` of the same
+ *   page as a parsed object: what a server that builds the body as objects pays
+ *   for serialising alone. x-sim gets under it by caching the serialised static
+ *   parts of each post and user (only metrics and edit state are re-serialised).
  * - Generation cost per post, for slices not yet in the cache.
  * - Pages/s and posts/s over HTTP with keep-alive, against a static server
  *   (same process, same bodies, precomputed) as the baseline of what Node's
@@ -49,9 +51,9 @@ export async function benchSim({
   const { world, clock, api } = createSimCore({ scenario: 'steady', seed: 1, speed: 0, start });
   const now = clock.now();
 
-  const sample = searchRecent(api, QUERY, now).body;
-  const posts = (sample.data as unknown[] | undefined)?.length ?? 0;
-  const pageCpuUs = cpuMicros(iterations, () => JSON.stringify(searchRecent(api, QUERY, now).body));
+  const sample = JSON.parse(searchRecent(api, QUERY, now).json) as { data?: unknown[] };
+  const posts = sample.data?.length ?? 0;
+  const pageCpuUs = cpuMicros(iterations, () => searchRecent(api, QUERY, now));
   const stringifyCpuUs = cpuMicros(iterations, () => JSON.stringify(sample));
 
   const genSlices = 200;

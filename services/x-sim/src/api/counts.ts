@@ -43,5 +43,5 @@ export function countsRecent(ctx: ApiContext, query: URLSearchParams, now: numbe
     tweet_count: counts[i] ?? 0,
   }));
   const total = counts.reduce((sum, n) => sum + n, 0);
-  return { body: { data, meta: { total_tweet_count: total } }, postsRead: 0 };
+  return { json: JSON.stringify({ data, meta: { total_tweet_count: total } }), postsRead: 0 };
 }

@@ -2,7 +2,7 @@ import { isDeleted, type Version } from '../world/post.js';
 import { type ApiContext, FIELD_PARAMS, readFields } from './context.js';
 import { ParamReader } from './params.js';
 import { type Problem, tweetNotFound } from './problems.js';
-import { buildPage } from './project.js';
+import { pageJson } from './project.js';
 import type { ApiResult } from './search.js';
 
 const MAX_IDS = 100;
@@ -36,7 +36,7 @@ export function lookupTweets(ctx: ApiContext, query: URLSearchParams, now: numbe
     if (v && v.createdMs <= now && !isDeleted(v.post, now)) found.push(v);
     else errors.push(tweetNotFound(id));
   }
-  const body: Record<string, unknown> = { ...buildPage(found, fields, now, ctx.userById) };
-  if (errors.length > 0) body.errors = errors;
-  return { body, postsRead: found.length };
+  const members = [pageJson(found, fields, now, ctx.userById)].filter(Boolean);
+  if (errors.length > 0) members.push(`"errors":${JSON.stringify(errors)}`);
+  return { json: `{${members.join(',')}}`, postsRead: found.length };
 }

@@ -1,5 +1,5 @@
 import type { SimUser } from '../world/authors.js';
-import { publicMetrics, type SimMedia, type SimPost, type Version } from '../world/post.js';
+import { type Metrics, publicMetrics, type SimMedia, type SimPost, type Version } from '../world/post.js';
 import type { Expansion, MediaField, TweetField, UserField } from './fields.js';
 
 /** What a request asked to see, beyond the defaults (`id`, `text`, `edit_history_tweet_ids`). */
@@ -12,27 +12,24 @@ export interface FieldSelection {
 
 type Json = Record<string, unknown>;
 
-export interface Page {
-  data?: Json[];
-  includes?: { users?: Json[]; tweets?: Json[]; media?: Json[] };
-}
-
 const EDIT_WINDOW_MS = 30 * 60_000;
 const MAX_EDITS = 5;
 const REFERENCE_TYPE = { reply: 'replied_to', quote: 'quoted', repost: 'retweeted' } as const;
 
 /**
- * Projects versions to X's Tweet objects with only the requested fields, and
- * gathers `includes` for the requested expansions, each object once.
- * `userById` resolves mentioned users.
+ * The `data` and `includes` members of a response, as JSON text (without the
+ * outer braces, '' for an empty page): only the requested fields, and each
+ * expanded object once. What never changes about a post or user is serialised
+ * once per field selection and cached beside it, so a page costs little more
+ * than the metrics that grow with the clock.
  */
-export function buildPage(
+export function pageJson(
   versions: readonly Version[],
   fields: FieldSelection,
   now: number,
   userById: (id: string) => SimUser | undefined,
-): Page {
-  if (versions.length === 0) return {};
+): string {
+  if (versions.length === 0) return '';
   const x = fields.expansions;
   const users = new Map<string, SimUser>();
   const tweets = new Map<string, Version>();
@@ -58,24 +55,76 @@ export function buildPage(
         if (older.n < v.n && !tweets.has(older.id)) tweets.set(older.id, older);
     }
   }
-  const page: Page = { data: versions.map((v) => projectTweet(v, fields.tweet, now)) };
-  const includes: NonNullable<Page['includes']> = {};
-  if (users.size > 0) includes.users = [...users.values()].map((u) => projectUser(u, fields.user));
-  if (tweets.size > 0) includes.tweets = [...tweets.values()].map((v) => projectTweet(v, fields.tweet, now));
-  if (media.size > 0) includes.media = [...media.values()].map((m) => projectMedia(m, fields.media));
-  if (users.size + tweets.size + media.size > 0) page.includes = includes;
-  return page;
+  const tweetKey = [...fields.tweet].sort().join(',');
+  const tweetList = (list: Iterable<Version>) =>
+    Array.from(list, (v) => tweetJson(v, fields.tweet, tweetKey, now)).join(',');
+  const includes: string[] = [];
+  if (users.size > 0) {
+    const key = [...fields.user].sort().join(',');
+    includes.push(
+      `"users":[${Array.from(users.values(), (u) => cached(u, key, () => userObject(u, fields.user))).join(',')}]`,
+    );
+  }
+  if (tweets.size > 0) includes.push(`"tweets":[${tweetList(tweets.values())}]`);
+  if (media.size > 0) {
+    const key = [...fields.media].sort().join(',');
+    includes.push(
+      `"media":[${Array.from(media.values(), (m) => cached(m, key, () => mediaObject(m, fields.media))).join(',')}]`,
+    );
+  }
+  const data = `"data":[${tweetList(versions)}]`;
+  return includes.length > 0 ? `${data},"includes":{${includes.join(',')}}` : data;
 }
 
-export function projectTweet(v: Version, fields: ReadonlySet<TweetField>, now: number): Json {
+/** Serialised static parts, per object and field selection; they live as long as their post or user. */
+const fragments = new WeakMap<object, Map<string, string>>();
+
+function cached(owner: object, key: string, build: () => unknown): string {
+  let byKey = fragments.get(owner);
+  if (!byKey) {
+    byKey = new Map();
+    fragments.set(owner, byKey);
+  }
+  let json = byKey.get(key);
+  if (json === undefined) {
+    json = JSON.stringify(build());
+    byKey.set(key, json);
+  }
+  return json;
+}
+
+/**
+ * One Tweet object: `id`, `text`, `edit_history_tweet_ids`, the requested static
+ * fields (cached), then the fields that change with the clock.
+ */
+function tweetJson(v: Version, fields: ReadonlySet<TweetField>, key: string, now: number): string {
   const { post } = v;
-  const tweet: Json = {
-    id: v.id,
-    text: v.text.text,
-    edit_history_tweet_ids: editHistory(post, now),
-  };
-  if (fields.size === 0) return tweet;
+  // A chain of one never changes; only an edited post's history depends on the clock.
+  const head =
+    post.versions.length === 1
+      ? cached(v, 'head', () => ({ id: v.id, text: v.text.text, edit_history_tweet_ids: [v.id] })).slice(
+          0,
+          -1,
+        )
+      : `${cached(v, 'head', () => ({ id: v.id, text: v.text.text })).slice(0, -1)},"edit_history_tweet_ids":${JSON.stringify(editHistory(post, now))}`;
+  if (fields.size === 0) return `${head}}`;
+  const rest = cached(v, `fields:${key}`, () => staticFields(v, fields)).slice(1, -1);
+  let json = rest ? `${head},${rest}` : head;
+  if (fields.has('public_metrics')) json += `,"public_metrics":${metricsJson(publicMetrics(v, now))}`;
+  if (fields.has('edit_controls')) json += `,"edit_controls":${JSON.stringify(editControls(post, now))}`;
+  return `${json}}`;
+}
+
+/** The same text JSON.stringify gives, without its generic walk: this runs for every post of every page. */
+function metricsJson(m: Metrics): string {
+  return `{"retweet_count":${m.retweet_count},"reply_count":${m.reply_count},"like_count":${m.like_count},"quote_count":${m.quote_count},"bookmark_count":${m.bookmark_count},"impression_count":${m.impression_count}}`;
+}
+
+/** The requested Tweet fields that never change once the version exists. */
+function staticFields(v: Version, fields: ReadonlySet<TweetField>): Json {
+  const { post } = v;
   const ref = post.ref;
+  const tweet: Json = {};
   if (fields.has('author_id')) tweet.author_id = post.author.id;
   if (fields.has('created_at')) tweet.created_at = v.createdAt;
   if (fields.has('conversation_id')) {
@@ -90,7 +139,6 @@ export function projectTweet(v: Version, fields: ReadonlySet<TweetField>, now: n
   if (fields.has('lang')) tweet.lang = post.lang;
   if (fields.has('possibly_sensitive')) tweet.possibly_sensitive = false;
   if (fields.has('reply_settings')) tweet.reply_settings = 'everyone';
-  if (fields.has('public_metrics')) tweet.public_metrics = publicMetrics(v, now);
   if (fields.has('entities')) {
     const entities: Json = {};
     if (v.text.hashtags.length > 0) entities.hashtags = v.text.hashtags;
@@ -99,7 +147,6 @@ export function projectTweet(v: Version, fields: ReadonlySet<TweetField>, now: n
     if (Object.keys(entities).length > 0) tweet.entities = entities;
   }
   if (fields.has('attachments') && post.media) tweet.attachments = { media_keys: [post.media.key] };
-  if (fields.has('edit_controls')) tweet.edit_controls = editControls(post, now);
   return tweet;
 }
 
@@ -120,9 +167,8 @@ function editControls(post: SimPost, now: number): Json {
   };
 }
 
-export function projectUser(u: SimUser, fields: ReadonlySet<UserField>): Json {
+function userObject(u: SimUser, fields: ReadonlySet<UserField>): Json {
   const user: Json = { id: u.id, name: u.name, username: u.username };
-  if (fields.size === 0) return user;
   if (fields.has('created_at')) user.created_at = u.createdAt;
   if (fields.has('description')) user.description = u.description;
   if (fields.has('location') && u.location !== null) user.location = u.location;
@@ -141,9 +187,8 @@ export function projectUser(u: SimUser, fields: ReadonlySet<UserField>): Json {
   return user;
 }
 
-export function projectMedia(m: SimMedia, fields: ReadonlySet<MediaField>): Json {
+function mediaObject(m: SimMedia, fields: ReadonlySet<MediaField>): Json {
   const media: Json = { media_key: m.key, type: m.type };
-  if (fields.size === 0) return media;
   const [, id] = m.key.split('_');
   if (fields.has('url') && m.type === 'photo') media.url = `https://pbs.twimg.com/media/sim${id}.jpg`;
   if (fields.has('preview_image_url') && m.type === 'video') {

@@ -3,7 +3,7 @@ import { versionsDescending } from '../world/scan.js';
 import { type ApiContext, FIELD_PARAMS, readFields } from './context.js';
 import { decodeNextToken, encodeNextToken } from './next-token.js';
 import { ParamReader } from './params.js';
-import { buildPage } from './project.js';
+import { pageJson } from './project.js';
 import { readBounds } from './time-bounds.js';
 
 const SEARCH_PARAMS = [
@@ -20,7 +20,8 @@ const SEARCH_PARAMS = [
 ];
 
 export interface ApiResult {
-  body: Record<string, unknown>;
+  /** The response body, serialised. */
+  json: string;
   /** Posts returned, which count against the monthly usage cap. */
   postsRead: number;
 }
@@ -68,10 +69,8 @@ export function searchRecent(ctx: ApiContext, query: URLSearchParams, now: numbe
   // Relevancy pages hold the same posts, most engaging first; meta still names the max and min id.
   const ordered =
     sortOrder === 'relevancy' ? [...page].sort((a, b) => engagement(b, now) - engagement(a, now)) : page;
-  return {
-    body: { ...buildPage(ordered, fields, now, ctx.userById), meta },
-    postsRead: page.length,
-  };
+  const members = pageJson(ordered, fields, now, ctx.userById);
+  return { json: `{${members ? `${members},` : ''}"meta":${JSON.stringify(meta)}}`, postsRead: page.length };
 }
 
 function engagement(v: Version, now: number): number {

@@ -122,7 +122,7 @@ async function serveApi(deps: ServerDeps, req: http.IncomingMessage, res: http.S
     return;
   }
   deps.usage.add(token, result.postsRead, now);
-  const body = JSON.stringify(result.body);
+  const body = result.json;
   if (fault === 'truncate') {
     sendTruncated(res, body, rateHeaders(rate));
     return;
