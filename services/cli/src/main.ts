@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { apiCommand } from './commands/api.js';
+import { apikeyCommand } from './commands/apikey.js';
 import { benchCommand } from './commands/bench.js';
 import { hashtagsCommand } from './commands/hashtags.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -15,6 +17,8 @@ const program = new Command('tagpulse')
   .addCommand(migrateCommand())
   .addCommand(simCommand())
   .addCommand(benchCommand())
+  .addCommand(apiCommand())
+  .addCommand(apikeyCommand())
   .addCommand(workerCommand())
   .addCommand(hashtagsCommand());
 

@@ -1,0 +1,15 @@
+import { runApi } from '@tagpulse/api';
+import { loadEnv } from '@tagpulse/runtime';
+import { Command } from 'commander';
+import { runCommand } from './run-command.js';
+
+export function apiCommand(): Command {
+  return new Command('api')
+    .description('run the query API (API_HOST:API_PORT); OpenAPI at /openapi.json, docs at /docs')
+    .action(() =>
+      runCommand(async () => {
+        const { url, log } = await runApi(loadEnv());
+        log.info({ url }, 'api listening');
+      }),
+    );
+}
