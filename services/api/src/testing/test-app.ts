@@ -96,7 +96,7 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
       if (res.statusCode === 204) return res;
       const media = response.content?.[type];
       if (!media) throw new Error(`${method} ${route} ${res.statusCode} answered ${type}, undocumented`);
-      if (type.endsWith('json')) {
+      if (type === 'application/json' || type === 'application/problem+json') {
         const validate = compiled.get(media.schema) ?? ajv.compile(media.schema);
         compiled.set(media.schema, validate);
         if (!validate(res.json())) {
