@@ -12,10 +12,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     // The newest id of the last completed poll cycle: the next cycle reads from here (less the overlap).
     .addColumn('since_id', 'text')
     // A cycle in progress (X's polling pattern: every page of a cycle is read with the same since_id,
-    // and the cursor moves to the first page's newest id only when the last page is in).
+    // and the cursor moves to the cycle's newest id only when the last page is in). Pages go back
+    // with until_id = the oldest id read so far, not with next_token: a token is bound to its
+    // request's since_id, which a long backfill must move as the 7-day window slides.
     .addColumn('cycle_since_id', 'text')
     .addColumn('cycle_newest_id', 'text')
-    .addColumn('next_token', 'text')
+    .addColumn('cycle_until_id', 'text')
+    // When the current cycle, or the last one, began: every post searchable then is stored once it ends.
     .addColumn('cycle_started_at', 'timestamptz')
     // Optimistic concurrency: a writer commits only if the version it read is still current.
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(0))

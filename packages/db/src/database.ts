@@ -80,7 +80,7 @@ export interface CaptureCursorsTable {
   since_id: string | null;
   cycle_since_id: string | null;
   cycle_newest_id: string | null;
-  next_token: string | null;
+  cycle_until_id: string | null;
   cycle_started_at: Timestamp | null;
   version: Count;
   status: ColumnType<CaptureStatus, CaptureStatus | undefined, CaptureStatus>;

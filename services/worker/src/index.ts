@@ -1,1 +1,1 @@
-export { captureSettings, type RunningWorker, runWorker } from './main.js';
+export { captureSettings, type RunningWorker, runWorker } from './worker.js';

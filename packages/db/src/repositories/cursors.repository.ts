@@ -40,7 +40,7 @@ export async function ensureCursor(
 export async function retireCursorsExcept(db: Db, keep: string[]): Promise<string[]> {
   let query = db
     .updateTable('capture_cursors')
-    .set({ status: 'retired', next_token: null, updated_at: sql<Date>`now()` })
+    .set({ status: 'retired', cycle_until_id: null, updated_at: sql<Date>`now()` })
     .where('status', '!=', 'retired');
   if (keep.length > 0) query = query.where('query_key', 'not in', keep);
   const rows = await query.returning('query_key').execute();

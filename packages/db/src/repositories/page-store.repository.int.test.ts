@@ -28,7 +28,7 @@ async function store(queryKey: string, page: Omit<PageToStore, 'cursor' | 'seenA
   return storePage(t.db, {
     seenAt: new Date('2020-07-06T14:01:00Z'),
     ...page,
-    cursor: { queryKey, expectedVersion: cursor!.version, patch: { next_token: 'tok', status: 'ok' } },
+    cursor: { queryKey, expectedVersion: cursor!.version, patch: { cycle_until_id: '42', status: 'ok' } },
   });
 }
 
@@ -54,7 +54,7 @@ describe('storePage', () => {
     const links = await t.db.selectFrom('post_hashtags').selectAll().where('post_id', '=', post.id).execute();
     expect(links.map((l) => l.tag_key).sort()).toEqual(['pve', 'virtualctweek']);
     const cursor = await getCursor(t.db, q);
-    expect(cursor).toMatchObject({ next_token: 'tok', version: 1, posts_stored: 1, posts_rejected: 2 });
+    expect(cursor).toMatchObject({ cycle_until_id: '42', version: 1, posts_stored: 1, posts_rejected: 2 });
     const row = await postRow(post.id);
     expect(row).toMatchObject({ refresh_stage: 1, refresh_due_at: new Date('2020-07-07T13:00:00Z') });
   });
@@ -145,7 +145,7 @@ describe('storePage', () => {
     await expect(
       store(q, { posts: [good, bad], authors: [makeAuthor({ id: '77' })], rejected: 0 }),
     ).rejects.toThrow(/check constraint/);
-    expect(await getCursor(t.db, q)).toMatchObject({ version: 0, next_token: null, posts_stored: 0 });
+    expect(await getCursor(t.db, q)).toMatchObject({ version: 0, cycle_until_id: null, posts_stored: 0 });
     const rows = await t.db.selectFrom('posts').select('id').where('id', 'in', [good.id, bad.id]).execute();
     expect(rows).toEqual([]);
     expect(await t.db.selectFrom('authors').select('id').where('id', '=', '77').execute()).toEqual([]);
@@ -161,11 +161,11 @@ describe('storePage', () => {
       authors: [],
       rejected: 0,
       seenAt: new Date(),
-      cursor: { queryKey: q, expectedVersion: stale, patch: { next_token: 'other' } },
+      cursor: { queryKey: q, expectedVersion: stale, patch: { cycle_until_id: '43' } },
     });
     expect(result).toEqual({ committed: false, reason: 'stale-cursor' });
     expect(await t.db.selectFrom('posts').select('id').where('id', '=', post.id).execute()).toEqual([]);
-    expect((await getCursor(t.db, q))?.next_token).toBe('tok');
+    expect((await getCursor(t.db, q))?.cycle_until_id).toBe('42');
   });
 
   it('lets exactly one of two concurrent writers of the same cursor version commit', async () => {
@@ -176,9 +176,9 @@ describe('storePage', () => {
       authors: [makeAuthor()],
       rejected: 0,
       seenAt: new Date(),
-      cursor: { queryKey: q, expectedVersion: version, patch: { next_token: token } },
+      cursor: { queryKey: q, expectedVersion: version, patch: { cycle_until_id: token } },
     });
-    const results = await Promise.all([storePage(t.db, page(10, 'a')), storePage(t.db, page(11, 'b'))]);
+    const results = await Promise.all([storePage(t.db, page(10, '100')), storePage(t.db, page(11, '101'))]);
     expect(results.filter((r) => r.committed)).toHaveLength(1);
     expect((await getCursor(t.db, q))?.version).toBe(version + 1);
   });

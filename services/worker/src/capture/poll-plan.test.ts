@@ -15,19 +15,19 @@ const idle: CursorState = {
   since_id: null,
   cycle_since_id: null,
   cycle_newest_id: null,
-  next_token: null,
+  cycle_until_id: null,
   cycle_started_at: null,
   status: 'idle',
 };
 const windowStart = now.getTime() - SEARCH_WINDOW_MS + WINDOW_MARGIN_MS;
 const at = (iso: string) => snowflakeAt(Date.parse(iso), 7);
+const rateLimit = { remaining: 10, resetAt: new Date('2020-07-08T12:15:00Z') };
 
 describe('planPoll', () => {
-  it('backfills the whole search window on the first poll', () => {
+  it('backfills the whole search window on the first poll, and says where capture began', () => {
     const plan = planPoll(idle, now, settings);
-    expect(plan).toMatchObject({ fresh: true, nextToken: undefined });
+    expect(plan).toMatchObject({ fresh: true, untilId: undefined });
     expect(snowflakeTime(plan.sinceId)).toBe(windowStart);
-    // The margin left at the window's edge is said, not hidden.
     expect(plan.gap).toMatchObject({
       startAt: new Date('2020-07-01T12:00:00Z'),
       endAt: new Date('2020-07-01T13:00:00Z'),
@@ -38,27 +38,50 @@ describe('planPoll', () => {
   it('starts a cycle the overlap before the cursor', () => {
     const plan = planPoll({ ...idle, since_id: at('2020-07-08T11:59:00Z'), status: 'ok' }, now, settings);
     expect(new Date(snowflakeTime(plan.sinceId)).toISOString()).toBe('2020-07-08T11:57:00.000Z');
-    expect(plan.floorId).toBe(at('2020-07-08T11:59:00Z'));
+    expect(plan).toMatchObject({ floorId: at('2020-07-08T11:59:00Z'), gap: undefined });
   });
 
-  it('goes on with the cycle in progress, with its since_id and the next token', () => {
+  it('goes on with the cycle in progress below the oldest id it has read', () => {
     const cycle = {
       ...idle,
       since_id: at('2020-07-08T10:00:00Z'),
       cycle_since_id: at('2020-07-08T09:58:00Z'),
+      cycle_until_id: at('2020-07-08T11:00:00Z'),
     };
-    expect(planPoll({ ...cycle, next_token: 'abc' }, now, settings)).toMatchObject({
+    expect(planPoll(cycle, now, settings)).toMatchObject({
       sinceId: cycle.cycle_since_id,
-      nextToken: 'abc',
+      untilId: cycle.cycle_until_id,
       fresh: false,
+      gap: undefined,
     });
   });
 
-  it('records what fell out of the window as a gap, with the cause the cursor was left in', () => {
+  it('keeps a cycle going when its lower bound leaves the window, and records what left as a gap', () => {
+    const lower = at('2020-07-01T12:05:00Z');
+    const cycle = {
+      ...idle,
+      cycle_since_id: lower,
+      cycle_until_id: at('2020-07-03T00:00:00Z'),
+      status: 'rate_limited' as const,
+    };
+    const plan = planPoll(cycle, now, settings);
+    expect(plan).toMatchObject({ fresh: false, untilId: cycle.cycle_until_id, cycleSinceId: lower });
+    expect(new Date(snowflakeTime(plan.sinceId)).toISOString()).toBe('2020-07-01T12:10:00.000Z');
+    expect(plan.gap).toMatchObject({
+      startAt: new Date(snowflakeTime(lower)),
+      endAt: new Date('2020-07-01T12:10:00Z'),
+      cause: 'rate_limited',
+    });
+    // A cycle begun at the start margin has most of an hour before it comes to that.
+    const begun = { ...cycle, cycle_since_id: snowflakeAt(windowStart) };
+    expect(planPoll(begun, new Date(now.getTime() + 45 * 60_000), settings).gap).toBeUndefined();
+  });
+
+  it('records what left the window during an outage as a gap, with the cause the cursor was left in', () => {
     const since = at('2020-06-28T00:00:00Z');
     const plan = planPoll({ ...idle, since_id: since, status: 'usage_capped' }, now, settings);
     expect(plan.gap).toMatchObject({
-      startAt: new Date('2020-06-28T00:00:00Z'),
+      startAt: new Date(snowflakeTime(since)),
       endAt: new Date(windowStart),
       cause: 'usage_cap',
     });
@@ -67,45 +90,23 @@ describe('planPoll', () => {
       'worker_down',
     );
   });
-
-  it('goes on with a cycle begun at the window’s edge through a rate-limit wait', () => {
-    const edge = snowflakeAt(windowStart);
-    const later = new Date(now.getTime() + 30 * 60_000);
-    const cursor = { ...idle, cycle_since_id: edge, next_token: 'abc', status: 'backfilling' as const };
-    expect(planPoll(cursor, later, settings)).toMatchObject({
-      sinceId: edge,
-      nextToken: 'abc',
-      fresh: false,
-    });
-  });
-
-  it('abandons a cycle whose since_id fell out of the window and starts again from the cursor', () => {
-    const stale = {
-      ...idle,
-      since_id: at('2020-06-30T00:00:00Z'),
-      cycle_since_id: at('2020-06-30T00:00:00Z'),
-    };
-    const plan = planPoll({ ...stale, next_token: 'abc', status: 'backfilling' }, now, settings);
-    expect(plan).toMatchObject({ fresh: true, nextToken: undefined });
-    expect(plan.gap?.cause).toBe('worker_down');
-  });
 });
 
 describe('cursorAfterPage', () => {
-  const rateLimit = { remaining: 10, resetAt: new Date('2020-07-08T12:15:00Z') };
-
-  it('keeps the cycle open while pages follow, remembering the first page’s newest id', () => {
-    const plan = planPoll({ ...idle, since_id: at('2020-07-08T11:00:00Z') }, now, settings);
-    const patch = cursorAfterPage(
-      idle,
-      plan,
-      { newestId: at('2020-07-08T11:59:00Z'), nextToken: 't1', rateLimit },
-      now,
-    );
+  it('keeps the cycle open while older pages follow, remembering its newest id', () => {
+    const cursor = { ...idle, since_id: at('2020-07-08T11:00:00Z') };
+    const plan = planPoll(cursor, now, settings);
+    const page = {
+      newestId: at('2020-07-08T11:59:00Z'),
+      oldestId: at('2020-07-08T11:30:00Z'),
+      nextToken: 't1',
+      rateLimit,
+    };
+    const patch = cursorAfterPage(cursor, plan, page, now);
     expect(patch).toMatchObject({
       status: 'backfilling',
-      next_token: 't1',
       cycle_since_id: plan.sinceId,
+      cycle_until_id: at('2020-07-08T11:30:00Z'),
       cycle_newest_id: at('2020-07-08T11:59:00Z'),
       cycle_started_at: now,
       rate_limit_remaining: 10,
@@ -113,39 +114,37 @@ describe('cursorAfterPage', () => {
     expect(patch).not.toHaveProperty('since_id');
   });
 
-  it('moves the cursor to the cycle’s newest id when the last page is in', () => {
+  it('moves the cursor to the cycle’s newest id when the last page is in, and keeps when the cycle began', () => {
+    const began = new Date('2020-07-08T11:58:00Z');
     const cursor = {
       ...idle,
       since_id: at('2020-07-08T11:00:00Z'),
       cycle_since_id: at('2020-07-08T10:58:00Z'),
+      cycle_until_id: at('2020-07-08T11:30:00Z'),
       cycle_newest_id: at('2020-07-08T11:59:00Z'),
-      next_token: 't1',
+      cycle_started_at: began,
     };
     const plan = planPoll(cursor, now, settings);
-    const patch = cursorAfterPage(
-      cursor,
-      plan,
-      { newestId: at('2020-07-08T11:30:00Z'), nextToken: undefined, rateLimit },
-      now,
-    );
-    expect(patch).toMatchObject({
+    const page = {
+      newestId: at('2020-07-08T11:29:00Z'),
+      oldestId: at('2020-07-08T11:01:00Z'),
+      nextToken: undefined,
+      rateLimit,
+    };
+    expect(cursorAfterPage(cursor, plan, page, now)).toMatchObject({
       status: 'ok',
       since_id: at('2020-07-08T11:59:00Z'),
-      next_token: null,
+      cycle_until_id: null,
       cycle_since_id: null,
+      cycle_started_at: began,
     });
   });
 
   it('never moves the cursor back, and past the window start after a gap even on an empty page', () => {
     const cursor = { ...idle, since_id: at('2020-06-28T00:00:00Z') };
     const plan = planPoll(cursor, now, settings);
-    const patch = cursorAfterPage(
-      cursor,
-      plan,
-      { newestId: undefined, nextToken: undefined, rateLimit: undefined },
-      now,
-    );
-    expect(patch.since_id).toBe(plan.floorId);
+    const empty = { newestId: undefined, oldestId: undefined, nextToken: undefined, rateLimit: undefined };
+    const patch = cursorAfterPage(cursor, plan, empty, now);
     expect(snowflakeTime(patch.since_id!)).toBe(windowStart);
   });
 });

@@ -4,13 +4,16 @@ import type { CaptureCursorRow, CaptureStatus, CursorPatch, GapCause } from '@ta
 /** X's recent search reaches seven days back. */
 export const SEARCH_WINDOW_MS = 7 * 86_400_000;
 /**
- * A cycle that starts at the window's edge starts this much inside it: its
- * pages share one since_id, which must stay inside the window until the last
- * page is read (X answers 400 otherwise), through rate-limit waits.
+ * Polls ask for nothing older than this much inside the window, so a since_id
+ * never lands outside it (X answers 400) for a clock a little off from X's or
+ * a request that takes its time.
  */
 export const WINDOW_MARGIN_MS = 60 * 60_000;
-/** A cycle goes on while its since_id is this much inside the window, for a clock a little off from X's. */
-export const CLOCK_SKEW_MS = 60_000;
+/**
+ * A cycle in progress keeps its lower bound until it is this close to the
+ * window's edge: the margin above is for starting, this one for finishing.
+ */
+export const CYCLE_EDGE_MARGIN_MS = 10 * 60_000;
 
 export interface PollSettings {
   overlapMs: number;
@@ -18,7 +21,7 @@ export interface PollSettings {
 
 export type CursorState = Pick<
   CaptureCursorRow,
-  'since_id' | 'cycle_since_id' | 'cycle_newest_id' | 'next_token' | 'cycle_started_at' | 'status'
+  'since_id' | 'cycle_since_id' | 'cycle_newest_id' | 'cycle_until_id' | 'cycle_started_at' | 'status'
 >;
 
 export interface PlannedGap {
@@ -30,16 +33,19 @@ export interface PlannedGap {
 
 export interface PollPlan {
   sinceId: string;
-  nextToken: string | undefined;
-  /** True when this request starts a new cycle (first page). */
+  /** The oldest id the cycle has read so far; absent on a cycle's first page. */
+  untilId: string | undefined;
+  /** True when this request starts a new cycle. */
   fresh: boolean;
-  /** The lowest id the cycle covers, overlap aside: where the cursor lands at least when the cycle ends. */
+  /** The cycle's lower bound as first planned, kept on the cursor while the cycle runs. */
+  cycleSinceId: string;
+  /** The lowest id the cycle covers, overlap aside: the cursor lands at least here when the cycle ends. */
   floorId: string;
-  /** What the cycle cannot reach because it fell out of the search window. */
+  /** What the cycle cannot reach because it is (or fell) out of the search window. */
   gap: PlannedGap | undefined;
 }
 
-// Why capture stopped, read from the status the cursor was left in.
+// Why capture fell behind, read from the status the cursor was left in.
 const GAP_CAUSE: Partial<Record<CaptureStatus, GapCause>> = {
   usage_capped: 'usage_cap',
   auth_failed: 'auth',
@@ -48,75 +54,83 @@ const GAP_CAUSE: Partial<Record<CaptureStatus, GapCause>> = {
 };
 
 /**
- * The next search request of a query, after X's polling pattern: every page
- * of a cycle is read with the same since_id, and the cursor moves only when the
- * cycle's last page is in. A new cycle starts `overlapMs` before the cursor so
- * posts indexed late are read again (writes are upserts). What lies before the
- * 7-day window cannot be read: that becomes a gap.
+ * The next search request of a query, after X's polling pattern: a cycle
+ * reads from its since_id down to the newest post, page after page, and the
+ * cursor moves only when its last page is in. A new cycle starts `overlapMs`
+ * before the cursor so posts indexed late are read again (writes are
+ * upserts). Nothing older than the window (less its margin) is asked for:
+ * what lies there becomes a gap, with the cause the cursor was left in.
  */
 export function planPoll(cursor: CursorState, now: Date, { overlapMs }: PollSettings): PollPlan {
   const windowStart = now.getTime() - SEARCH_WINDOW_MS + WINDOW_MARGIN_MS;
   const windowStartId = snowflakeAt(windowStart);
-  const cycleAlive =
-    cursor.next_token !== null &&
-    cursor.cycle_since_id !== null &&
-    snowflakeTime(cursor.cycle_since_id) >= now.getTime() - SEARCH_WINDOW_MS + CLOCK_SKEW_MS;
-  if (cycleAlive) {
+  const cause = GAP_CAUSE[cursor.status];
+  if (cursor.cycle_until_id !== null && cursor.cycle_since_id !== null) {
+    // A cycle in progress goes on below the oldest id it has read. If it ran so long (rate limits)
+    // that its lower bound left the window, it reads what is still there and says what is not.
+    const lower = snowflakeTime(cursor.cycle_since_id);
+    const edge = now.getTime() - SEARCH_WINDOW_MS + CYCLE_EDGE_MARGIN_MS;
+    const clamped = lower < edge;
+    const edgeId = snowflakeAt(edge);
     return {
-      sinceId: cursor.cycle_since_id!,
-      nextToken: cursor.next_token!,
+      sinceId: clamped ? edgeId : cursor.cycle_since_id,
+      untilId: cursor.cycle_until_id,
       fresh: false,
-      floorId: cursor.cycle_since_id!,
-      gap: undefined,
+      cycleSinceId: cursor.cycle_since_id,
+      floorId: clamped ? edgeId : cursor.cycle_since_id,
+      gap: clamped
+        ? {
+            startAt: new Date(lower),
+            endAt: new Date(edge),
+            cause: cause ?? 'beyond_search_window',
+            detail: 'the cycle fell behind until these posts left the 7-day search window',
+          }
+        : undefined,
     };
   }
+  const fresh = (sinceId: string, floorId: string, gap?: PlannedGap): PollPlan => ({
+    sinceId,
+    untilId: undefined,
+    fresh: true,
+    cycleSinceId: sinceId,
+    floorId,
+    gap,
+  });
   if (cursor.since_id === null) {
     // First poll of these hashtags: backfill as far as search reaches, and say where that is.
-    return {
-      sinceId: windowStartId,
-      nextToken: undefined,
-      fresh: true,
-      floorId: windowStartId,
-      gap: {
-        startAt: new Date(now.getTime() - SEARCH_WINDOW_MS),
-        endAt: new Date(windowStart),
-        cause: 'beyond_search_window',
-        detail: 'capture of these hashtags began here; the first hour of the 7-day window is left as margin',
-      },
-    };
+    return fresh(windowStartId, windowStartId, {
+      startAt: new Date(now.getTime() - SEARCH_WINDOW_MS),
+      endAt: new Date(windowStart),
+      cause: 'beyond_search_window',
+      detail: 'capture of these hashtags began here; the first hour of the 7-day window is left as margin',
+    });
   }
   const cursorTime = snowflakeTime(cursor.since_id);
   if (cursorTime < windowStart) {
-    return {
-      sinceId: windowStartId,
-      nextToken: undefined,
-      fresh: true,
-      floorId: windowStartId,
-      gap: {
-        startAt: new Date(cursorTime),
-        endAt: new Date(windowStart),
-        cause: GAP_CAUSE[cursor.status] ?? 'worker_down',
-        detail: 'no poll ran before these posts fell out of the 7-day search window',
-      },
-    };
+    return fresh(windowStartId, windowStartId, {
+      startAt: new Date(cursorTime),
+      endAt: new Date(windowStart),
+      cause: cause ?? 'worker_down',
+      detail: 'no poll ran before these posts left the 7-day search window',
+    });
   }
-  const lower = Math.max(cursorTime - overlapMs, windowStart);
-  return {
-    sinceId: snowflakeAt(lower),
-    nextToken: undefined,
-    fresh: true,
-    floorId: cursor.since_id,
-    gap: undefined,
-  };
+  return fresh(snowflakeAt(Math.max(cursorTime - overlapMs, windowStart)), cursor.since_id);
 }
 
 export interface PageOutcome {
   newestId: string | undefined;
+  oldestId: string | undefined;
+  /** X's sign that older posts follow. */
   nextToken: string | undefined;
   rateLimit: { remaining: number; resetAt: Date } | undefined;
 }
 
-/** The cursor after a page is stored: the cycle goes on, or ends and the cursor moves to its newest id. */
+/** Whether the cycle goes on after this page. */
+export function hasMore(page: PageOutcome): boolean {
+  return page.nextToken !== undefined && page.oldestId !== undefined;
+}
+
+/** The cursor after a page is stored: the cycle goes on below the page, or ends and the cursor moves. */
 export function cursorAfterPage(
   cursor: CursorState,
   plan: PollPlan,
@@ -124,21 +138,23 @@ export function cursorAfterPage(
   now: Date,
 ): CursorPatch {
   const newest = maxId(plan.fresh ? undefined : (cursor.cycle_newest_id ?? undefined), page.newestId);
+  const startedAt = plan.fresh ? now : cursor.cycle_started_at;
   const common: CursorPatch = {
     last_poll_at: now,
     last_success_at: now,
     last_error: null,
     rate_limit_remaining: page.rateLimit?.remaining ?? null,
     rate_limit_reset_at: page.rateLimit?.resetAt ?? null,
+    // Kept after the cycle ends: every post searchable at this instant is then stored.
+    cycle_started_at: startedAt,
   };
-  if (page.nextToken !== undefined) {
+  if (hasMore(page)) {
     return {
       ...common,
       status: 'backfilling',
-      cycle_since_id: plan.sinceId,
+      cycle_since_id: plan.cycleSinceId,
+      cycle_until_id: page.oldestId!,
       cycle_newest_id: newest ?? null,
-      next_token: page.nextToken,
-      cycle_started_at: plan.fresh ? now : cursor.cycle_started_at,
     };
   }
   return {
@@ -146,9 +162,8 @@ export function cursorAfterPage(
     status: 'ok',
     since_id: maxId(maxId(cursor.since_id ?? undefined, newest), plan.floorId) ?? null,
     cycle_since_id: null,
+    cycle_until_id: null,
     cycle_newest_id: null,
-    next_token: null,
-    cycle_started_at: null,
   };
 }
 

@@ -52,7 +52,7 @@ describe('a poll cycle', () => {
     const deps = handlerDeps(t.db, sim);
     await pollQuery({ queryKey: group.queryKey }, recordingCtx(deps));
     const first = await cursorsRepository.getCursor(t.db, group.queryKey);
-    expect(first).toMatchObject({ status: 'ok', next_token: null });
+    expect(first).toMatchObject({ status: 'ok', cycle_until_id: null });
     expect(first!.posts_stored).toBeGreaterThan(100);
     await expectTruth(new Date(sim.clock.now() - SETTLED_MS));
 
@@ -69,7 +69,7 @@ describe('a poll cycle', () => {
     ]);
   });
 
-  it('stops at a spent rate window after committing the page, and resumes from the next token', async () => {
+  it('stops at a spent rate window after committing the page, and resumes below it', async () => {
     sim = await startSim({
       scenario: 'virtual-ct-week-2020',
       speed: 0,
@@ -82,7 +82,7 @@ describe('a poll cycle', () => {
     await expect(pollQuery({ queryKey: group.queryKey }, ctx)).rejects.toThrow('rate limited');
     const paused = await cursorsRepository.getCursor(t.db, group.queryKey);
     expect(paused).toMatchObject({ rate_limit_remaining: 0, status: 'backfilling' });
-    expect(paused!.next_token).not.toBeNull();
+    expect(paused!.cycle_until_id).not.toBeNull();
     expect(ctx.pauses).toHaveLength(1);
     // After the reset the cycle goes on where it stopped, until it is done.
     for (let i = 0; i < 100; i++) {
@@ -95,7 +95,7 @@ describe('a poll cycle', () => {
     }
     expect(await cursorsRepository.getCursor(t.db, group.queryKey)).toMatchObject({
       status: 'ok',
-      next_token: null,
+      cycle_until_id: null,
     });
     await expectTruth(new Date(Date.parse('2020-07-06T15:00:00Z') - SETTLED_MS));
   });

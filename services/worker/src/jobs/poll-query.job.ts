@@ -1,14 +1,14 @@
-import { type CaptureCursorRow, cursorsRepository, gapsRepository, pageStore } from '@tagpulse/db';
+import { cursorsRepository, gapsRepository, pageStore } from '@tagpulse/db';
 import type { JobPayload } from '@tagpulse/queue';
 import { XAuthError, XInvalidRequestError, XRateLimitedError, XUsageCappedError } from '@tagpulse/x-client';
 import { UnrecoverableError } from 'bullmq';
-import { cursorAfterPage, isPaused, planPoll } from '../capture/poll-plan.js';
+import { cursorAfterPage, hasMore, isPaused, planPoll } from '../capture/poll-plan.js';
 import type { JobCtx } from '../job-context.js';
 
 /**
  * Polls one query: reads pages from the cursor, each stored with the advanced
  * cursor in one transaction, until the cycle's last page or the page budget
- * of one job. A crash between pages resumes from the committed next_token.
+ * of one job. A crash between pages resumes below the last committed page.
  */
 export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: JobCtx): Promise<void> {
   const { db, x, clock, settings } = ctx.deps;
@@ -23,11 +23,8 @@ export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: Job
       ctx.log.warn({ queryKey, gap: plan.gap }, 'capture gap: posts beyond the search window');
     }
     const page = await x
-      .searchPage(
-        { query: cursor.query, sinceId: plan.sinceId, nextToken: plan.nextToken, maxResults: 100 },
-        now,
-      )
-      .catch((err: unknown) => failed(err, cursor, now, ctx));
+      .searchPage({ query: cursor.query, sinceId: plan.sinceId, untilId: plan.untilId, maxResults: 100 }, now)
+      .catch((err: unknown) => failed(err, queryKey, now, ctx));
     for (const rejected of page.rejected) {
       ctx.log.warn({ queryKey, postId: rejected.id, reason: rejected.reason }, 'malformed post skipped');
     }
@@ -43,22 +40,20 @@ export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: Job
       ctx.log.debug({ queryKey }, 'cursor moved by another worker; page dropped');
       return;
     }
-    ctx.log.debug({ queryKey, posts: stored.posts, nextToken: page.nextToken }, 'page stored');
+    const more = hasMore(page);
+    ctx.log.debug({ queryKey, posts: stored.posts, more }, 'page stored');
     if (page.rateLimit && page.rateLimit.remaining <= 0) {
       // The window is spent: hold every worker until it resets instead of earning a 429.
       const retry = await ctx.rateLimited(page.rateLimit.resetAt);
-      if (page.nextToken !== undefined) throw retry;
+      if (more) throw retry;
     }
-    if (page.nextToken === undefined) return;
+    if (!more) return;
   }
 }
 
-const CYCLE_PARAMETERS = new Set(['next_token', 'pagination_token', 'since_id']);
-
 /** Records why a search failed on the cursor, and turns the failure into what BullMQ should do. */
-async function failed(err: unknown, cursor: CaptureCursorRow, now: Date, ctx: JobCtx): Promise<never> {
+async function failed(err: unknown, queryKey: string, now: Date, ctx: JobCtx): Promise<never> {
   const { db } = ctx.deps;
-  const queryKey = cursor.query_key;
   const status = (s: Parameters<typeof cursorsRepository.setCursorStatus>[2]) =>
     cursorsRepository.setCursorStatus(db, queryKey, { last_poll_at: now, ...s });
   const message = err instanceof Error ? err.message : String(err);
@@ -79,15 +74,6 @@ async function failed(err: unknown, cursor: CaptureCursorRow, now: Date, ctx: Jo
   }
   if (err instanceof XInvalidRequestError) {
     await status({ status: 'error', last_error: message });
-    if (err.parameters.some((p) => CYCLE_PARAMETERS.has(p))) {
-      // X no longer takes this cycle's token or since_id: start the next poll afresh from the cursor.
-      await cursorsRepository.advanceCursor(db, queryKey, cursor.version, {
-        next_token: null,
-        cycle_since_id: null,
-        cycle_newest_id: null,
-        cycle_started_at: null,
-      });
-    }
     throw new UnrecoverableError(message);
   }
   // Transient (5xx, network, cut body) or unknown: BullMQ retries with backoff and jitter.

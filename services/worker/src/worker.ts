@@ -1,0 +1,107 @@
+import { createDb } from '@tagpulse/db';
+import { closeQueues, createQueues, createRedis, hashtagsChangedChannel, QUEUE_NAMES } from '@tagpulse/queue';
+import {
+  ConfigError,
+  createLogger,
+  createShutdown,
+  type Env,
+  type Logger,
+  type Shutdown,
+} from '@tagpulse/runtime';
+import { createXApi } from '@tagpulse/x-client';
+import { Worker } from 'bullmq';
+import { createWorkerClock } from './clock.js';
+import type { CaptureSettings, WorkerDeps } from './deps.js';
+import { createProcessor } from './processor.js';
+import { createCaptureSync } from './schedulers.js';
+
+// x-sim accepts any bearer token; the real API needs X_BEARER_TOKEN.
+const SIM_TOKEN = 'x-sim-accepts-any-bearer-token';
+
+export interface RunningWorker {
+  log: Logger;
+  /** Register steps to run after the worker's own (e.g. closing an in-process x-sim). */
+  shutdown: Shutdown;
+}
+
+export function captureSettings(env: Env): CaptureSettings {
+  return {
+    pollIntervalMs: env.POLL_INTERVAL_MS,
+    overlapMs: env.POLL_OVERLAP_SECONDS * 1_000,
+    maxPagesPerJob: env.POLL_MAX_PAGES_PER_JOB,
+    queryMaxLength: env.X_QUERY_MAX_LENGTH,
+    refreshBatchesPerRun: env.REFRESH_BATCHES_PER_RUN,
+    coverageHours: env.COVERAGE_HOURS,
+    pausedProbeMs: 3_600_000,
+  };
+}
+
+/**
+ * Starts a capture worker process: dependencies, then the BullMQ workers,
+ * then the schedulers; shutdown closes them in the reverse order of intake
+ * (workers finish their page, then queues, Redis, Postgres).
+ */
+export async function runWorker(env: Env): Promise<RunningWorker> {
+  if (!env.X_BEARER_TOKEN && !env.X_API_BASE_URL) {
+    throw new ConfigError('X_BEARER_TOKEN is required, unless X_API_BASE_URL points at x-sim');
+  }
+  const log = createLogger({ service: 'worker', level: env.LOG_LEVEL });
+  const shutdown = createShutdown({ log, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+  shutdown.listen();
+  const onRedisError = (err: Error) => log.error({ err }, 'redis error');
+  const db = createDb({
+    url: env.DATABASE_URL,
+    max: env.WORKER_CONCURRENCY * QUEUE_NAMES.length + 2,
+    applicationName: 'tagpulse-worker',
+    onIdleError: (err) => log.error({ err }, 'idle postgres connection failed'),
+  });
+  const redis = createRedis(env.REDIS_URL, 'worker', onRedisError);
+  const subscriber = createRedis(env.REDIS_URL, 'worker', onRedisError);
+  const queues = createQueues(redis, env.QUEUE_PREFIX, (err) => log.error({ err }, 'queue error'));
+  const clock = await createWorkerClock(env.X_API_BASE_URL, log);
+  const x = createXApi({
+    bearerToken: env.X_BEARER_TOKEN ?? SIM_TOKEN,
+    ...(env.X_API_BASE_URL ? { baseUrl: env.X_API_BASE_URL } : {}),
+  });
+  const deps: WorkerDeps = { db, redis, queues, x, clock, log, settings: captureSettings(env) };
+
+  const workers = QUEUE_NAMES.map((queue) => {
+    const worker = new Worker(queue, createProcessor(queue, deps), {
+      connection: redis,
+      prefix: env.QUEUE_PREFIX,
+      concurrency: env.WORKER_CONCURRENCY,
+    });
+    worker.on('error', (err) => log.error({ err, queue }, 'worker error'));
+    worker.on('failed', (job, err) => log.warn({ err, queue, job: job?.name, jobId: job?.id }, 'job failed'));
+    return worker;
+  });
+
+  const sync = createCaptureSync(deps, {
+    pollMs: env.POLL_INTERVAL_MS,
+    refreshMs: env.REFRESH_INTERVAL_MS,
+    coverageMs: env.COVERAGE_INTERVAL_MS,
+  });
+  const resync = () => sync.run().catch((err: unknown) => log.error({ err }, 'hashtag sync failed'));
+  await sync.run();
+  // A CLI change announces itself at once; the interval catches a missed message.
+  const channel = hashtagsChangedChannel(env.QUEUE_PREFIX);
+  await subscriber.subscribe(channel);
+  subscriber.on('message', (ch) => ch === channel && void resync());
+  const timer = setInterval(resync, env.HASHTAG_SYNC_MS);
+
+  shutdown.register('stop hashtag sync', async () => {
+    clearInterval(timer);
+    clock.stop();
+    await subscriber.quit();
+  });
+  shutdown.register('close workers', async () => {
+    await Promise.all(workers.map((w) => w.close()));
+  });
+  shutdown.register('close queues', () => closeQueues(queues));
+  shutdown.register('close redis', async () => {
+    await redis.quit();
+  });
+  shutdown.register('close postgres', () => db.destroy());
+  log.info({ queues: QUEUE_NAMES, concurrency: env.WORKER_CONCURRENCY }, 'worker started');
+  return { log, shutdown };
+}
