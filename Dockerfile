@@ -12,7 +12,10 @@ COPY packages/db/package.json packages/db/
 COPY packages/queue/package.json packages/queue/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/x-client/package.json packages/x-client/
+COPY services/api/package.json services/api/
 COPY services/cli/package.json services/cli/
+COPY services/worker/package.json services/worker/
+COPY services/x-sim/package.json services/x-sim/
 COPY migrations/package.json migrations/
 RUN pnpm install --frozen-lockfile
 
