@@ -4,10 +4,9 @@ import {
   cursorsRepository,
   gapsRepository,
   hashtagsRepository,
-  postsRepository,
   rollupsRepository,
 } from '@tagpulse/db';
-import { makeAuthor, makePost } from '@tagpulse/db/testing';
+import { makeAuthor, makePost, storePosts } from '@tagpulse/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './testing/test-app.js';
 
@@ -67,13 +66,7 @@ beforeAll(async () => {
   await hashtagsRepository.addHashtag(db, { key: 'virtualctweek', display: 'VirtualCTWeek' });
   await hashtagsRepository.addHashtag(db, { key: 'uncctexpo', display: 'UNCCTExpo' });
   const posts = [p1, p2, p3, p4, ...dst];
-  await postsRepository.ensureMonthPartitions(
-    db,
-    posts.map((p) => p.createdAt),
-  );
-  await postsRepository.upsertAuthors(db, [A, B, C]);
-  await postsRepository.upsertPosts(db, posts, new Date('2020-12-01T00:00:00Z'));
-  await postsRepository.linkHashtags(db, posts);
+  await storePosts(db, posts, [A, B, C]);
   await rollupsRepository.recomputeTouched(db, touchedBuckets(posts));
 });
 afterAll(async () => {
@@ -313,8 +306,8 @@ describe('capture routes', () => {
       { query: 'q-virtualctweek', cause: 'worker_down', start: '2020-07-06T00:00:00.000Z' },
     ]);
     const status = (await t.call('GET', '/v1/status')).json();
-    expect(status.queries).toMatchObject([
-      { query: 'q-virtualctweek', hashtags: ['virtualctweek'], status: 'idle' },
-    ]);
+    expect(status.queries).toContainEqual(
+      expect.objectContaining({ query: 'q-virtualctweek', hashtags: ['virtualctweek'], status: 'idle' }),
+    );
   });
 });

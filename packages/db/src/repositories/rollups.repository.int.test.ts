@@ -1,9 +1,8 @@
 import { type Author, DEFINITIONS_VERSION, type Post, touchedBuckets } from '@tagpulse/core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, makeAuthor, makePost, type TestDatabase } from '../testing/index.js';
+import { createTestDatabase, makeAuthor, makePost, storePosts, type TestDatabase } from '../testing/index.js';
 import { addHashtag } from './hashtags.repository.js';
-import { ensureMonthPartitions, linkHashtags, upsertAuthors, upsertPosts } from './posts.repository.js';
 import { ensureZone, readSeries, recomputeOutdated, recomputeTouched } from './rollups.repository.js';
 
 let testDb: TestDatabase;
@@ -43,13 +42,7 @@ function post(
 /** Stores posts as the page store does, then recomputes the buckets they touched (what the roll-up job does). */
 async function store(posts: Post[], authors: Author[] = [A, B, C]): Promise<void> {
   const { db } = testDb;
-  await ensureMonthPartitions(
-    db,
-    posts.map((p) => p.createdAt),
-  );
-  await upsertAuthors(db, authors);
-  await upsertPosts(db, posts, new Date('2020-12-01T00:00:00Z'));
-  await linkHashtags(db, posts);
+  await storePosts(db, posts, authors);
   await recomputeTouched(db, touchedBuckets(posts));
 }
 

@@ -170,9 +170,22 @@ async function recompute(
   set: { grain: Grain; tz: string; starts: Date[] },
   tags: string[],
 ): Promise<void> {
-  for (let i = 0; i < set.starts.length; i += CHUNK) {
-    await recomputeChunk(db, { ...set, starts: set.starts.slice(i, i + CHUNK) }, tags);
+  const starts = [...set.starts].sort((a, b) => a.getTime() - b.getTime());
+  for (let i = 0; i < starts.length; i += CHUNK) {
+    await recomputeChunk(db, { ...set, starts: starts.slice(i, i + CHUNK) }, tags);
   }
+}
+
+/** Adjacent buckets merged into [lo, hi) runs; `starts` ascending, `ends[i]` the end of `starts[i]`. */
+function runsOf(starts: Date[], ends: Date[]): { lo: Date; hi: Date }[] {
+  const runs: { lo: Date; hi: Date }[] = [];
+  starts.forEach((start, i) => {
+    const last = runs.at(-1);
+    const end = ends[i] as Date;
+    if (last && last.hi.getTime() === start.getTime()) last.hi = end;
+    else runs.push({ lo: start, hi: end });
+  });
+  return runs;
 }
 
 /**
@@ -184,20 +197,25 @@ async function recompute(
  * once each, per bucket.
  */
 export function bucketMetrics({ starts, ends, tags }: { starts: Date[]; ends: Date[]; tags: string[] }) {
+  // Each post finds its bucket by binary search over the sorted starts (width_bucket), and the
+  // posts are read by constant time ranges, one per run of adjacent buckets: a join on bucket
+  // ranges made the planner compare every post with every bucket.
+  const startsArray = sql`${starts.map((s) => s.toISOString())}::timestamptz[]`;
+  const within = (column: string) =>
+    sql.join(
+      runsOf(starts, ends).map((r) => sql`(${sql.ref(column)} >= ${r.lo} and ${sql.ref(column)} < ${r.hi})`),
+      sql` or `,
+    );
   return sql<{ scope: string; bucket_start: Date } & MetricValues>`
-    with b as (
-      select * from unnest(${starts.map((s) => s.toISOString())}::timestamptz[],
-        ${ends.map((e) => e.toISOString())}::timestamptz[]) as b(bucket_start, bucket_end)
-    ),
-    tagged as (
-      select b.bucket_start, ph.tag_key, p.edit_root_id, p.kind, p.author_id, p.impression_count,
+    with tagged as (
+      select (${startsArray})[width_bucket(ph.created_at, ${startsArray})] as bucket_start,
+        ph.tag_key, p.edit_root_id, p.kind, p.author_id, p.impression_count,
         case when p.kind = 'repost' then 0
           else p.like_count + p.repost_count + p.reply_count + p.quote_count + p.bookmark_count end as engagements
-      from b
-      join post_hashtags ph on ph.tag_key = any(${tags}::text[])
-        and ph.created_at >= b.bucket_start and ph.created_at < b.bucket_end
+      from post_hashtags ph
       join posts p on p.edit_root_id = ph.post_id and p.created_at = ph.created_at
-      where p.deleted_at is null
+      where ph.tag_key = any(${tags}::text[]) and p.deleted_at is null
+        and (${within('ph.created_at')}) and (${within('p.created_at')})
     ),
     scoped as (
       select bucket_start, tag_key as scope, kind, author_id, impression_count, engagements from tagged
