@@ -18,6 +18,13 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
+function offsetMinutes(instant: Date, tz: string): number {
+  if (tz === 'UTC') return 0;
+  const offset = IANAZone.create(tz).offset(instant.getTime());
+  if (Number.isNaN(offset)) throw new RangeError(`unknown time zone: ${tz}`);
+  return offset;
+}
+
 function zoned(instant: Date, tz: string): DateTime {
   const dt = DateTime.fromMillis(instant.getTime(), { zone: tz });
   if (!dt.isValid) throw new RangeError(`unknown time zone: ${tz}`);
@@ -32,13 +39,16 @@ function zoned(instant: Date, tz: string): DateTime {
 export function bucketStart(instant: Date, grain: Grain, tz: string): Date {
   const fixed = FIXED_MS[grain];
   if (fixed !== undefined) return new Date(Math.floor(instant.getTime() / fixed) * fixed);
-  const local = zoned(instant, tz);
-  // The local hour starts this many minutes back; subtracting (not startOf) keeps the two
-  // 01:00 hours of a fall-back night apart, where a wall-clock time is ambiguous.
+  // The local hour starts where the local clock last showed a whole hour: arithmetic on the
+  // instant's offset (hot: a 90-day series has 2 160 hours) that also keeps the two 01:00 hours
+  // of a fall-back night apart, where a wall-clock time is ambiguous.
   if (grain === '1h') {
-    return new Date(instant.getTime() - local.minute * 60_000 - local.second * 1000 - local.millisecond);
+    const offsetMs = offsetMinutes(instant, tz) * 60_000;
+    return new Date(Math.floor((instant.getTime() + offsetMs) / 3_600_000) * 3_600_000 - offsetMs);
   }
-  return local.startOf(UNIT[grain as '1d' | '1w']).toJSDate();
+  return zoned(instant, tz)
+    .startOf(UNIT[grain as '1d' | '1w'])
+    .toJSDate();
 }
 
 /** The start of the bucket after the one starting at `start`. */
@@ -106,8 +116,7 @@ export function touchedBuckets(posts: { createdAt: Date }[]): Date[] {
  */
 export function formatInZone(instant: Date, tz: string): string {
   if (tz === 'UTC') return instant.toISOString();
-  const offset = IANAZone.create(tz).offset(instant.getTime());
-  if (Number.isNaN(offset)) throw new RangeError(`unknown time zone: ${tz}`);
+  const offset = offsetMinutes(instant, tz);
   const local = new Date(instant.getTime() + offset * 60_000).toISOString().slice(0, -1);
   const sign = offset < 0 ? '-' : '+';
   const abs = Math.abs(offset);

@@ -25,6 +25,7 @@ export {
   relativeChange,
   STORED_METRICS,
   type StoredMetric,
+  storedMetricsFor,
   ZERO_METRICS,
 } from './metrics.js';
 export type { Author, MappedPage, Post, PostKind, PublicMetrics, RejectedPost } from './post.js';

@@ -52,11 +52,19 @@ export function engagementRate(engagements: number, impressions: number): number
   return impressions === 0 ? null : engagements / impressions;
 }
 
+/** The stored metrics the given metrics are read from. */
+export function storedMetricsFor(metrics: readonly Metric[]): StoredMetric[] {
+  const stored = metrics.flatMap((m) =>
+    m === 'engagement_rate' ? (['engagements', 'impressions'] as const) : [m],
+  );
+  return [...new Set(stored)];
+}
+
 /** The value of one metric from a bucket's stored values. */
-export function metricValue(values: MetricValues, metric: Metric): number | null {
+export function metricValue(values: Partial<MetricValues>, metric: Metric): number | null {
   return metric === 'engagement_rate'
-    ? engagementRate(values.engagements, values.impressions)
-    : values[metric];
+    ? engagementRate(values.engagements ?? 0, values.impressions ?? 0)
+    : (values[metric] ?? 0);
 }
 
 /** Relative change from `previous` to `current`; null when `previous` is 0 or either is null. */

@@ -7,6 +7,7 @@ import {
   type MetricValues,
   nextBucketStart,
   STORED_METRICS,
+  type StoredMetric,
 } from '@tagpulse/core';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
@@ -294,21 +295,29 @@ export function needsZone(grain: Grain, tz: string): boolean {
 /** Stored values of a series for the buckets starting in [from, to), by bucket start (epoch ms). */
 export async function readSeries(
   db: Db,
-  { scope, grain, tz, from, to }: { scope: string; grain: Grain; tz: string; from: Date; to: Date },
-): Promise<Map<number, MetricValues>> {
+  {
+    scope,
+    grain,
+    tz,
+    from,
+    to,
+    metrics = STORED_METRICS,
+  }: { scope: string; grain: Grain; tz: string; from: Date; to: Date; metrics?: readonly StoredMetric[] },
+): Promise<Map<number, Partial<MetricValues>>> {
+  // Only the columns asked for: parsing 2 160 rows is most of a 90-day hourly series' cost.
   const rows = await db
     .selectFrom('rollups')
-    .select(['bucket_start', ...STORED_METRICS])
+    .select(['bucket_start', ...metrics])
     .where('scope', '=', scope)
     .where('grain', '=', grain)
     .where('tz', 'in', storedZones(grain, tz))
     .where('bucket_start', '>=', bucketStart(from, grain, tz))
     .where('bucket_start', '<', to)
     .execute();
-  const values = new Map<number, MetricValues>();
-  for (const { bucket_start, ...metrics } of rows) {
+  const values = new Map<number, Partial<MetricValues>>();
+  for (const { bucket_start, ...stored } of rows) {
     // In a zone whose hours are not UTC hours, a UTC row at the same instant cannot exist.
-    values.set(bucket_start.getTime(), metrics);
+    values.set(bucket_start.getTime(), stored);
   }
   return values;
 }

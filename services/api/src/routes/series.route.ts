@@ -8,6 +8,7 @@ import {
   type Metric,
   maxBucketCount,
   metricValue,
+  storedMetricsFor,
   ZERO_METRICS,
 } from '@tagpulse/core';
 import { rollupsRepository } from '@tagpulse/db';
@@ -88,6 +89,7 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
       // Hours, days and weeks of a zone other than UTC are kept once the zone is first asked for.
       if (rollupsRepository.needsZone(q.interval, tz)) await rollupsRepository.ensureZone(deps.db, tz);
       const stored = await rollupsRepository.readSeries(deps.db, {
+        metrics: storedMetricsFor(metrics),
         scope: scope.scope,
         grain: q.interval,
         tz,
