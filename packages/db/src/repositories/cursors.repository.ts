@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { CaptureCursorRow, CaptureCursorUpdate, Database } from '../database.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -58,30 +58,29 @@ export async function listCursors(db: Db, { includeRetired = false } = {}): Prom
 }
 
 /**
- * Moves the cursor only if nobody moved it since `expectedVersion` was read.
- * Run inside the page's transaction: the row lock makes a concurrent writer
- * wait, then find the version changed and update nothing.
+ * The statement moving a cursor only if nobody moved it since
+ * `expectedVersion` was read; it returns a row when it did. Its row lock makes
+ * a concurrent writer wait, then find the version changed and update nothing.
  */
-export async function advanceCursor(
-  db: Db,
+export function cursorAdvance(
   queryKey: string,
   expectedVersion: number,
   patch: CursorPatch,
-  added: { stored: number; rejected: number } = { stored: 0, rejected: 0 },
-): Promise<boolean> {
-  const result = await db
-    .updateTable('capture_cursors')
-    .set({
-      ...patch,
-      posts_stored: sql<number>`posts_stored + ${added.stored}`,
-      posts_rejected: sql<number>`posts_rejected + ${added.rejected}`,
-      version: expectedVersion + 1,
-      updated_at: sql<Date>`now()`,
-    })
-    .where('query_key', '=', queryKey)
-    .where('version', '=', expectedVersion)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  added: { stored: number; rejected: number },
+): RawBuilder<unknown> {
+  const sets = Object.entries(patch)
+    .filter(([, value]) => value !== undefined)
+    .map(([column, value]) => sql`${sql.ref(column)} = ${value}`);
+  return sql`
+    update capture_cursors set ${sql.join([
+      ...sets,
+      sql`posts_stored = posts_stored + ${added.stored}`,
+      sql`posts_rejected = posts_rejected + ${added.rejected}`,
+      sql`version = ${expectedVersion + 1}`,
+      sql`updated_at = now()`,
+    ])}
+    where query_key = ${queryKey} and version = ${expectedVersion}
+    returning 1`;
 }
 
 /** Status bookkeeping (errors, rate limits) that does not move the cursor, so it needs no version. */

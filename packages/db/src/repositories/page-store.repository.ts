@@ -1,8 +1,9 @@
 import type { Author, Post } from '@tagpulse/core';
 import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { Database } from '../database.js';
-import { advanceCursor, type CursorPatch } from './cursors.repository.js';
-import { ensureMonthPartitions, linkHashtags, upsertAuthors, upsertPosts } from './posts.repository.js';
+import { type CursorPatch, cursorAdvance } from './cursors.repository.js';
+import { authorsUpsert, ensureMonthPartitions, hashtagLinksInsert, postsUpsert } from './posts.repository.js';
 
 export interface PageToStore {
   posts: Post[];
@@ -16,12 +17,15 @@ export interface PageToStore {
 
 export type StoreResult = { committed: true; posts: number } | { committed: false; reason: 'stale-cursor' };
 
-class StaleCursor extends Error {}
+// Rows are written only once the cursor moved: a stale writer's statement changes nothing.
+const CURSOR_MOVED = sql`exists (select from moved)`;
 
 /**
- * Stores one page and advances its query's cursor in one transaction: either
- * all of it is in, or none of it and the cursor stays where it was. When
- * another worker moved the cursor first, nothing is written.
+ * Stores one page and advances its query's cursor atomically: one statement
+ * (one round trip) whose parts are the cursor update, then authors, posts and
+ * hashtag links guarded by it. Either all of it is in, or none of it and the
+ * cursor stays where it was. When another worker moved the cursor first,
+ * nothing is written.
  */
 export async function storePage(db: Kysely<Database>, page: PageToStore): Promise<StoreResult> {
   await ensureMonthPartitions(
@@ -29,22 +33,13 @@ export async function storePage(db: Kysely<Database>, page: PageToStore): Promis
     page.posts.map((p) => p.createdAt),
   );
   const { queryKey, expectedVersion, patch } = page.cursor;
-  try {
-    const posts = await db.transaction().execute(async (trx) => {
-      // The cursor first: its row lock queues a concurrent writer behind this one before any work is done.
-      const moved = await advanceCursor(trx, queryKey, expectedVersion, patch, {
-        stored: page.posts.length,
-        rejected: page.rejected,
-      });
-      if (!moved) throw new StaleCursor();
-      await upsertAuthors(trx, page.authors);
-      const stored = await upsertPosts(trx, page.posts, page.seenAt);
-      await linkHashtags(trx, page.posts);
-      return stored;
-    });
-    return { committed: true, posts };
-  } catch (err) {
-    if (err instanceof StaleCursor) return { committed: false, reason: 'stale-cursor' };
-    throw err;
-  }
+  const added = { stored: page.posts.length, rejected: page.rejected };
+  const { rows } = await sql<{ moved: number }>`
+    with moved as (${cursorAdvance(queryKey, expectedVersion, patch, added)}),
+      authors_written as (${authorsUpsert(page.authors, CURSOR_MOVED)}),
+      posts_written as (${postsUpsert(page.posts, page.seenAt, CURSOR_MOVED)}),
+      links_written as (${hashtagLinksInsert(page.posts, CURSOR_MOVED)})
+    select count(*)::int as moved from moved`.execute(db);
+  if (rows[0]?.moved !== 1) return { committed: false, reason: 'stale-cursor' };
+  return { committed: true, posts: new Set(page.posts.map((p) => p.editRootId)).size };
 }

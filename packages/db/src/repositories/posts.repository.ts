@@ -1,11 +1,9 @@
 import type { Author, Post } from '@tagpulse/core';
 import { compareIds } from '@tagpulse/core';
 import type { Kysely, Transaction } from 'kysely';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Database } from '../database.js';
 import { refreshSchedule } from '../refresh-schedule.js';
-
-type Db = Kysely<Database> | Transaction<Database>;
 
 const knownMonths = new WeakMap<object, Set<string>>();
 
@@ -52,12 +50,17 @@ function newestVersions(posts: Post[]): Post[] {
   return [...byRoot.values()].sort((a, b) => compareIds(a.editRootId, b.editRootId));
 }
 
-/** Inserts authors; an existing author takes the new figures only when they were observed later. */
-export async function upsertAuthors(db: Db, authors: Author[]): Promise<void> {
+/**
+ * The statement upserting authors: an existing author takes the new figures
+ * only when they were observed later. Rows are inserted only where `guard` holds.
+ */
+export function authorsUpsert(
+  authors: Author[],
+  guard: RawBuilder<unknown> = sql`true`,
+): RawBuilder<unknown> {
   const rows = newestAuthors(authors);
-  if (rows.length === 0) return;
   const col = <T>(f: (a: Author) => T) => rows.map(f);
-  await sql`
+  return sql`
     insert into authors (id, username, name, followers_count, following_count, post_count, listed_count,
       verified, verified_type, account_created_at, observed_at)
     select * from unnest(
@@ -66,13 +69,14 @@ export async function upsertAuthors(db: Db, authors: Author[]): Promise<void> {
       ${col((a) => a.listed)}::int8[], ${col((a) => a.verified)}::bool[], ${col((a) => a.verifiedType)}::text[],
       ${col((a) => a.accountCreatedAt?.toISOString() ?? null)}::timestamptz[],
       ${col((a) => a.observedAt.toISOString())}::timestamptz[])
+    where ${guard}
     on conflict (id) do update set
       username = excluded.username, name = excluded.name, followers_count = excluded.followers_count,
       following_count = excluded.following_count, post_count = excluded.post_count,
       listed_count = excluded.listed_count, verified = excluded.verified,
       verified_type = excluded.verified_type, account_created_at = excluded.account_created_at,
       observed_at = excluded.observed_at
-    where authors.observed_at <= excluded.observed_at`.execute(db);
+    where authors.observed_at <= excluded.observed_at`;
 }
 
 // Ids are decimal strings of up to 19 digits: compare by length, then text.
@@ -84,12 +88,15 @@ const NEWER_METRICS = sql.raw('excluded.metrics_observed_at > posts.metrics_obse
  * and, when they were observed later, the metrics; a newer edit version (a
  * larger id in the same chain) replaces id, text and payload.
  */
-export async function upsertPosts(db: Db, posts: Post[], seenAt: Date): Promise<number> {
+export function postsUpsert(
+  posts: Post[],
+  seenAt: Date,
+  guard: RawBuilder<unknown> = sql`true`,
+): RawBuilder<unknown> {
   const rows = newestVersions(posts);
-  if (rows.length === 0) return 0;
   const col = <T>(f: (p: Post) => T) => rows.map(f);
   const schedules = rows.map((p) => refreshSchedule(p.createdAt, p.observedAt));
-  await sql`
+  return sql`
     insert into posts (edit_root_id, id, author_id, created_at, text, lang, kind, referenced_post_id,
       conversation_id, like_count, repost_count, reply_count, quote_count, bookmark_count, impression_count,
       metrics_observed_at, first_seen_at, last_seen_at, refresh_stage, refresh_due_at, raw)
@@ -108,6 +115,7 @@ export async function upsertPosts(db: Db, posts: Post[], seenAt: Date): Promise<
       ${col((p) => JSON.stringify(p.raw))}::text[]
     ) as r(edit_root_id, id, author_id, created_at, text, lang, kind, referenced_post_id, conversation_id,
       likes, reposts, replies, quotes, bookmarks, impressions, observed_at, refresh_stage, refresh_due_at, raw)
+    where ${guard}
     on conflict (edit_root_id, created_at) do update set
       id = case when ${NEWER_VERSION} then excluded.id else posts.id end,
       text = case when ${NEWER_VERSION} then excluded.text else posts.text end,
@@ -120,12 +128,14 @@ export async function upsertPosts(db: Db, posts: Post[], seenAt: Date): Promise<
       bookmark_count = case when ${NEWER_METRICS} then excluded.bookmark_count else posts.bookmark_count end,
       impression_count = case when ${NEWER_METRICS} then excluded.impression_count else posts.impression_count end,
       metrics_observed_at = greatest(posts.metrics_observed_at, excluded.metrics_observed_at),
-      last_seen_at = greatest(posts.last_seen_at, excluded.last_seen_at)`.execute(db);
-  return rows.length;
+      last_seen_at = greatest(posts.last_seen_at, excluded.last_seen_at)`;
 }
 
-/** Links every hashtag of each post (tracked or not); a link stored before is left alone. */
-export async function linkHashtags(db: Db, posts: Post[]): Promise<void> {
+/** The statement linking every hashtag of each post (tracked or not); a link stored before is left alone. */
+export function hashtagLinksInsert(
+  posts: Post[],
+  guard: RawBuilder<unknown> = sql`true`,
+): RawBuilder<unknown> {
   const links = newestVersions(posts).flatMap((p) =>
     p.hashtags.map((tag) => ({
       tag,
@@ -134,10 +144,28 @@ export async function linkHashtags(db: Db, posts: Post[]): Promise<void> {
       authorId: p.authorId,
     })),
   );
-  if (links.length === 0) return;
-  await sql`
+  return sql`
     insert into post_hashtags (tag_key, created_at, post_id, author_id)
     select * from unnest(${links.map((l) => l.tag)}::text[], ${links.map((l) => l.createdAt)}::timestamptz[],
-      ${links.map((l) => l.postId)}::text[], ${links.map((l) => l.authorId)}::text[])
-    on conflict do nothing`.execute(db);
+      ${links.map((l) => l.postId)}::text[], ${links.map((l) => l.authorId)}::text[]) as r
+    where ${guard}
+    on conflict do nothing`;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Upserts authors on their own (the page store runs the same statement guarded by its cursor). */
+export async function upsertAuthors(db: Db, authors: Author[]): Promise<void> {
+  await authorsUpsert(authors).execute(db);
+}
+
+/** Upserts posts on their own; returns how many edit chains they were. */
+export async function upsertPosts(db: Db, posts: Post[], seenAt: Date): Promise<number> {
+  await postsUpsert(posts, seenAt).execute(db);
+  return newestVersions(posts).length;
+}
+
+/** Links posts to their hashtags on their own. */
+export async function linkHashtags(db: Db, posts: Post[]): Promise<void> {
+  await hashtagLinksInsert(posts).execute(db);
 }

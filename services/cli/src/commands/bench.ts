@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { benchApiCommand } from './bench-api.js';
+import { benchIngestCommand } from './bench-ingest.js';
 import { simBenchCommand } from './sim.js';
 
 /**
@@ -11,5 +12,6 @@ export function benchCommand(): Command {
   const bench = new Command('bench').description('run a benchmark and print its figures');
   bench.addCommand(simBenchCommand());
   bench.addCommand(benchApiCommand());
+  bench.addCommand(benchIngestCommand());
   return bench;
 }

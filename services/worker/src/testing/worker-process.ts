@@ -13,11 +13,16 @@ export interface WorkerProcess {
 }
 
 export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn('node_modules/.bin/tsx', ['services/worker/src/main.ts'], {
+  // Node itself with tsx's loader, not the node_modules/.bin shell shim: a signal must reach the worker.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/worker/src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Never outlive the test process, whatever happens to it.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(chunk.toString());

@@ -1,0 +1,20 @@
+import { loadEnv } from '@tagpulse/runtime';
+import { Command } from 'commander';
+import { benchIngest } from '../bench/ingest.js';
+import { printBench } from '../bench/report.js';
+import { runCommand } from './run-command.js';
+
+export function benchIngestCommand(): Command {
+  return new Command('ingest')
+    .description("posts stored per second from x-sim's steady world, against COPY of the same rows")
+    .option('--posts <n>', 'posts to read and store', '20000')
+    .action((options: { posts: string }) =>
+      runCommand(async () => {
+        const posts = Number(options.posts);
+        if (!Number.isInteger(posts) || posts < 100)
+          throw new Error('--posts must be a whole number of at least 100');
+        const { rows, figures } = await benchIngest({ databaseUrl: loadEnv().DATABASE_URL, posts });
+        printBench('bench ingest: page store vs COPY', rows, figures);
+      }),
+    );
+}
