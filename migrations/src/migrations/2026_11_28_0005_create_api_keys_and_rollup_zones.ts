@@ -16,13 +16,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   // Time zones whose hour (when not UTC-aligned), day and week roll-ups are kept up to date.
-  // A zone is registered the first time a series asks for it and back-filled from the posts.
+  // A zone is registered the first time a series asks for it, then back-filled from the posts;
+  // its stored rows are read only once `ready_at` is set (until then series are computed).
   await db.schema
     .createTable('rollup_zones')
     .addColumn('tz', 'text', (c) => c.primaryKey())
     .addColumn('registered_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('ready_at', 'timestamptz')
     .execute();
-  await sql`insert into rollup_zones (tz) values ('UTC')`.execute(db);
+  await sql`insert into rollup_zones (tz, ready_at) values ('UTC', now())`.execute(db);
 
   // Distinct authors over a period (summaries, top authors) read the authors of a hashtag's
   // time range from the index alone, without visiting the post_hashtags heap.

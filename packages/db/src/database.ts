@@ -157,6 +157,7 @@ export interface ApiKeysTable {
 export interface RollupZonesTable {
   tz: string;
   registered_at: DefaultTimestamp;
+  ready_at: Timestamp | null;
 }
 
 export interface Database {

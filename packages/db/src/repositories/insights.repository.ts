@@ -2,7 +2,7 @@ import { type MetricValues, ZERO_METRICS } from '@tagpulse/core';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database, PostKind } from '../database.js';
-import { bucketMetrics } from './rollups.repository.js';
+import { scopeMetrics } from './rollups.repository.js';
 
 type Db = Kysely<Database>;
 
@@ -24,14 +24,9 @@ function scopedPosts({ tags, from, to }: ScopeRange) {
 }
 
 /** Totals of every metric over [from, to), computed from the posts (distinct authors over the whole period). */
-export async function periodTotals(db: Db, range: ScopeRange): Promise<MetricValues> {
-  const { rows } = await sql<{ scope: string } & MetricValues>`
-    select * from (${bucketMetrics({ starts: [range.from], ends: [range.to], tags: range.tags })}) m
-    where m.scope = ${range.scope}`.execute(db);
-  const row = rows[0];
-  if (!row) return { ...ZERO_METRICS };
-  const { scope: _scope, bucket_start: _start, ...values } = row as typeof row & { bucket_start: Date };
-  return values;
+export async function periodTotals(db: Db, { scope, tags, from, to }: ScopeRange): Promise<MetricValues> {
+  const totals = await scopeMetrics(db, { scope, tags, starts: [from], ends: [to] });
+  return totals.get(from.getTime()) ?? { ...ZERO_METRICS };
 }
 
 const ENGAGEMENTS = sql.raw(

@@ -3,7 +3,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, makeAuthor, makePost, storePosts, type TestDatabase } from '../testing/index.js';
 import { addHashtag } from './hashtags.repository.js';
-import { ensureZone, readSeries, recomputeOutdated, recomputeTouched } from './rollups.repository.js';
+import {
+  ensureZone,
+  readSeries,
+  recomputeOutdated,
+  recomputeTouched,
+  zoneReady,
+} from './rollups.repository.js';
 
 let testDb: TestDatabase;
 beforeAll(async () => {
@@ -181,7 +187,9 @@ describe('days and weeks in a time zone', () => {
   });
 
   it('back-fill a zone when first registered, with New York days right across the DST change', async () => {
+    expect(await zoneReady(testDb.db, 'America/New_York')).toBe(false);
     expect(await ensureZone(testDb.db, 'America/New_York')).toBe(true);
+    expect(await zoneReady(testDb.db, 'America/New_York')).toBe(true);
     expect(await ensureZone(testDb.db, 'America/New_York')).toBe(false);
     const days = await readSeries(testDb.db, {
       scope: 'virtualctweek',

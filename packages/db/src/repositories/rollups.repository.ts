@@ -42,10 +42,17 @@ export async function listZones(db: Db): Promise<string[]> {
   return rows.map((r) => r.tz);
 }
 
+/** True when a zone's stored rows are complete (back-filled), so series may be read from them. */
+export async function zoneReady(db: Db, tz: string): Promise<boolean> {
+  const row = await db.selectFrom('rollup_zones').select('ready_at').where('tz', '=', tz).executeTakeFirst();
+  return Boolean(row?.ready_at);
+}
+
 /**
- * Registers a zone and computes its history from the posts. Registered first,
- * so a page stored meanwhile is recomputed in the zone by its own job, or
- * already seen by the back-fill. Returns false when it was registered before.
+ * Registers a zone and computes its history from the posts, then marks it
+ * ready. Registered first, so a page stored meanwhile is recomputed in the
+ * zone by its own job, or already seen by the back-fill. Returns false when
+ * it was registered before (by this or another process).
  */
 export async function ensureZone(db: Db, tz: string): Promise<boolean> {
   const inserted = await db
@@ -56,6 +63,7 @@ export async function ensureZone(db: Db, tz: string): Promise<boolean> {
     .executeTakeFirst();
   if (!inserted) return false;
   await backfill(db, { zones: [tz], utc: false });
+  await db.updateTable('rollup_zones').set({ ready_at: sql<Date>`now()` }).where('tz', '=', tz).execute();
   return true;
 }
 
@@ -278,6 +286,42 @@ async function recomputeChunk(
       engagements = excluded.engagements, definitions_version = excluded.definitions_version,
       computed_at = excluded.computed_at
     where rollups.computed_at <= excluded.computed_at`.execute(db);
+}
+
+/**
+ * A series computed from the posts, for a zone whose rows are not ready yet:
+ * the same numbers the stored rows will hold, at the cost of reading the
+ * range's posts.
+ */
+export async function computeSeries(
+  db: Db,
+  {
+    scope,
+    tags,
+    grain,
+    tz,
+    starts,
+  }: { scope: string; tags: string[]; grain: Grain; tz: string; starts: Date[] },
+): Promise<Map<number, MetricValues>> {
+  const values = new Map<number, MetricValues>();
+  for (let i = 0; i < starts.length; i += CHUNK) {
+    const chunk = starts.slice(i, i + CHUNK);
+    const ends = chunk.map((s) => nextBucketStart(s, grain, tz));
+    for (const [t, v] of await scopeMetrics(db, { scope, tags, starts: chunk, ends })) values.set(t, v);
+  }
+  return values;
+}
+
+/** One scope's metrics of [starts[i], ends[i]) buckets, computed from the posts, by bucket start (epoch ms). */
+export async function scopeMetrics(
+  db: Db,
+  { scope, tags, starts, ends }: { scope: string; tags: string[]; starts: Date[]; ends: Date[] },
+): Promise<Map<number, MetricValues>> {
+  const { rows } = await sql<{ scope: string; bucket_start: Date } & MetricValues>`
+    select * from (${bucketMetrics({ starts, ends, tags })}) m where m.scope = ${scope}`.execute(db);
+  return new Map(
+    rows.map(({ scope: _scope, bucket_start, ...metrics }) => [bucket_start.getTime(), metrics]),
+  );
 }
 
 /** Where a (grain, zone) series is stored: 5-minute rows only in UTC; hours in UTC where aligned. */

@@ -6,6 +6,7 @@ import {
   isMetric,
   METRICS,
   type Metric,
+  type MetricValues,
   maxBucketCount,
   metricValue,
   storedMetricsFor,
@@ -17,7 +18,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sendCsv, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
-import { intervalParam, parseRange, parseTz, periodQuery, resolveScope, tableFormat } from '../params.js';
+import {
+  intervalParam,
+  parseRange,
+  parseTz,
+  periodQuery,
+  resolveScope,
+  type Scope,
+  tableFormat,
+} from '../params.js';
 import { badParam, problems } from '../problem.js';
 
 /** The most points one series may have; past it the client should take a coarser interval. */
@@ -58,6 +67,46 @@ function seriesStarts(from: Date, to: Date, grain: Grain, tz: string): Date[] {
   return starts ?? [];
 }
 
+// Zones being back-filled by this process: one back-fill per zone, whatever the requests.
+const backfilling = new Set<string>();
+
+/**
+ * The stored values of a series; in a zone whose rows are not ready yet (first
+ * asked for, or still back-filling), computed from the posts of the range while
+ * the zone's history is back-filled in the background.
+ */
+async function seriesValues(
+  deps: ApiDeps,
+  scope: Scope,
+  q: { grain: Grain; tz: string; from: Date; to: Date; starts: Date[]; metrics: Metric[] },
+): Promise<Map<number, Partial<MetricValues>>> {
+  const { grain, tz, from, to, starts } = q;
+  if (!rollupsRepository.needsZone(grain, tz) || (await rollupsRepository.zoneReady(deps.db, tz))) {
+    return rollupsRepository.readSeries(deps.db, {
+      scope: scope.scope,
+      grain,
+      tz,
+      from,
+      to,
+      metrics: storedMetricsFor(q.metrics),
+    });
+  }
+  if (!backfilling.has(tz)) {
+    backfilling.add(tz);
+    rollupsRepository
+      .ensureZone(deps.db, tz)
+      .catch((err: unknown) => deps.log.error({ err, tz }, 'zone back-fill failed'))
+      .finally(() => backfilling.delete(tz));
+  }
+  return rollupsRepository.computeSeries(deps.db, {
+    scope: scope.scope,
+    tags: scope.tags,
+    grain,
+    tz,
+    starts,
+  });
+}
+
 export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/v1/series',
@@ -86,16 +135,7 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { from, to } = parseRange(q, deps.now());
       const starts = seriesStarts(from, to, q.interval, tz);
       const scope = await resolveScope(deps, q.hashtag);
-      // Hours, days and weeks of a zone other than UTC are kept once the zone is first asked for.
-      if (rollupsRepository.needsZone(q.interval, tz)) await rollupsRepository.ensureZone(deps.db, tz);
-      const stored = await rollupsRepository.readSeries(deps.db, {
-        metrics: storedMetricsFor(metrics),
-        scope: scope.scope,
-        grain: q.interval,
-        tz,
-        from,
-        to,
-      });
+      const stored = await seriesValues(deps, scope, { grain: q.interval, tz, from, to, starts, metrics });
       const times = starts.map((t) => formatInZone(t, tz));
       const values = starts.map((t) => stored.get(t.getTime()) ?? ZERO_METRICS);
       if (wantsCsv(request, q.format)) {
