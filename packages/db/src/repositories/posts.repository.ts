@@ -52,7 +52,8 @@ function newestVersions(posts: Post[]): Post[] {
 
 /**
  * The statement upserting authors: an existing author takes the new figures
- * only when they were observed later. Rows are inserted only where `guard` holds.
+ * when they were observed later and differ (`observed_at` then says when the
+ * figures last changed as far as capture saw). Rows are inserted only where `guard` holds.
  */
 export function authorsUpsert(
   authors: Author[],
@@ -76,7 +77,13 @@ export function authorsUpsert(
       listed_count = excluded.listed_count, verified = excluded.verified,
       verified_type = excluded.verified_type, account_created_at = excluded.account_created_at,
       observed_at = excluded.observed_at
-    where authors.observed_at <= excluded.observed_at`;
+    where authors.observed_at <= excluded.observed_at
+      -- An author seen again with the same figures is left as is: most of a page's authors are.
+      and (authors.username, authors.name, authors.followers_count, authors.following_count, authors.post_count,
+        authors.listed_count, authors.verified, authors.verified_type, authors.account_created_at)
+      is distinct from (excluded.username, excluded.name, excluded.followers_count, excluded.following_count,
+        excluded.post_count, excluded.listed_count, excluded.verified, excluded.verified_type,
+        excluded.account_created_at)`;
 }
 
 // Ids are decimal strings of up to 19 digits: compare by length, then text.
