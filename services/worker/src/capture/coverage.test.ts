@@ -9,6 +9,13 @@ describe('coverage', () => {
     });
   });
 
+  it('does not end on an hour that turned less than a minute ago', () => {
+    expect(coverageWindow(new Date('2020-07-06T14:00:00Z'), 1)).toEqual({
+      from: new Date('2020-07-06T12:00:00Z'),
+      to: new Date('2020-07-06T13:00:00Z'),
+    });
+  });
+
   it('pairs each X bucket with the posts captured in that hour, zero when none', () => {
     const h = (iso: string) => new Date(iso);
     const at = h('2020-07-06T14:37:12Z');

@@ -2,12 +2,16 @@ import type { CoverageReading } from '@tagpulse/db';
 
 const HOUR_MS = 3_600_000;
 
+// X takes an end_time only when it is at least 10 s old.
+const END_TIME_AGE_MS = 60_000;
+
 /**
  * The whole hours to measure: the last `hours` before the current hour. The
- * current hour is left out, as posts still reach search with a delay.
+ * current hour is left out, as posts still reach search with a delay; just
+ * after the hour turns, the hour before is still the current one for X.
  */
 export function coverageWindow(now: Date, hours: number): { from: Date; to: Date } {
-  const to = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  const to = Math.floor((now.getTime() - END_TIME_AGE_MS) / HOUR_MS) * HOUR_MS;
   return { from: new Date(to - hours * HOUR_MS), to: new Date(to) };
 }
 
