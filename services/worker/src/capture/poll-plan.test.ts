@@ -102,7 +102,7 @@ describe('cursorAfterPage', () => {
       nextToken: 't1',
       rateLimit,
     };
-    const patch = cursorAfterPage(cursor, plan, page, now);
+    const patch = cursorAfterPage(cursor, plan, page, now, settings);
     expect(patch).toMatchObject({
       status: 'backfilling',
       cycle_since_id: plan.sinceId,
@@ -131,7 +131,7 @@ describe('cursorAfterPage', () => {
       nextToken: undefined,
       rateLimit,
     };
-    expect(cursorAfterPage(cursor, plan, page, now)).toMatchObject({
+    expect(cursorAfterPage(cursor, plan, page, now, settings)).toMatchObject({
       status: 'ok',
       since_id: at('2020-07-08T11:59:00Z'),
       cycle_until_id: null,
@@ -144,8 +144,22 @@ describe('cursorAfterPage', () => {
     const cursor = { ...idle, since_id: at('2020-06-28T00:00:00Z') };
     const plan = planPoll(cursor, now, settings);
     const empty = { newestId: undefined, oldestId: undefined, nextToken: undefined, rateLimit: undefined };
-    const patch = cursorAfterPage(cursor, plan, empty, now);
-    expect(snowflakeTime(patch.since_id!)).toBe(windowStart);
+    const patch = cursorAfterPage(cursor, plan, empty, now, settings);
+    expect(snowflakeTime(patch.since_id!)).toBe(now.getTime() - settings.overlapMs);
+  });
+
+  it('keeps a quiet hashtag’s cursor up with time, so it never slides out of the window', () => {
+    const quiet = { ...idle, since_id: at('2020-07-02T00:00:00Z'), status: 'ok' as const };
+    const plan = planPoll(quiet, now, settings);
+    const empty = { newestId: undefined, oldestId: undefined, nextToken: undefined, rateLimit: undefined };
+    const patch = cursorAfterPage(quiet, plan, empty, now, settings);
+    expect(new Date(snowflakeTime(patch.since_id!)).toISOString()).toBe('2020-07-08T11:58:00.000Z');
+    const next = planPoll(
+      { ...quiet, since_id: patch.since_id! },
+      new Date('2020-07-12T00:00:00Z'),
+      settings,
+    );
+    expect(next.gap).toBeUndefined();
   });
 });
 

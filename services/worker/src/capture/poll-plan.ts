@@ -130,12 +130,19 @@ export function hasMore(page: PageOutcome): boolean {
   return page.nextToken !== undefined && page.oldestId !== undefined;
 }
 
-/** The cursor after a page is stored: the cycle goes on below the page, or ends and the cursor moves. */
+/**
+ * The cursor after a page is stored: the cycle goes on below the page, or
+ * ends and the cursor moves to the newest id read, and at least to the overlap
+ * before the cycle began: anything older was searchable when the cycle began
+ * (search lags by less than the overlap), so a quiet hashtag's cursor keeps up
+ * with time instead of sliding out of the window.
+ */
 export function cursorAfterPage(
   cursor: CursorState,
   plan: PollPlan,
   page: PageOutcome,
   now: Date,
+  { overlapMs }: PollSettings,
 ): CursorPatch {
   const newest = maxId(plan.fresh ? undefined : (cursor.cycle_newest_id ?? undefined), page.newestId);
   const startedAt = plan.fresh ? now : cursor.cycle_started_at;
@@ -160,7 +167,13 @@ export function cursorAfterPage(
   return {
     ...common,
     status: 'ok',
-    since_id: maxId(maxId(cursor.since_id ?? undefined, newest), plan.floorId) ?? null,
+    since_id:
+      [
+        cursor.since_id ?? undefined,
+        newest,
+        plan.floorId,
+        snowflakeAt((startedAt ?? now).getTime() - overlapMs),
+      ].reduce(maxId) ?? null,
     cycle_since_id: null,
     cycle_until_id: null,
     cycle_newest_id: null,

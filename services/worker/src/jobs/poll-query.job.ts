@@ -33,7 +33,11 @@ export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: Job
       authors: page.authors,
       rejected: page.rejected.length,
       seenAt: now,
-      cursor: { queryKey, expectedVersion: cursor.version, patch: cursorAfterPage(cursor, plan, page, now) },
+      cursor: {
+        queryKey,
+        expectedVersion: cursor.version,
+        patch: cursorAfterPage(cursor, plan, page, now, settings),
+      },
     });
     if (!stored.committed) {
       // Another worker stored this page first; it carries the cycle on.
