@@ -41,7 +41,14 @@ export function startCommand(): Command {
         console.log(
           `no X_BEARER_TOKEN: capturing from x-sim (${DEMO.scenario} at ${DEMO.speed}×) on ${sim.url}`,
         );
-        const { shutdown } = await runWorker({ ...env, X_API_BASE_URL: sim.url });
+        // Simulated time runs 600× faster: poll, refresh and measure coverage as often in simulated terms.
+        const { shutdown } = await runWorker({
+          ...env,
+          X_API_BASE_URL: sim.url,
+          POLL_INTERVAL_MS: Math.min(env.POLL_INTERVAL_MS, 5_000),
+          REFRESH_INTERVAL_MS: Math.min(env.REFRESH_INTERVAL_MS, 10_000),
+          COVERAGE_INTERVAL_MS: Math.min(env.COVERAGE_INTERVAL_MS, 60_000),
+        });
         shutdown.register('close x-sim', () => sim.close());
         // The query API and dashboard arrive with their issues and will start here too.
       }),
