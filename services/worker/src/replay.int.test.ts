@@ -1,13 +1,7 @@
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
-import { createRedis } from '@tagpulse/queue';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
-import { loadEnv } from '@tagpulse/runtime';
-import { type Sim, startSim } from '@tagpulse/x-sim';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { QueryGroup } from './capture/query-groups.js';
-import { seedHashtags } from './testing/harness.js';
-import { compareSeedHashtags, EXACT, exact, waitForCycleAfter, workerEnv } from './testing/replay.js';
-import { spawnWorker, type WorkerProcess } from './testing/worker-process.js';
+import { startSim } from '@tagpulse/x-sim';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useWorkerProcesses } from './testing/process-fixture.js';
+import { compareSeedHashtags, EXACT, exact, waitForCycleAfter } from './testing/replay.js';
 
 // Half a day backfilled, then the clock runs at 3600×: the rest of a day of the week in about 12 s.
 const REPLAY = {
@@ -21,31 +15,15 @@ const DAY_END = new Date('2020-07-07T04:00:00Z');
 const FAULTS = { unavailable: 0.1, slow: 0.1, slowMs: 300 };
 const RATE_LIMITS = { search: 4 };
 
-const redis = createRedis(loadEnv().REDIS_URL, 'producer', () => {});
-let t: TestDatabase;
-let sim: Sim;
-let group: QueryGroup;
-let prefix: string;
-let workers: WorkerProcess[] = [];
+const { fixture: f, start } = useWorkerProcesses();
 let statuses: Map<number, number>;
 const onResponse = ({ url, status }: { url: URL; status: number }) => {
   if (url.pathname.startsWith('/2/')) statuses.set(status, (statuses.get(status) ?? 0) + 1);
 };
 
-beforeEach(async () => {
-  t = await createTestDatabase();
-  group = await seedHashtags(t.db);
-  prefix = testPrefix();
+beforeEach(() => {
   statuses = new Map();
 });
-afterEach(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-  workers = [];
-  await sim?.close();
-  await deletePrefix(redis, prefix);
-  await t.drop();
-});
-afterAll(() => redis.disconnect());
 
 /**
  * Another client on the same app token, as a second tool of the same team
@@ -55,43 +33,43 @@ afterAll(() => redis.disconnect());
 function noisyNeighbour(): () => void {
   const query = encodeURIComponent('#VirtualCTWeek');
   const timer = setInterval(() => {
-    void fetch(`${sim.url}/2/tweets/search/recent?query=${query}&max_results=10`, {
+    void fetch(`${f.sim!.url}/2/tweets/search/recent?query=${query}&max_results=10`, {
       headers: { authorization: 'Bearer test-bearer-token-0123456789' },
     }).catch(() => {});
   }, 50);
   return () => clearInterval(timer);
 }
 
-function start(count: number) {
-  for (let i = 0; i < count; i++) workers.push(spawnWorker(workerEnv(t, sim, prefix)));
-}
-
 async function untilDayEnd() {
-  while (sim.clock.now() < DAY_END.getTime()) await new Promise((r) => setTimeout(r, 250));
+  while (f.sim!.clock.now() < DAY_END.getTime()) await new Promise((r) => setTimeout(r, 250));
 }
 
 describe('capture of a replayed day', () => {
   it('stores exactly the posts X has, with 503s, slow answers and 429s injected', async () => {
-    sim = await startSim({ ...REPLAY, faults: FAULTS, rateLimits: RATE_LIMITS, onResponse });
-    start(1);
+    f.sim = await startSim({ ...REPLAY, faults: FAULTS, rateLimits: RATE_LIMITS, onResponse });
+    start();
     const quiet = noisyNeighbour();
     await untilDayEnd();
     quiet();
-    await waitForCycleAfter(t.db, group.queryKey, DAY_END);
-    expect(exact(await compareSeedHashtags(t.db, sim, DAY_END)), workers[0]?.output.join('')).toEqual(EXACT);
+    await waitForCycleAfter(f.t.db, f.group.queryKey, DAY_END);
+    expect(exact(await compareSeedHashtags(f.t.db, f.sim, DAY_END)), f.workers[0]?.output.join('')).toEqual(
+      EXACT,
+    );
     // The faults did happen: the result holds through them, not around them.
     expect(statuses.get(503)).toBeGreaterThan(0);
     expect(statuses.get(429)).toBeGreaterThan(0);
   }, 180_000);
 
   it('gives the same result with three worker processes at once', async () => {
-    sim = await startSim({ ...REPLAY, faults: FAULTS, rateLimits: RATE_LIMITS, onResponse });
-    start(3);
+    f.sim = await startSim({ ...REPLAY, faults: FAULTS, rateLimits: RATE_LIMITS, onResponse });
+    start();
+    start();
+    start();
     const quiet = noisyNeighbour();
     await untilDayEnd();
     quiet();
-    await waitForCycleAfter(t.db, group.queryKey, DAY_END);
-    expect(exact(await compareSeedHashtags(t.db, sim, DAY_END))).toEqual(EXACT);
+    await waitForCycleAfter(f.t.db, f.group.queryKey, DAY_END);
+    expect(exact(await compareSeedHashtags(f.t.db, f.sim, DAY_END))).toEqual(EXACT);
     expect(statuses.get(429)).toBeGreaterThan(0);
   }, 180_000);
 });

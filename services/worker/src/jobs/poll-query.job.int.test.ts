@@ -1,11 +1,11 @@
 import { snowflakeTime } from '@tagpulse/core';
 import { cursorsRepository, gapsRepository } from '@tagpulse/db';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
-import { type Sim, startSim } from '@tagpulse/x-sim';
+import type { Sim } from '@tagpulse/x-sim';
 import { UnrecoverableError } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueryGroup } from '../capture/query-groups.js';
-import { handlerDeps, recordingCtx, seedHashtags } from '../testing/harness.js';
+import { frozenCtWeek, handlerDeps, recordingCtx, seedHashtags } from '../testing/harness.js';
 import { compareWithTruth } from '../testing/truth.js';
 import { pollQuery } from './poll-query.job.js';
 
@@ -43,12 +43,7 @@ async function expectTruth(until: Date) {
 
 describe('a poll cycle', () => {
   it('backfills on the first poll, then reads only what is new (with the overlap), matching the truth', async () => {
-    sim = await startSim({
-      scenario: 'virtual-ct-week-2020',
-      speed: 0,
-      start: '2020-07-06T18:00:00Z',
-      port: 0,
-    });
+    sim = await frozenCtWeek('2020-07-06T18:00:00Z');
     const deps = handlerDeps(t.db, sim);
     await pollQuery({ queryKey: group.queryKey }, recordingCtx(deps));
     const first = await cursorsRepository.getCursor(t.db, group.queryKey);
@@ -70,13 +65,7 @@ describe('a poll cycle', () => {
   });
 
   it('stops at a spent rate window after committing the page, and resumes below it', async () => {
-    sim = await startSim({
-      scenario: 'virtual-ct-week-2020',
-      speed: 0,
-      start: '2020-07-06T15:00:00Z',
-      rateLimits: { search: 1 },
-      port: 0,
-    });
+    sim = await frozenCtWeek('2020-07-06T15:00:00Z', { rateLimits: { search: 1 } });
     const deps = handlerDeps(t.db, sim);
     const ctx = recordingCtx(deps);
     await expect(pollQuery({ queryKey: group.queryKey }, ctx)).rejects.toThrow('rate limited');
@@ -101,13 +90,7 @@ describe('a poll cycle', () => {
   });
 
   it('pauses a query on the usage cap instead of retrying, and says so in its status', async () => {
-    sim = await startSim({
-      scenario: 'virtual-ct-week-2020',
-      speed: 0,
-      start: '2020-07-06T18:00:00Z',
-      usageCap: 150,
-      port: 0,
-    });
+    sim = await frozenCtWeek('2020-07-06T18:00:00Z', { usageCap: 150 });
     const deps = handlerDeps(t.db, sim);
     const ctx = recordingCtx(deps);
     let error: unknown;
@@ -124,13 +107,7 @@ describe('a poll cycle', () => {
   });
 
   it('stops a query X refuses the credentials for, as unrecoverable, with auth_failed in its status', async () => {
-    sim = await startSim({
-      scenario: 'virtual-ct-week-2020',
-      speed: 0,
-      start: '2020-07-06T18:00:00Z',
-      bearerToken: 'the-right-token-0123456789',
-      port: 0,
-    });
+    sim = await frozenCtWeek('2020-07-06T18:00:00Z', { bearerToken: 'the-right-token-0123456789' });
     const deps = handlerDeps(t.db, sim, 'a-wrong-token-0123456789');
     await expect(pollQuery({ queryKey: group.queryKey }, recordingCtx(deps))).rejects.toBeInstanceOf(
       UnrecoverableError,
@@ -139,12 +116,7 @@ describe('a poll cycle', () => {
   });
 
   it('records what fell out of the search window after a long outage as a gap with cause and bounds', async () => {
-    sim = await startSim({
-      scenario: 'virtual-ct-week-2020',
-      speed: 0,
-      start: '2020-07-06T18:00:00Z',
-      port: 0,
-    });
+    sim = await frozenCtWeek('2020-07-06T18:00:00Z');
     const deps = handlerDeps(t.db, sim);
     await pollQuery({ queryKey: group.queryKey }, recordingCtx(deps));
     const before = await cursorsRepository.getCursor(t.db, group.queryKey);

@@ -1,9 +1,9 @@
 import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
-import { type Sim, startSim } from '@tagpulse/x-sim';
+import type { Sim } from '@tagpulse/x-sim';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueryGroup } from '../capture/query-groups.js';
-import { handlerDeps, recordingCtx, seedHashtags } from '../testing/harness.js';
+import { frozenCtWeek, handlerDeps, recordingCtx, seedHashtags } from '../testing/harness.js';
 import { measureCoverage } from './measure-coverage.job.js';
 import { pollQuery } from './poll-query.job.js';
 import { refreshEngagement } from './refresh-engagement.job.js';
@@ -15,12 +15,7 @@ let group: QueryGroup;
 beforeAll(async () => {
   t = await createTestDatabase();
   group = await seedHashtags(t.db);
-  sim = await startSim({
-    scenario: 'virtual-ct-week-2020',
-    speed: 0,
-    start: '2020-07-06T18:05:00Z',
-    port: 0,
-  });
+  sim = await frozenCtWeek('2020-07-06T18:05:00Z');
   await pollQuery({ queryKey: group.queryKey }, recordingCtx(handlerDeps(t.db, sim)));
 });
 afterAll(async () => {

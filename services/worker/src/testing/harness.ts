@@ -3,7 +3,7 @@ import { cursorsRepository, type Database, hashtagsRepository } from '@tagpulse/
 import type { Queues } from '@tagpulse/queue';
 import { createLogger } from '@tagpulse/runtime';
 import { createXApi } from '@tagpulse/x-client';
-import type { Sim } from '@tagpulse/x-sim';
+import { type Sim, type SimOptions, startSim } from '@tagpulse/x-sim';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { groupQueries, type QueryGroup } from '../capture/query-groups.js';
@@ -71,4 +71,9 @@ export function recordingCtx(deps: WorkerDeps): JobCtx & { pauses: Date[] } {
       return new Error('rate limited');
     },
   };
+}
+
+/** x-sim over the Virtual CT Week with its clock frozen at `start` (tests move it with `clock.set`). */
+export function frozenCtWeek(start: string, options: Partial<SimOptions> = {}): Promise<Sim> {
+  return startSim({ scenario: 'virtual-ct-week-2020', speed: 0, start, port: 0, ...options });
 }
