@@ -2,12 +2,10 @@ import type { Database } from '@tagpulse/db';
 import type { Queues } from '@tagpulse/queue';
 import type { Logger } from '@tagpulse/runtime';
 import type { XApi } from '@tagpulse/x-client';
-import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { WorkerClock } from './clock.js';
 
 export interface CaptureSettings {
-  pollIntervalMs: number;
   overlapMs: number;
   maxPagesPerJob: number;
   queryMaxLength: number;
@@ -20,7 +18,6 @@ export interface CaptureSettings {
 /** What every job handler may use; built once in main.ts. */
 export interface WorkerDeps {
   db: Kysely<Database>;
-  redis: Redis;
   queues: Queues;
   x: XApi;
   clock: WorkerClock;

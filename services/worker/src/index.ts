@@ -1,1 +1,1 @@
-export { captureSettings, type RunningWorker, runWorker } from './worker.js';
+export { type RunningWorker, runWorker } from './worker.js';

@@ -24,9 +24,8 @@ export interface RunningWorker {
   shutdown: Shutdown;
 }
 
-export function captureSettings(env: Env): CaptureSettings {
+function captureSettings(env: Env): CaptureSettings {
   return {
-    pollIntervalMs: env.POLL_INTERVAL_MS,
     overlapMs: env.POLL_OVERLAP_SECONDS * 1_000,
     maxPagesPerJob: env.POLL_MAX_PAGES_PER_JOB,
     queryMaxLength: env.X_QUERY_MAX_LENGTH,
@@ -63,7 +62,7 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     bearerToken: env.X_BEARER_TOKEN ?? SIM_TOKEN,
     ...(env.X_API_BASE_URL ? { baseUrl: env.X_API_BASE_URL } : {}),
   });
-  const deps: WorkerDeps = { db, redis, queues, x, clock, log, settings: captureSettings(env) };
+  const deps: WorkerDeps = { db, queues, x, clock, log, settings: captureSettings(env) };
 
   const workers = QUEUE_NAMES.map((queue) => {
     const worker = new Worker(queue, createProcessor(queue, deps), {

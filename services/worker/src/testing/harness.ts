@@ -4,7 +4,6 @@ import type { Queues } from '@tagpulse/queue';
 import { createLogger } from '@tagpulse/runtime';
 import { createXApi } from '@tagpulse/x-client';
 import { type Sim, type SimOptions, startSim } from '@tagpulse/x-sim';
-import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { groupQueries, type QueryGroup } from '../capture/query-groups.js';
 import type { WorkerClock } from '../clock.js';
@@ -33,7 +32,7 @@ export function simWorkerClock(sim: Sim): WorkerClock {
 
 /**
  * Dependencies for calling a job handler directly, against a real database and
- * x-sim over HTTP. Handlers that only poll never touch Redis or the queues.
+ * x-sim over HTTP. The handlers called this way never touch the queues.
  */
 export function handlerDeps(
   db: Kysely<Database>,
@@ -42,13 +41,11 @@ export function handlerDeps(
 ): WorkerDeps {
   return {
     db,
-    redis: undefined as unknown as Redis,
     queues: undefined as unknown as Queues,
     x: createXApi({ bearerToken, baseUrl: sim.url }),
     clock: simWorkerClock(sim),
     log: createLogger({ service: 'worker-test', level: 'silent' }),
     settings: {
-      pollIntervalMs: 1_000,
       overlapMs: 180_000,
       maxPagesPerJob: 100,
       queryMaxLength: 512,
