@@ -69,7 +69,12 @@ export const envSchema = z.object({
   CORS_ORIGINS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((o) => o.trim()).filter((o) => o.length > 0))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o.length > 0),
+    )
     .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected comma-separated http(s) origins' }))),
 });
 
