@@ -55,7 +55,10 @@ export async function createWorkerClock(
 ): Promise<WorkerClock> {
   if (!baseUrl) return systemClock;
   const first = await readSimClock(baseUrl);
-  if (!first) return systemClock;
+  if (!first) {
+    log.info({ baseUrl }, 'no simulated clock at the X base URL; following the system clock');
+    return systemClock;
+  }
   let anchorSim = Date.parse(first.now);
   let anchorReal = Date.now();
   let speed = first.speed;
