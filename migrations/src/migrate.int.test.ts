@@ -13,6 +13,7 @@ const TABLES = [
   'hashtags',
   'post_hashtags',
   'posts',
+  'rollup_dirty',
   'rollup_zones',
   'rollups',
 ];
@@ -137,7 +138,7 @@ describe('a failing migration', () => {
       );
       const tables = await userTables(fresh.db);
       expect(tables).not.toContain('should_vanish');
-      expect(tables).not.toContain('api_keys');
+      expect(tables).not.toContain('rollup_dirty');
     } finally {
       await fresh.drop();
     }

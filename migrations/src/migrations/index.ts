@@ -4,6 +4,7 @@ import * as createAuthorsAndPosts from './2026_11_28_0002_create_authors_and_pos
 import * as createCaptureState from './2026_11_28_0003_create_capture_state.js';
 import * as createRollups from './2026_11_28_0004_create_rollups.js';
 import * as createApiKeysAndRollupZones from './2026_11_28_0005_create_api_keys_and_rollup_zones.js';
+import * as createRollupDirty from './2026_11_28_0006_create_rollup_dirty.js';
 
 /** Every migration, by name; names sort in the order they apply. A test checks each file is listed. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_0003_create_capture_state': createCaptureState,
   '2026_11_28_0004_create_rollups': createRollups,
   '2026_11_28_0005_create_api_keys_and_rollup_zones': createApiKeysAndRollupZones,
+  '2026_11_28_0006_create_rollup_dirty': createRollupDirty,
 };

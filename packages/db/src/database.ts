@@ -154,6 +154,12 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
 }
 
+/** A 5-minute bucket (UTC) whose roll-ups must be recomputed: the roll-up outbox. */
+export interface RollupDirtyTable {
+  bucket_start: Timestamp;
+  marked_at: DefaultTimestamp;
+}
+
 export interface RollupZonesTable {
   tz: string;
   registered_at: DefaultTimestamp;
@@ -171,6 +177,7 @@ export interface Database {
   rollups: RollupsTable;
   api_keys: ApiKeysTable;
   rollup_zones: RollupZonesTable;
+  rollup_dirty: RollupDirtyTable;
 }
 
 export type HashtagRow = Selectable<HashtagsTable>;

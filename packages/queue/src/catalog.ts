@@ -1,8 +1,11 @@
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 
-/** The BullMQ queues. One queue per X endpoint family, so a rate limit on one never stalls the others. */
-export const QUEUE_NAMES = ['capture-poll', 'capture-refresh', 'capture-coverage'] as const;
+/**
+ * The BullMQ queues. One queue per X endpoint family, so a rate limit on one never stalls the
+ * others; roll-ups on their own, as they never wait for X.
+ */
+export const QUEUE_NAMES = ['capture-poll', 'capture-refresh', 'capture-coverage', 'rollups'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 interface JobDef {
@@ -42,6 +45,13 @@ export const jobCatalog = {
     schema: z.object({}),
     opts: retrying,
     schedulerId: () => 'measure-coverage',
+  },
+  'compute-rollups': {
+    queue: 'rollups',
+    // The work list is the roll-up outbox in Postgres, not the payload: any run drains it all.
+    schema: z.object({}),
+    opts: { ...retrying, backoff: { type: 'exponential', delay: 200, jitter: 0.5 } },
+    schedulerId: () => 'compute-rollups',
   },
 } as const satisfies Record<string, JobDef>;
 

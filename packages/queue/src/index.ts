@@ -12,6 +12,7 @@ export {
   closeQueues,
   createQueues,
   hashtagsChangedChannel,
+  nudge,
   type Queues,
   removeSchedulesExcept,
   upsertSchedule,

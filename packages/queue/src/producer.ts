@@ -34,6 +34,20 @@ export async function upsertSchedule<K extends JobName>(
   return id;
 }
 
+/**
+ * Adds one run of a job unless one is already waiting (BullMQ deduplication by
+ * the scheduler id): a nudge that many producers may send at once.
+ */
+export async function nudge<K extends JobName>(
+  queues: Queues,
+  name: K,
+  payload: JobPayload<K>,
+): Promise<void> {
+  const def = jobCatalog[name];
+  const id = def.schedulerId(payload as never);
+  await queues[def.queue].add(name, payload, { ...def.opts, deduplication: { id } });
+}
+
 /** Removes the recurring jobs of a queue whose ids start with `prefix` and are not in `keep`. */
 export async function removeSchedulesExcept(
   queues: Queues,

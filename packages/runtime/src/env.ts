@@ -61,6 +61,8 @@ export const envSchema = z.object({
   /** How often coverage (captured vs X's counts) is measured, over how many past hours. */
   COVERAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(600_000),
   COVERAGE_HOURS: z.coerce.number().int().min(1).max(167).default(24),
+  /** How often (real time) the roll-up outbox is drained, besides the nudge after each stored page. */
+  ROLLUP_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
 
   // Query API (services/api).
   /** Requests one API key (or one address, before authentication) may make per minute. */

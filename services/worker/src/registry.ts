@@ -1,5 +1,6 @@
 import type { JobName, JobPayload } from '@tagpulse/queue';
 import type { JobCtx } from './job-context.js';
+import { computeRollups } from './jobs/compute-rollups.job.js';
 import { measureCoverage } from './jobs/measure-coverage.job.js';
 import { pollQuery } from './jobs/poll-query.job.js';
 import { refreshEngagement } from './jobs/refresh-engagement.job.js';
@@ -11,4 +12,5 @@ export const handlers: { [K in JobName]: Handler<K> } = {
   'poll-query': pollQuery,
   'refresh-engagement': refreshEngagement,
   'measure-coverage': measureCoverage,
+  'compute-rollups': computeRollups,
 };

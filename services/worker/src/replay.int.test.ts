@@ -1,7 +1,13 @@
 import { startSim } from '@tagpulse/x-sim';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useWorkerProcesses } from './testing/process-fixture.js';
-import { compareSeedHashtags, EXACT, exact, waitForCycleAfter } from './testing/replay.js';
+import {
+  compareSeedHashtags,
+  EXACT,
+  exact,
+  waitForCycleAfter,
+  waitForRollupsOfStoredPosts,
+} from './testing/replay.js';
 
 // Half a day backfilled, then the clock runs at 3600×: the rest of a day of the week in about 12 s.
 const REPLAY = {
@@ -71,5 +77,7 @@ describe('capture of a replayed day', () => {
     await waitForCycleAfter(f.t.db, f.group.queryKey, DAY_END);
     expect(exact(await compareSeedHashtags(f.t.db, f.sim, DAY_END))).toEqual(EXACT);
     expect(statuses.get(429)).toBeGreaterThan(0);
+    // Every page the three workers stored reached the hourly series through the roll-up outbox.
+    await waitForRollupsOfStoredPosts(f.t.db, DAY_END);
   }, 180_000);
 });

@@ -40,7 +40,12 @@ describe('the capture schedule', () => {
       log: createLogger({ service: 'worker-test', level: 'silent' }),
       settings: { queryMaxLength: 512 },
     } as unknown as WorkerDeps;
-    const sync = createCaptureSync(deps, { pollMs: 60_000, refreshMs: 60_000, coverageMs: 60_000 });
+    const sync = createCaptureSync(deps, {
+      pollMs: 60_000,
+      refreshMs: 60_000,
+      coverageMs: 60_000,
+      rollupMs: 1_000,
+    });
     for (const tag of SEED_HASHTAGS) {
       const parsed = parseHashtag(tag);
       if (parsed.ok) await hashtagsRepository.addHashtag(t.db, parsed);
@@ -55,6 +60,7 @@ describe('the capture schedule', () => {
     expect((await queues['capture-coverage'].getJobSchedulers()).map((s) => s.key)).toEqual([
       'measure-coverage',
     ]);
+    expect((await queues.rollups.getJobSchedulers()).map((s) => s.key)).toEqual(['compute-rollups']);
     await cursorsRepository.setCursorStatus(t.db, seed!.query_key, { status: 'ok' });
     await t.db.updateTable('capture_cursors').set({ since_id: '1280000000000000000' }).execute();
 

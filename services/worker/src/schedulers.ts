@@ -7,6 +7,7 @@ export interface ScheduleIntervals {
   pollMs: number;
   refreshMs: number;
   coverageMs: number;
+  rollupMs: number;
 }
 
 /**
@@ -44,6 +45,7 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
     if (applied === undefined) {
       await upsertSchedule(queues, 'refresh-engagement', {}, intervals.refreshMs);
       await upsertSchedule(queues, 'measure-coverage', {}, intervals.coverageMs);
+      await upsertSchedule(queues, 'compute-rollups', {}, intervals.rollupMs);
     }
     applied = fingerprint;
     deps.log.info(

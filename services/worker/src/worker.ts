@@ -1,4 +1,4 @@
-import { createDb } from '@tagpulse/db';
+import { createDb, rollupsRepository } from '@tagpulse/db';
 import { closeQueues, createQueues, createRedis, hashtagsChangedChannel, QUEUE_NAMES } from '@tagpulse/queue';
 import {
   ConfigError,
@@ -75,10 +75,16 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     return worker;
   });
 
+  // A change of the metric definitions reaches the whole history before new figures are served.
+  const outdated = await rollupsRepository.recomputeOutdated(db);
+  if (outdated > 0)
+    log.info({ buckets: outdated }, 'roll-ups recomputed under the current metric definitions');
+
   const sync = createCaptureSync(deps, {
     pollMs: env.POLL_INTERVAL_MS,
     refreshMs: env.REFRESH_INTERVAL_MS,
     coverageMs: env.COVERAGE_INTERVAL_MS,
+    rollupMs: env.ROLLUP_INTERVAL_MS,
   });
   const resync = () => sync.run().catch((err: unknown) => log.error({ err }, 'hashtag sync failed'));
   await sync.run();

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Database } from '../database.js';
 import { type CursorPatch, cursorAdvance } from './cursors.repository.js';
 import { authorsUpsert, ensureMonthPartitions, hashtagLinksInsert, postsUpsert } from './posts.repository.js';
+import { markDirtySql } from './rollup-outbox.repository.js';
 
 export interface PageToStore {
   posts: Post[];
@@ -23,7 +24,8 @@ const CURSOR_MOVED = sql`exists (select from moved)`;
 /**
  * Stores one page and advances its query's cursor atomically: one statement
  * (one round trip) whose parts are the cursor update, then authors, posts and
- * hashtag links guarded by it. Either all of it is in, or none of it and the
+ * hashtag links guarded by it, and the roll-up outbox marks of the page's
+ * buckets. Either all of it is in, or none of it and the
  * cursor stays where it was. When another worker moved the cursor first,
  * nothing is written.
  */
@@ -38,7 +40,8 @@ export async function storePage(db: Kysely<Database>, page: PageToStore): Promis
     with moved as (${cursorAdvance(queryKey, expectedVersion, patch, added)}),
       authors_written as (${authorsUpsert(page.authors, CURSOR_MOVED)}),
       posts_written as (${postsUpsert(page.posts, page.seenAt, CURSOR_MOVED)}),
-      links_written as (${hashtagLinksInsert(page.posts, CURSOR_MOVED)})
+      links_written as (${hashtagLinksInsert(page.posts, CURSOR_MOVED)}),
+      buckets_marked as (${markDirtySql(page.posts, CURSOR_MOVED)})
     select count(*)::int as moved from moved`.execute(db);
   if (rows[0]?.moved !== 1) return { committed: false, reason: 'stale-cursor' };
   return { committed: true, posts: new Set(page.posts.map((p) => p.editRootId)).size };

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../database.js';
 import { refreshSchedule } from '../refresh-schedule.js';
+import { markDirty } from './rollup-outbox.repository.js';
 
 type Db = Kysely<Database>;
 
@@ -45,6 +46,8 @@ export async function applyRefresh(
   const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
   // A post not found keeps its metrics: its observation time is -infinity, so nothing is newer.
   await db.transaction().execute(async (trx) => {
+    // New metrics and deletions change the roll-ups of the buckets these posts are in.
+    await markDirty(trx, due);
     if (rows.length > 0) {
       await sql`
         update posts p set

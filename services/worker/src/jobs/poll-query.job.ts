@@ -1,5 +1,5 @@
 import { cursorsRepository, gapsRepository, pageStore } from '@tagpulse/db';
-import type { JobPayload } from '@tagpulse/queue';
+import { type JobPayload, nudge } from '@tagpulse/queue';
 import { XAuthError, XInvalidRequestError, XRateLimitedError, XUsageCappedError } from '@tagpulse/x-client';
 import { UnrecoverableError } from 'bullmq';
 import { cursorAfterPage, hasMore, isPaused, planPoll } from '../capture/poll-plan.js';
@@ -44,6 +44,8 @@ export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: Job
       ctx.log.debug({ queryKey }, 'cursor moved by another worker; page dropped');
       return;
     }
+    // The page marked its buckets in the roll-up outbox; draining it now keeps the series fresh.
+    if (stored.posts > 0) await nudge(ctx.deps.queues, 'compute-rollups', {});
     const more = hasMore(page);
     ctx.log.debug({ queryKey, posts: stored.posts, more }, 'page stored');
     if (page.rateLimit && page.rateLimit.remaining <= 0) {

@@ -1,7 +1,7 @@
 import { SEED_HASHTAGS } from '@tagpulse/core';
 import { cursorsRepository, type Database } from '@tagpulse/db';
 import type { Sim } from '@tagpulse/x-sim';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { compareWithTruth, type TruthComparison } from './truth.js';
 import { waitFor } from './worker-process.js';
 
@@ -21,6 +21,7 @@ export function workerEnv(db: { url: string }, sim: Sim, prefix: string): Record
     HASHTAG_SYNC_MS: '1000',
     REFRESH_INTERVAL_MS: '1000',
     COVERAGE_INTERVAL_MS: '2000',
+    ROLLUP_INTERVAL_MS: '300',
     SHUTDOWN_TIMEOUT_MS: '5000',
   };
 }
@@ -87,3 +88,31 @@ export const EXACT = Object.fromEntries(
     { missing: [], extra: [], staleVersions: [], duplicates: [], covered: true },
   ]),
 );
+
+/**
+ * Waits until the workers' hourly roll-ups of each seed hashtag agree with the
+ * posts stored for it, hour by hour, before `until`: every stored page, late
+ * post and refresh has reached the series. Fails with the disagreeing hours.
+ */
+export async function waitForRollupsOfStoredPosts(db: Kysely<Database>, until: Date): Promise<void> {
+  let disagreeing: unknown[] = [];
+  await waitFor('hourly roll-ups equal to the stored posts', async () => {
+    const { rows } = await sql<{ tag_key: string; hour: Date; stored: number; rolled: number | null }>`
+      with stored as (
+        select l.tag_key, date_trunc('hour', l.created_at, 'UTC') as hour, count(*)::int as stored
+        from post_hashtags l
+        join posts p on p.edit_root_id = l.post_id and p.created_at = l.created_at
+        where p.deleted_at is null and l.created_at < ${until}
+          and l.tag_key in (select tag_key from hashtags where active)
+        group by 1, 2)
+      select s.tag_key, s.hour, s.stored, r.posts as rolled
+      from stored s
+      left join rollups r on r.scope = s.tag_key and r.grain = '1h' and r.tz = 'UTC' and r.bucket_start = s.hour
+      where r.posts is distinct from s.stored
+      order by 2, 1`.execute(db);
+    disagreeing = rows;
+    return rows.length === 0;
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify(disagreeing.slice(0, 5))}`);
+  });
+}

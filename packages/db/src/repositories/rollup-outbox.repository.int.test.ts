@@ -1,0 +1,98 @@
+import type { Post } from '@tagpulse/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, makeAuthor, makePost, storePosts, type TestDatabase } from '../testing/index.js';
+import { addHashtag } from './hashtags.repository.js';
+import { applyRefresh } from './refresh.repository.js';
+import { markDirty, recomputeDirty } from './rollup-outbox.repository.js';
+import { readSeries } from './rollups.repository.js';
+
+let testDb: TestDatabase;
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  await addHashtag(testDb.db, { key: 'virtualctweek', display: 'VirtualCTWeek' });
+});
+afterAll(async () => {
+  await testDb?.drop();
+});
+
+const author = makeAuthor({ id: '201', username: 'oct', followers: 500 });
+const noMetrics = { likes: 0, reposts: 0, replies: 0, quotes: 0, bookmarks: 0, impressions: 0 };
+
+function post(at: string, lowBits: number, impressions = 0): Post {
+  const createdAt = new Date(at);
+  return makePost({
+    createdAt,
+    lowBits,
+    authorId: author.id,
+    kind: 'original',
+    hashtags: ['virtualctweek'],
+    metrics: { ...noMetrics, impressions },
+    observedAt: new Date(createdAt.getTime() + 60_000),
+  });
+}
+
+async function marks(): Promise<string[]> {
+  const rows = await testDb.db
+    .selectFrom('rollup_dirty')
+    .select('bucket_start')
+    .orderBy('bucket_start')
+    .execute();
+  return rows.map((r) => r.bucket_start.toISOString());
+}
+
+async function fiveMinutes(at: string) {
+  const t = new Date(at);
+  const series = await readSeries(testDb.db, {
+    scope: 'virtualctweek',
+    grain: '5m',
+    tz: 'UTC',
+    from: t,
+    to: new Date(t.getTime() + 1),
+  });
+  return series.get(t.getTime());
+}
+
+describe('the roll-up outbox', () => {
+  it('is marked by the page that stores the posts, once per bucket, and drained into the series', async () => {
+    const early = post('2020-07-06T13:01:00Z', 1, 40);
+    const sameBucket = post('2020-07-06T13:04:59Z', 2, 60);
+    const later = post('2020-07-06T13:05:00Z', 3, 5);
+    await storePosts(testDb.db, [early, sameBucket, later], [author]);
+    expect(await marks()).toEqual(['2020-07-06T13:00:00.000Z', '2020-07-06T13:05:00.000Z']);
+    expect(await fiveMinutes('2020-07-06T13:00:00Z')).toBeUndefined();
+
+    // Claimed one bucket at a time: the first claim leaves the second mark for the next.
+    expect(await recomputeDirty(testDb.db, 1)).toBe(1);
+    expect(await marks()).toEqual(['2020-07-06T13:05:00.000Z']);
+    expect(await recomputeDirty(testDb.db, 10)).toBe(1);
+    expect(await recomputeDirty(testDb.db, 10)).toBe(0);
+    expect(await marks()).toEqual([]);
+    expect(await fiveMinutes('2020-07-06T13:00:00Z')).toMatchObject({ posts: 2, impressions: 100 });
+    expect(await fiveMinutes('2020-07-06T13:05:00Z')).toMatchObject({ posts: 1, impressions: 5 });
+  });
+
+  it('is marked by an engagement refresh, so newer metrics reach the old bucket', async () => {
+    const stored = post('2020-07-06T13:01:00Z', 1, 40);
+    const grown = {
+      ...stored,
+      metrics: { ...stored.metrics, impressions: 400 },
+      observedAt: new Date('2020-07-06T14:01:00Z'),
+    };
+    await applyRefresh(testDb.db, {
+      due: [{ editRootId: stored.editRootId, id: stored.id, createdAt: stored.createdAt }],
+      found: [grown],
+      deletedIds: [],
+      now: grown.observedAt,
+    });
+    expect(await marks()).toEqual(['2020-07-06T13:00:00.000Z']);
+    await recomputeDirty(testDb.db, 10);
+    expect(await fiveMinutes('2020-07-06T13:00:00Z')).toMatchObject({ posts: 2, impressions: 460 });
+  });
+
+  it('keeps a mark made while nothing drains it, and a repeated mark is one row', async () => {
+    await markDirty(testDb.db, [post('2020-07-07T00:00:00Z', 9)]);
+    await markDirty(testDb.db, [post('2020-07-07T00:04:00Z', 10)]);
+    expect(await marks()).toEqual(['2020-07-07T00:00:00.000Z']);
+    expect(await recomputeDirty(testDb.db, 10)).toBe(1);
+  });
+});

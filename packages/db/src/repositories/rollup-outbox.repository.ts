@@ -1,0 +1,55 @@
+import { touchedBuckets } from '@tagpulse/core';
+import type { Kysely, RawBuilder } from 'kysely';
+import { sql } from 'kysely';
+import type { Database } from '../database.js';
+import { recomputeTouched } from './rollups.repository.js';
+
+/**
+ * The roll-up outbox. Whatever changes posts marks their 5-minute buckets in
+ * its own transaction; the roll-up job claims marks and recomputes them in
+ * one transaction. A crash anywhere leaves the marks in place, so no change
+ * is ever left out of the series.
+ */
+
+/**
+ * The statement marking the 5-minute buckets of `posts`, written
+ * only when `guard` holds (the page store's "cursor moved"). An existing mark
+ * is rewritten rather than skipped, which takes its row lock until commit.
+ */
+export function markDirtySql(
+  posts: { createdAt: Date }[],
+  guard: RawBuilder<unknown> = sql`true`,
+): RawBuilder<unknown> {
+  const starts = touchedBuckets(posts).map((d) => d.toISOString());
+  return sql`
+    insert into rollup_dirty (bucket_start)
+    select unnest(${starts}::timestamptz[]) where ${guard}
+    on conflict (bucket_start) do update set marked_at = now()`;
+}
+
+/** Marks the buckets of `posts`; pass the transaction that changed them. */
+export async function markDirty(db: Kysely<Database>, posts: { createdAt: Date }[]): Promise<void> {
+  if (posts.length > 0) await markDirtySql(posts).execute(db);
+}
+
+/**
+ * Claims up to `limit` marked buckets, oldest first, and recomputes their
+ * roll-ups in the same transaction; returns how many it claimed (0: nothing
+ * left). Recomputes run one at a time across all workers: two overlapping
+ * ones (the same hour from two 5-minute marks) could commit out of order and
+ * leave the older figures.
+ */
+export async function recomputeDirty(db: Kysely<Database>, limit: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('tagpulse_rollup_recompute'))`.execute(trx);
+    const { rows } = await sql<{ bucket_start: Date }>`
+      delete from rollup_dirty
+      where bucket_start in (select bucket_start from rollup_dirty order by bucket_start limit ${limit})
+      returning bucket_start`.execute(trx);
+    await recomputeTouched(
+      trx,
+      rows.map((r) => r.bucket_start),
+    );
+    return rows.length;
+  });
+}
