@@ -16,7 +16,7 @@ import { rollupsRepository } from '@tagpulse/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { sendCsv, wantsCsv } from '../csv.js';
+import { sendCsv, sendText, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
 import {
   intervalParam,
@@ -145,7 +145,7 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
           times.map((t, i) => [t, ...metrics.map((m) => metricValue(values[i] ?? ZERO_METRICS, m))]),
         );
       }
-      return {
+      const body: z.infer<typeof seriesResponse> = {
         hashtag: scope.label,
         interval: q.interval,
         tz,
@@ -157,6 +157,9 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
           points: times.map((t, i) => ({ t, value: metricValue(values[i] ?? ZERO_METRICS, metric) })),
         })),
       };
+      // Typed against the schema and checked against the OpenAPI document in the tests; sent as
+      // one JSON.stringify because encoding 2 160 points through zod was half of the route's time.
+      return sendText(reply, 'application/json; charset=utf-8', JSON.stringify(body));
     },
   );
 }
