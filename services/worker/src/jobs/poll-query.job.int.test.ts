@@ -48,6 +48,8 @@ describe('a poll cycle', () => {
     await pollQuery({ queryKey: group.queryKey }, recordingCtx(deps));
     const first = await cursorsRepository.getCursor(t.db, group.queryKey);
     expect(first).toMatchObject({ status: 'ok', cycle_until_id: null });
+    // The stored pages asked for their roll-ups.
+    expect(await deps.queues.rollups.getJobCountByTypes('waiting', 'active', 'completed')).toBeGreaterThan(0);
     expect(first!.posts_stored).toBeGreaterThan(100);
     await expectTruth(new Date(sim.clock.now() - SETTLED_MS));
 

@@ -1,10 +1,13 @@
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { cursorsRepository, type Database, hashtagsRepository } from '@tagpulse/db';
-import type { Queues } from '@tagpulse/queue';
-import { createLogger } from '@tagpulse/runtime';
+import { closeQueues, createQueues, createRedis, type Queues } from '@tagpulse/queue';
+import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
+import { createLogger, loadEnv } from '@tagpulse/runtime';
 import { createXApi } from '@tagpulse/x-client';
 import { type Sim, type SimOptions, startSim } from '@tagpulse/x-sim';
+import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import { afterAll } from 'vitest';
 import { groupQueries, type QueryGroup } from '../capture/query-groups.js';
 import type { WorkerClock } from '../clock.js';
 import type { WorkerDeps } from '../deps.js';
@@ -30,9 +33,29 @@ export function simWorkerClock(sim: Sim): WorkerClock {
   };
 }
 
+// Real queues for the handlers' follow-up jobs, under a prefix of this test file's own; this
+// module is imported once per test file, so the hook below runs after that file's tests.
+let fileQueues: { redis: Redis; prefix: string; queues: Queues } | undefined;
+afterAll(async () => {
+  if (!fileQueues) return;
+  await closeQueues(fileQueues.queues);
+  await deletePrefix(fileQueues.redis, fileQueues.prefix);
+  await fileQueues.redis.quit();
+  fileQueues = undefined;
+});
+
+function testQueues(): Queues {
+  if (!fileQueues) {
+    const redis = createRedis(loadEnv().REDIS_URL, 'worker', () => {});
+    const prefix = testPrefix();
+    fileQueues = { redis, prefix, queues: createQueues(redis, prefix, () => {}) };
+  }
+  return fileQueues.queues;
+}
+
 /**
- * Dependencies for calling a job handler directly, against a real database and
- * x-sim over HTTP. The handlers called this way never touch the queues.
+ * Dependencies for calling a job handler directly: a real database, x-sim over
+ * HTTP, and real queues (handlers enqueue follow-up jobs, such as roll-ups).
  */
 export function handlerDeps(
   db: Kysely<Database>,
@@ -41,7 +64,7 @@ export function handlerDeps(
 ): WorkerDeps {
   return {
     db,
-    queues: undefined as unknown as Queues,
+    queues: testQueues(),
     x: createXApi({ bearerToken, baseUrl: sim.url }),
     clock: simWorkerClock(sim),
     log: createLogger({ service: 'worker-test', level: 'silent' }),
