@@ -22,10 +22,13 @@ function step(args) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-/** Runs the last step as a child that owns the terminal; Ctrl-C reaches it, and we exit with its code. */
-function finalStep(args) {
-  const [command, ...rest] = [...pnpm, ...args];
-  const child = spawn(command, rest, { cwd: root, stdio: 'inherit' });
+/**
+ * Runs the last step as a child that owns the terminal; Ctrl-C reaches it, and we exit with its
+ * code. It runs without pnpm in between: pnpm dies of the SIGINT itself, so a clean shutdown
+ * of the service would still end in a non-zero exit.
+ */
+function finalStep(command, args) {
+  const child = spawn(command, args, { cwd: root, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
@@ -34,9 +37,10 @@ const mode = process.argv[2];
 step(['install', '--frozen-lockfile']);
 if (mode === 'test') {
   step(['tagpulse', 'services']);
-  finalStep(['exec', 'vitest', 'run']);
+  finalStep('node_modules/.bin/vitest', ['run']);
 } else if (mode === 'start') {
-  finalStep(['tagpulse', 'start']);
+  // tsx as a loader, not its CLI: the CLI wrapper exits 130 on Ctrl-C whatever the service did.
+  finalStep(process.execPath, ['--import', 'tsx', 'services/cli/src/main.ts', 'start']);
 } else {
   console.error('usage: bootstrap.mjs start|test');
   process.exit(2);
