@@ -1,4 +1,4 @@
-import { type MetricValues, ZERO_METRICS } from '@tagpulse/core';
+import { type MetricValues, type PublicMetrics, ZERO_METRICS } from '@tagpulse/core';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database, PostKind } from '../database.js';
@@ -35,7 +35,8 @@ const ENGAGEMENTS = sql.raw(
 
 export type TopPostsBy = 'engagements' | 'impressions' | 'reach' | 'followers';
 
-export interface PostView {
+/** A post as the API shows it: its latest public metrics under core's names, and its engagements. */
+export interface PostView extends PublicMetrics {
   id: string;
   edit_root_id: string;
   created_at: Date;
@@ -45,12 +46,6 @@ export interface PostView {
   author_id: string;
   author_username: string | null;
   author_followers: number;
-  likes: number;
-  reposts: number;
-  replies: number;
-  quotes: number;
-  bookmarks: number;
-  impressions: number;
   engagements: number;
 }
 
