@@ -1,4 +1,4 @@
-import { type Author, type Post, touchedBuckets } from '@tagpulse/core';
+import { touchedBuckets } from '@tagpulse/core';
 import {
   coverageRepository,
   cursorsRepository,
@@ -6,7 +6,7 @@ import {
   hashtagsRepository,
   rollupsRepository,
 } from '@tagpulse/db';
-import { makeAuthor, makePost, storePosts } from '@tagpulse/db/testing';
+import { makeAuthor, postAt, storePosts } from '@tagpulse/db/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from './testing/test-app.js';
 
@@ -14,25 +14,6 @@ let t: TestApp;
 const A = makeAuthor({ id: '101', username: 'un_oct', followers: 310_000 });
 const B = makeAuthor({ id: '102', username: 'b', followers: 50 });
 const C = makeAuthor({ id: '103', username: 'c', followers: 7 });
-
-function post(
-  at: string,
-  author: Author,
-  kind: Post['kind'],
-  hashtags: string[],
-  extra: Partial<Post> = {},
-): Post {
-  const createdAt = new Date(at);
-  return makePost({
-    createdAt,
-    lowBits: Number(author.id),
-    authorId: author.id,
-    kind,
-    hashtags,
-    metrics: { likes: 0, reposts: 0, replies: 0, quotes: 0, bookmarks: 0, impressions: 0 },
-    ...extra,
-  });
-}
 
 const m = (likes: number, impressions: number) => ({
   likes,
@@ -42,22 +23,25 @@ const m = (likes: number, impressions: number) => ({
   bookmarks: 0,
   impressions,
 });
-const p1 = post('2020-07-06T13:01:00Z', A, 'original', ['virtualctweek', 'uncctexpo', 'pve'], {
+const p1 = postAt('2020-07-06T13:01:00Z', A, 'original', ['virtualctweek', 'uncctexpo', 'pve'], {
   lang: 'en',
   metrics: m(10, 1000),
 });
-const p2 = post('2020-07-06T13:02:00Z', B, 'repost', ['virtualctweek'], { lang: 'fr', metrics: m(4, 0) });
-const p3 = post('2020-07-07T15:00:00Z', C, 'reply', ['uncctexpo', 'covid19'], {
+const p2 = postAt('2020-07-06T13:02:00Z', B, 'repost', ['virtualctweek'], { lang: 'fr', metrics: m(4, 0) });
+const p3 = postAt('2020-07-07T15:00:00Z', C, 'reply', ['uncctexpo', 'covid19'], {
   lang: 'es',
   metrics: m(3, 300),
 });
-const p4 = post('2020-07-05T12:00:00Z', A, 'original', ['virtualctweek'], { lang: 'en', metrics: m(1, 10) });
+const p4 = postAt('2020-07-05T12:00:00Z', A, 'original', ['virtualctweek'], {
+  lang: 'en',
+  metrics: m(1, 10),
+});
 // Around the New York fall-back of 2020-11-01: that day is 25 hours long.
 const dst = [
-  post('2020-11-01T03:30:00Z', A, 'original', ['virtualctweek']),
-  post('2020-11-01T04:30:00Z', B, 'original', ['virtualctweek']),
-  post('2020-11-02T04:30:00Z', C, 'original', ['virtualctweek']),
-  post('2020-11-02T05:30:00Z', A, 'original', ['virtualctweek']),
+  postAt('2020-11-01T03:30:00Z', A, 'original', ['virtualctweek']),
+  postAt('2020-11-01T04:30:00Z', B, 'original', ['virtualctweek']),
+  postAt('2020-11-02T04:30:00Z', C, 'original', ['virtualctweek']),
+  postAt('2020-11-02T05:30:00Z', A, 'original', ['virtualctweek']),
 ];
 
 beforeAll(async () => {

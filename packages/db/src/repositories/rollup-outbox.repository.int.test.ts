@@ -1,6 +1,13 @@
 import type { Post } from '@tagpulse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, makeAuthor, makePost, storePosts, type TestDatabase } from '../testing/index.js';
+import {
+  createTestDatabase,
+  makeAuthor,
+  NO_METRICS,
+  postAt,
+  storePosts,
+  type TestDatabase,
+} from '../testing/index.js';
 import { addHashtag } from './hashtags.repository.js';
 import { applyRefresh } from './refresh.repository.js';
 import { markDirty, recomputeDirty } from './rollup-outbox.repository.js';
@@ -16,18 +23,10 @@ afterAll(async () => {
 });
 
 const author = makeAuthor({ id: '201', username: 'oct', followers: 500 });
-const noMetrics = { likes: 0, reposts: 0, replies: 0, quotes: 0, bookmarks: 0, impressions: 0 };
-
 function post(at: string, lowBits: number, impressions = 0): Post {
-  const createdAt = new Date(at);
-  return makePost({
-    createdAt,
+  return postAt(at, author, 'original', ['virtualctweek'], {
     lowBits,
-    authorId: author.id,
-    kind: 'original',
-    hashtags: ['virtualctweek'],
-    metrics: { ...noMetrics, impressions },
-    observedAt: new Date(createdAt.getTime() + 60_000),
+    metrics: { ...NO_METRICS, impressions },
   });
 }
 

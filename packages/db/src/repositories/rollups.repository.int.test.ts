@@ -1,7 +1,14 @@
 import { type Author, DEFINITIONS_VERSION, type Post, touchedBuckets } from '@tagpulse/core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, makeAuthor, makePost, storePosts, type TestDatabase } from '../testing/index.js';
+import {
+  createTestDatabase,
+  makeAuthor,
+  NO_METRICS,
+  postAt,
+  storePosts,
+  type TestDatabase,
+} from '../testing/index.js';
 import { addHashtag } from './hashtags.repository.js';
 import {
   ensureZone,
@@ -24,8 +31,7 @@ afterAll(async () => {
 const A = makeAuthor({ id: '101', username: 'a', followers: 100 });
 const B = makeAuthor({ id: '102', username: 'b', followers: 1_000 });
 const C = makeAuthor({ id: '103', username: 'c', followers: 10 });
-const metrics = { likes: 0, reposts: 0, replies: 0, quotes: 0, bookmarks: 0, impressions: 0 };
-
+/** A fixture post; `m` sets some of its metrics, the others stay 0. */
 function post(
   at: string,
   author: Author,
@@ -33,16 +39,7 @@ function post(
   hashtags: string[],
   m: Partial<Post['metrics']> = {},
 ) {
-  const createdAt = new Date(at);
-  return makePost({
-    createdAt,
-    lowBits: Number(author.id),
-    authorId: author.id,
-    kind,
-    hashtags,
-    metrics: { ...metrics, ...m },
-    observedAt: new Date(createdAt.getTime() + 60_000),
-  });
+  return postAt(at, author, kind, hashtags, { metrics: { ...NO_METRICS, ...m } });
 }
 
 /** Stores posts as the page store does, then recomputes the buckets they touched (what the roll-up job does). */

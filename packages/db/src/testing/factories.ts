@@ -41,3 +41,38 @@ export function makePost(overrides: Partial<Post> & { createdAt?: Date; lowBits?
     ...rest,
   };
 }
+
+/** Public metrics of a post nobody has reacted to yet. */
+export const NO_METRICS: Post['metrics'] = {
+  likes: 0,
+  reposts: 0,
+  replies: 0,
+  quotes: 0,
+  bookmarks: 0,
+  impressions: 0,
+};
+
+/**
+ * A post by `author` at `at`, of a kind and with hashtags, no reactions yet and
+ * read a minute after posting; its id's low bits are the author's id unless
+ * overridden. Overrides win.
+ */
+export function postAt(
+  at: string,
+  author: Author,
+  kind: Post['kind'],
+  hashtags: string[],
+  overrides: Parameters<typeof makePost>[0] = {},
+): Post {
+  const createdAt = new Date(at);
+  return makePost({
+    createdAt,
+    lowBits: Number(author.id),
+    authorId: author.id,
+    kind,
+    hashtags,
+    metrics: NO_METRICS,
+    observedAt: new Date(createdAt.getTime() + 60_000),
+    ...overrides,
+  });
+}
