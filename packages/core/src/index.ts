@@ -37,3 +37,13 @@ export {
   snowflakeTime,
   TWITTER_EPOCH_MS,
 } from './snowflake.js';
+export {
+  createSpikeDetector,
+  DEFAULT_SENSITIVITY,
+  initialSpikeState,
+  type SpikeDetector,
+  type SpikeDetectorOptions,
+  type SpikeDetectorState,
+  type SpikeVerdict,
+  thresholdFor,
+} from './spike-detector.js';

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { benchAlertsCommand } from './bench-alerts.js';
 import { benchApiCommand } from './bench-api.js';
 import { benchIngestCommand } from './bench-ingest.js';
 import { simBenchCommand } from './sim.js';
@@ -13,5 +14,6 @@ export function benchCommand(): Command {
   bench.addCommand(simBenchCommand());
   bench.addCommand(benchApiCommand());
   bench.addCommand(benchIngestCommand());
+  bench.addCommand(benchAlertsCommand());
   return bench;
 }
