@@ -90,7 +90,7 @@ export interface SpikeDetector {
 
 const OFFSET = 3;
 // Extra dispersion assumed before any data, and how many buckets it weighs.
-const PRIOR_SPREAD = 0.4;
+const PRIOR_SPREAD = 0.25;
 const PRIOR_WEIGHT = 288;
 const MIN_SIGMA = 0.05;
 const CLIP = 3;
