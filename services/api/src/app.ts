@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from './auth.js';
+import { dashboardRoutes } from './dashboard/dashboard.route.js';
 import type { ApiDeps } from './deps.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -56,5 +57,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   insightsRoutes(app, deps);
   postsRoutes(app, deps);
   captureRoutes(app, deps);
+  dashboardRoutes(app);
   return app;
 }

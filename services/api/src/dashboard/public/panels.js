@@ -1,0 +1,175 @@
+// The page's panels, built from API answers. Everything from the API is set as text, never
+// as HTML: post text and author names come from X and are not ours to trust.
+import { CARD_METRICS, formatChange, formatNumber, formatPercent, formatTime } from './format.js';
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (name === 'dataset') Object.assign(node.dataset, value);
+    else if (name in node) node[name] = value;
+    else node.setAttribute(name, value);
+  }
+  node.append(...children.filter((c) => c !== undefined && c !== null));
+  return node;
+}
+
+function replaceRows(tbody, rows, columns) {
+  tbody.replaceChildren(
+    ...(rows.length
+      ? rows
+      : [el('tr', {}, el('td', { colSpan: columns, className: 'empty', textContent: 'nothing yet' }))]),
+  );
+}
+
+/** One card per metric of /v1/summary; the selected one is the chart's metric. */
+export function renderCards(root, summary, selected, onSelect) {
+  const byMetric = new Map(summary.metrics.map((m) => [m.metric, m]));
+  const rate = byMetric.get('engagement_rate');
+  root.replaceChildren(
+    ...CARD_METRICS.map(([metric, label]) => {
+      const m = byMetric.get(metric) ?? { value: null, previous: null, change: null };
+      const change = formatChange(m.change, m.previous);
+      const card = el(
+        'button',
+        {
+          type: 'button',
+          className: 'card',
+          dataset: { metric },
+          'aria-pressed': String(metric === selected),
+          title: `previous period: ${formatNumber(m.previous)}`,
+        },
+        el('span', { className: 'label', textContent: label }),
+        el('span', {
+          className: 'value',
+          dataset: { value: String(m.value) },
+          textContent: formatNumber(m.value),
+        }),
+        el('span', { className: `change ${change.trend}`, textContent: change.text }),
+        metric === 'engagements' && rate
+          ? el('span', { className: 'sub', textContent: `rate ${formatPercent(rate.value, 2)}` })
+          : undefined,
+      );
+      card.addEventListener('click', () => onSelect(metric));
+      return card;
+    }),
+  );
+}
+
+export function renderTopPosts(root, posts, tz) {
+  root.replaceChildren(
+    ...(posts.length ? [] : [el('li', { className: 'empty', textContent: 'no posts in this period' })]),
+    ...posts.map((p) =>
+      el(
+        'li',
+        {},
+        el(
+          'div',
+          { className: 'meta' },
+          el('strong', { textContent: p.author.username ? `@${p.author.username}` : p.author.id }),
+          ` · ${formatNumber(p.author.followers)} followers · ${p.kind} · `,
+          el('a', {
+            href: `https://x.com/i/web/status/${encodeURIComponent(p.id)}`,
+            target: '_blank',
+            rel: 'noopener noreferrer',
+            textContent: formatTime(p.created_at, tz),
+          }),
+        ),
+        el('p', { className: 'text', textContent: p.text }),
+        el('div', {
+          className: 'meta',
+          textContent: `${formatNumber(p.engagements)} engagements · ${formatNumber(p.metrics.impressions)} impressions`,
+        }),
+      ),
+    ),
+  );
+}
+
+export function renderTopAuthors(table, authors) {
+  replaceRows(
+    table.tBodies[0],
+    authors.map((a) =>
+      el(
+        'tr',
+        {},
+        el('td', { textContent: a.username ? `@${a.username}` : (a.name ?? a.id) }),
+        el('td', { className: 'num', textContent: formatNumber(a.followers) }),
+        el('td', { className: 'num', textContent: formatNumber(a.posts) }),
+        el('td', { className: 'num', textContent: formatNumber(a.engagements) }),
+      ),
+    ),
+    4,
+  );
+}
+
+/** Capture status per search query, its error in full when it has one; `display` maps tag keys to spellings. */
+export function renderStatus(table, queries, tz, display) {
+  replaceRows(
+    table.tBodies[0],
+    queries.flatMap((q) => [
+      el(
+        'tr',
+        {},
+        el('td', {
+          textContent: q.hashtags.map((h) => `#${display.get(h) ?? h}`).join(' '),
+          title: q.search,
+        }),
+        el('td', {}, el('span', { className: `badge ${q.status}`, textContent: q.status })),
+        el('td', { textContent: formatTime(q.last_poll_at, tz) }),
+        el('td', { className: 'num', textContent: formatNumber(q.posts_stored) }),
+      ),
+      ...(q.last_error
+        ? [el('tr', { className: 'error-row' }, el('td', { colSpan: 4, textContent: q.last_error }))]
+        : []),
+    ]),
+    4,
+  );
+}
+
+/** Posts captured against X's own counts, per measured hour (hashtags of the hour together). */
+export function renderCoverage(root, rows) {
+  const hours = new Map();
+  for (const r of rows.filter((r) => r.x_count > 0)) {
+    const hour = hours.get(r.hour_start) ?? { captured: 0, counted: 0 };
+    hour.captured += r.captured;
+    hour.counted += r.x_count;
+    hours.set(r.hour_start, hour);
+  }
+  if (hours.size === 0) {
+    root.textContent = 'not measured yet for this period';
+    return;
+  }
+  const all = [...hours.values()];
+  const captured = all.reduce((sum, h) => sum + h.captured, 0);
+  const counted = all.reduce((sum, h) => sum + h.counted, 0);
+  const low = all.filter((h) => h.captured < 0.95 * h.counted).length;
+  root.textContent =
+    `${formatPercent(captured / counted)} of the posts X counts (${formatNumber(captured)} of ${formatNumber(counted)}` +
+    ` over ${hours.size} measured hours)${low ? `; ${low} of them below 95 %` : ''}`;
+}
+
+/** Alerts of the period; `null` while the alerts API does not exist yet. */
+export function renderAlerts(root, alerts, tz) {
+  if (alerts === null) {
+    root.replaceChildren(
+      el('li', { className: 'empty', textContent: 'none (alerts are not set up on this server)' }),
+    );
+    return;
+  }
+  root.replaceChildren(
+    ...(alerts.length ? [] : [el('li', { className: 'empty', textContent: 'none in this period' })]),
+    ...alerts.map((a) =>
+      el('li', { textContent: `${formatTime(new Date(a.at).toISOString(), tz)} · ${a.title}` }),
+    ),
+  );
+}
+
+export function renderGaps(root, gaps, tz) {
+  root.replaceChildren(
+    ...(gaps.length ? [] : [el('li', { className: 'empty', textContent: 'none in this period' })]),
+    ...gaps.map((g) =>
+      el('li', {
+        textContent: `${formatTime(g.startIso, tz)} – ${formatTime(g.endIso, tz)} · ${g.cause}${g.detail ? ` (${g.detail})` : ''}`,
+      }),
+    ),
+  );
+}
