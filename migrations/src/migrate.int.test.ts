@@ -14,6 +14,7 @@ const TABLES = [
   'post_hashtags',
   'posts',
   'rollup_dirty',
+  'rollup_top_posts',
   'rollup_zones',
   'rollups',
 ];
@@ -138,7 +139,7 @@ describe('a failing migration', () => {
       );
       const tables = await userTables(fresh.db);
       expect(tables).not.toContain('should_vanish');
-      expect(tables).not.toContain('rollup_dirty');
+      expect(tables).not.toContain('rollup_top_posts');
     } finally {
       await fresh.drop();
     }

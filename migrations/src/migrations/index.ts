@@ -5,6 +5,7 @@ import * as createCaptureState from './2026_11_28_0003_create_capture_state.js';
 import * as createRollups from './2026_11_28_0004_create_rollups.js';
 import * as createApiKeysAndRollupZones from './2026_11_28_0005_create_api_keys_and_rollup_zones.js';
 import * as createRollupDirty from './2026_11_28_0006_create_rollup_dirty.js';
+import * as createTopPostsAndChangeNotices from './2026_11_29_0007_create_top_posts_and_change_notices.js';
 
 /** Every migration, by name; names sort in the order they apply. A test checks each file is listed. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_0004_create_rollups': createRollups,
   '2026_11_28_0005_create_api_keys_and_rollup_zones': createApiKeysAndRollupZones,
   '2026_11_28_0006_create_rollup_dirty': createRollupDirty,
+  '2026_11_29_0007_create_top_posts_and_change_notices': createTopPostsAndChangeNotices,
 };

@@ -160,6 +160,18 @@ export interface RollupDirtyTable {
   marked_at: DefaultTimestamp;
 }
 
+export type TopPostsRanking = 'engagements' | 'impressions' | 'followers';
+
+/** One of a UTC hour's top posts for a ranking and scope: the candidates of a period's top posts. */
+export interface RollupTopPostsTable {
+  scope: string;
+  ranking: TopPostsRanking;
+  bucket_start: Timestamp;
+  post_id: string;
+  created_at: Timestamp;
+  value: number;
+}
+
 export interface RollupZonesTable {
   tz: string;
   registered_at: DefaultTimestamp;
@@ -178,6 +190,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   rollup_zones: RollupZonesTable;
   rollup_dirty: RollupDirtyTable;
+  rollup_top_posts: RollupTopPostsTable;
 }
 
 export type HashtagRow = Selectable<HashtagsTable>;

@@ -67,6 +67,8 @@ export const envSchema = z.object({
   // Query API (services/api).
   /** Requests one API key (or one address, before authentication) may make per minute. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Megabytes of computed answers the API keeps until a change alters them; 0 turns the cache off. */
+  API_CACHE_MB: z.coerce.number().min(0).default(64),
   /** Comma-separated origins allowed to call the API from a browser; empty keeps CORS off. */
   CORS_ORIGINS: z
     .string()

@@ -23,6 +23,8 @@ export function sendText(reply: FastifyReply, contentType: string, body: string)
   return reply.type(contentType).send(body);
 }
 
+export const CSV_TYPE = 'text/csv; charset=utf-8';
+
 export function sendCsv(reply: FastifyReply, columns: string[], rows: Cell[][]): FastifyReply {
-  return sendText(reply, 'text/csv; charset=utf-8', toCsv(columns, rows));
+  return sendText(reply, CSV_TYPE, toCsv(columns, rows));
 }

@@ -2,6 +2,7 @@ import type { Database } from '@tagpulse/db';
 import type { Logger } from '@tagpulse/runtime';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import type { ResponseCache } from './response-cache.js';
 
 /** Job counts of one queue by state (waiting, active, delayed, failed, completed). */
 export type QueueCounts = Record<string, Record<string, number>>;
@@ -19,6 +20,8 @@ export interface ApiDeps {
   corsOrigins: string[];
   /** BullMQ key prefix, for the channel that tells workers the tracked hashtags changed. */
   queuePrefix: string;
+  /** Computed answers kept until a committed change alters them. */
+  cache: ResponseCache;
   /** Job counts per queue, for /metrics. */
   queueCounts: () => Promise<QueueCounts>;
 }

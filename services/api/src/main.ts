@@ -4,6 +4,7 @@ import { createLogger, createShutdown, type Env, type Logger } from '@tagpulse/r
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { startResponseCache } from './response-cache.js';
 
 export interface RunningApi {
   app: FastifyInstance;
@@ -35,8 +36,14 @@ export async function runApi(env: Env): Promise<RunningApi> {
     queue.on('error', (err) => log.error({ err, queue: name }, 'queue error'));
     return queue;
   });
+  const answers = await startResponseCache({
+    url: env.DATABASE_URL,
+    maxBytes: env.API_CACHE_MB * 1024 * 1024,
+    log,
+  });
   const app = await buildApp({
     db,
+    cache: answers.cache,
     redis,
     log,
     now: () => new Date(),
@@ -64,7 +71,10 @@ export async function runApi(env: Env): Promise<RunningApi> {
   shutdown.register('redis', async () => {
     await redis.quit();
   });
-  shutdown.register('postgres', () => db.destroy());
+  shutdown.register('postgres', async () => {
+    await answers.close();
+    await db.destroy();
+  });
   const url = await app.listen({ host: env.API_HOST, port: env.API_PORT });
   return { app, url, log };
 }

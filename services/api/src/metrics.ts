@@ -1,4 +1,4 @@
-import { rollupsRepository } from '@tagpulse/db';
+import { rollupOutbox } from '@tagpulse/db';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiDeps } from './deps.js';
@@ -44,10 +44,10 @@ export function registerMetrics(app: FastifyInstance, deps: ApiDeps): Registry {
   });
   new Gauge({
     name: 'tagpulse_rollup_lag_seconds',
-    help: 'Age of the oldest stored post not yet in its roll-up (0 when all are)',
+    help: 'How long the oldest stored change not yet in the roll-ups has waited (0 when none waits)',
     registers: [registry],
     async collect() {
-      this.set(await rollupsRepository.rollupLagSeconds(deps.db, deps.now()));
+      this.set(await rollupOutbox.lagSeconds(deps.db));
     },
   });
 

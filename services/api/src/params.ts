@@ -72,14 +72,17 @@ export interface Scope {
 
 /** The scope a `hashtag` parameter names; 404 when it is not a hashtag tagpulse tracks or tracked. */
 export async function resolveScope(deps: ApiDeps, hashtag: string): Promise<Scope> {
+  // The hashtags table is small (tens of rows) and kept by the cache until it changes.
+  const { value: hashtags } = await deps.cache.get('hashtags', () =>
+    hashtagsRepository.listHashtags(deps.db),
+  );
   if (hashtag.toLowerCase() === 'all') {
-    const tracked = await hashtagsRepository.listHashtags(deps.db, { activeOnly: true });
+    const tracked = hashtags.filter((h) => h.active);
     return { scope: rollupsRepository.ALL_SCOPE, tags: tracked.map((h) => h.tag_key), label: 'all' };
   }
   const parsed = parseHashtag(hashtag);
   if (!parsed.ok) throw badParam('hashtag', parsed.reason);
-  // The hashtags table is small (tens of rows); capture's repository lists it.
-  const known = (await hashtagsRepository.listHashtags(deps.db)).find((h) => h.tag_key === parsed.key);
+  const known = hashtags.find((h) => h.tag_key === parsed.key);
   if (!known) throw new ApiProblem(404, `hashtag #${parsed.display} is not tracked`);
   return { scope: known.tag_key, tags: [known.tag_key], label: known.display };
 }

@@ -1,8 +1,15 @@
-import { type MetricValues, type PublicMetrics, ZERO_METRICS } from '@tagpulse/core';
-import type { Kysely } from 'kysely';
+import {
+  bucketStart,
+  type MetricValues,
+  nextBucketStart,
+  type PublicMetrics,
+  STORED_METRICS,
+  ZERO_METRICS,
+} from '@tagpulse/core';
+import type { Kysely, RawBuilder } from 'kysely';
 import { sql } from 'kysely';
-import type { Database, PostKind } from '../database.js';
-import { scopeMetrics } from './rollups.repository.js';
+import type { Database, PostKind, TopPostsRanking } from '../database.js';
+import { scopeMetrics, TOP_POSTS_PER_HOUR } from './rollups.repository.js';
 
 type Db = Kysely<Database>;
 
@@ -23,10 +30,79 @@ function scopedPosts({ tags, from, to }: ScopeRange) {
         and ph.created_at = p.created_at and ph.tag_key = any(${tags}::text[]))`;
 }
 
-/** Totals of every metric over [from, to), computed from the posts (distinct authors over the whole period). */
-export async function periodTotals(db: Db, { scope, tags, from, to }: ScopeRange): Promise<MetricValues> {
-  const totals = await scopeMetrics(db, { scope, tags, starts: [from], ends: [to] });
-  return totals.get(from.getTime()) ?? { ...ZERO_METRICS };
+/** The whole `grain` buckets (UTC) inside [from, to), and the slivers of [from, to) outside them. */
+function split(from: Date, to: Date, grain: '5m' | '1h') {
+  const first = bucketStart(from, grain, 'UTC');
+  const lo = first < from ? nextBucketStart(first, grain, 'UTC') : first;
+  const hi = bucketStart(to, grain, 'UTC');
+  if (lo >= hi) return { whole: undefined, slivers: [{ from, to }] };
+  const slivers = [
+    { from, to: lo },
+    { from: hi, to },
+  ].filter((r) => r.from < r.to);
+  return { whole: { from: lo, to: hi }, slivers };
+}
+
+/**
+ * Totals of every metric over [from, to). The additive metrics are the sums of
+ * the stored 5-minute roll-ups (plus the posts of the slivers at either end
+ * that no whole bucket covers), so a summary equals the series it sums; the
+ * distinct ones (unique authors, potential reach) are counted over the whole
+ * period from the hashtags' index, never summed across buckets.
+ */
+export async function periodTotals(db: Db, range: ScopeRange): Promise<MetricValues> {
+  const { scope, tags, from, to } = range;
+  const { whole, slivers } = split(from, to, '5m');
+  const [stored, edges, distinct] = await Promise.all([
+    whole ? storedSums(db, scope, whole) : { ...ZERO_METRICS },
+    slivers.length > 0
+      ? scopeMetrics(db, { scope, tags, starts: slivers.map((r) => r.from), ends: slivers.map((r) => r.to) })
+      : new Map<number, MetricValues>(),
+    distinctAuthors(db, range),
+  ]);
+  const totals = { ...stored };
+  for (const edge of edges.values()) {
+    for (const metric of ADDITIVE_METRICS) totals[metric] += edge[metric];
+  }
+  return { ...totals, ...distinct };
+}
+
+const ADDITIVE_METRICS = STORED_METRICS.filter((m) => m !== 'unique_authors' && m !== 'potential_reach');
+
+async function storedSums(
+  db: Db,
+  scope: string,
+  { from, to }: { from: Date; to: Date },
+): Promise<MetricValues> {
+  const row = await db
+    .selectFrom('rollups')
+    .select((eb) => ADDITIVE_METRICS.map((m) => eb.fn.coalesce(eb.fn.sum<number>(m), eb.lit(0)).as(m)))
+    .where('scope', '=', scope)
+    .where('grain', '=', '5m')
+    .where('tz', '=', 'UTC')
+    .where('bucket_start', '>=', from)
+    .where('bucket_start', '<', to)
+    .executeTakeFirstOrThrow();
+  return { ...ZERO_METRICS, ...row };
+}
+
+/** Distinct authors of the scope's live posts in [from, to), and their followers summed once each. */
+async function distinctAuthors(
+  db: Db,
+  { tags, from, to }: ScopeRange,
+): Promise<Pick<MetricValues, 'unique_authors' | 'potential_reach'>> {
+  // An index-only scan of (tag, time) → (author, post); deleted posts are few, and anti-joined.
+  const { rows } = await sql<Pick<MetricValues, 'unique_authors' | 'potential_reach'>>`
+    select count(*) as unique_authors, coalesce(sum(a.followers_count), 0) as potential_reach
+    from (
+      select distinct ph.author_id from post_hashtags ph
+      where ph.tag_key = any(${tags}::text[]) and ph.created_at >= ${from} and ph.created_at < ${to}
+        and (ph.post_id, ph.created_at) not in (
+          select d.edit_root_id, d.created_at from posts d
+          where d.deleted_at is not null and d.created_at >= ${from} and d.created_at < ${to})
+    ) x
+    left join authors a on a.id = x.author_id`.execute(db);
+  return rows[0] ?? { unique_authors: 0, potential_reach: 0 };
 }
 
 const ENGAGEMENTS = sql.raw(
@@ -55,21 +131,50 @@ const POST_VIEW = sql.raw(`
   p.like_count as likes, p.repost_count as reposts, p.reply_count as replies, p.quote_count as quotes,
   p.bookmark_count as bookmarks, p.impression_count as impressions`);
 
+/** What a ranking orders by, over `p` (a post) and `a` (its author). */
+const RANKING_VALUE: Record<TopPostsRanking, RawBuilder<unknown>> = {
+  engagements: ENGAGEMENTS,
+  impressions: sql.raw('p.impression_count'),
+  followers: sql.raw('coalesce(a.followers_count, 0)'),
+};
+
+/**
+ * The period's top posts. Candidates are the stored top posts of the whole UTC
+ * hours in the period and the top posts of the slivers at either end; the
+ * result is ranked again on the posts' current figures. `limit` is at most
+ * {@link TOP_POSTS_PER_HOUR}.
+ */
 export async function topPosts(
   db: Db,
   range: ScopeRange,
   { by, limit }: { by: TopPostsBy; limit: number },
 ): Promise<PostView[]> {
-  const order = {
-    engagements: sql.raw('engagements desc'),
-    impressions: sql.raw('impressions desc'),
-    reach: sql.raw('author_followers desc'),
-    followers: sql.raw('author_followers desc'),
-  }[by];
+  // Past the stored candidates, an hour's top posts would be missing from the period's.
+  if (limit > TOP_POSTS_PER_HOUR) throw new RangeError(`at most ${TOP_POSTS_PER_HOUR} top posts`);
+  const ranking: TopPostsRanking = by === 'reach' ? 'followers' : by;
+  const order = sql`${RANKING_VALUE[ranking]} desc, p.created_at desc, p.edit_root_id`;
+  const { whole, slivers } = split(range.from, range.to, '1h');
+  const candidates = [
+    ...(whole
+      ? [
+          sql`select post_id, created_at from rollup_top_posts
+            where scope = ${range.scope} and ranking = ${ranking}
+              and bucket_start >= ${whole.from} and bucket_start < ${whole.to}`,
+        ]
+      : []),
+    ...slivers.map(
+      (sliver) => sql`(select p.edit_root_id, p.created_at
+        from (${scopedPosts({ ...range, ...sliver })}) p left join authors a on a.id = p.author_id
+        order by ${order} limit ${limit})`,
+    ),
+  ];
   const { rows } = await sql<PostView>`
     select ${POST_VIEW}, ${ENGAGEMENTS} as engagements
-    from (${scopedPosts(range)}) p left join authors a on a.id = p.author_id
-    order by ${order}, p.created_at desc, p.edit_root_id
+    from (${sql.join(candidates, sql` union `)}) c (post_id, created_at)
+    join posts p on p.edit_root_id = c.post_id and p.created_at = c.created_at
+    left join authors a on a.id = p.author_id
+    where p.deleted_at is null
+    order by ${order}
     limit ${limit}`.execute(db);
   return rows;
 }

@@ -8,9 +8,9 @@ import {
   storePosts,
   type TestDatabase,
 } from '../testing/index.js';
-import { addHashtag } from './hashtags.repository.js';
+import { addHashtag, deactivateHashtag } from './hashtags.repository.js';
 import { applyRefresh } from './refresh.repository.js';
-import { markDirty, recomputeDirty } from './rollup-outbox.repository.js';
+import { lagSeconds, markDirty, recomputeDirty } from './rollup-outbox.repository.js';
 import { readSeries } from './rollups.repository.js';
 
 let testDb: TestDatabase;
@@ -93,5 +93,47 @@ describe('the roll-up outbox', () => {
     await markDirty(testDb.db, [post('2020-07-07T00:04:00Z', 10)]);
     expect(await marks()).toEqual(['2020-07-07T00:00:00.000Z']);
     expect(await recomputeDirty(testDb.db, 10)).toBe(1);
+  });
+
+  it('measures the lag from the first mark of a bucket still waiting, and 0 once drained', async () => {
+    await markDirty(testDb.db, [post('2020-07-08T00:00:00Z', 11)]);
+    await new Promise((r) => setTimeout(r, 300));
+    // A later mark of the same bucket keeps the first time: those posts have waited since.
+    await markDirty(testDb.db, [post('2020-07-08T00:01:00Z', 12)]);
+    expect(await lagSeconds(testDb.db)).toBeGreaterThanOrEqual(0.3);
+    await recomputeDirty(testDb.db, 10);
+    expect(await lagSeconds(testDb.db)).toBe(0);
+  });
+
+  it('brings the posts stored before a hashtag was tracked into its series, and out of "all" when dropped', async () => {
+    const early = postAt('2020-07-09T10:02:00Z', author, 'original', ['latecomer'], { lowBits: 21 });
+    const late = postAt('2020-07-09T11:30:00Z', author, 'reply', ['latecomer'], { lowBits: 22 });
+    await storePosts(testDb.db, [early, late], [author]);
+    await recomputeDirty(testDb.db, 100);
+    const day = { grain: '1h' as const, tz: 'UTC', from: new Date('2020-07-09T00:00:00Z') };
+    const hours = async (scope: string) => {
+      const series = await readSeries(testDb.db, { ...day, scope, to: new Date('2020-07-10T00:00:00Z') });
+      return [...series.entries()]
+        .filter(([, v]) => (v.posts ?? 0) > 0)
+        .map(([t, v]) => [new Date(t).toISOString(), v.posts]);
+    };
+    expect(await hours('latecomer')).toEqual([]);
+
+    await addHashtag(testDb.db, { key: 'latecomer', display: 'Latecomer' });
+    expect(await marks()).toEqual(['2020-07-09T10:00:00.000Z', '2020-07-09T11:30:00.000Z']);
+    await recomputeDirty(testDb.db, 100);
+    const both = [
+      ['2020-07-09T10:00:00.000Z', 1],
+      ['2020-07-09T11:00:00.000Z', 1],
+    ];
+    expect(await hours('latecomer')).toEqual(both);
+    expect(await hours('*')).toEqual(both);
+    // Tracking it again changes nothing, so nothing is marked.
+    await addHashtag(testDb.db, { key: 'latecomer', display: 'LateComer' });
+    expect(await marks()).toEqual([]);
+
+    expect(await deactivateHashtag(testDb.db, 'latecomer')).toBe(true);
+    await recomputeDirty(testDb.db, 100);
+    expect(await hours('*')).toEqual([]);
   });
 });

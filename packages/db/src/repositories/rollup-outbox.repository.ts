@@ -14,7 +14,8 @@ import { recomputeTouched } from './rollups.repository.js';
 /**
  * The statement marking the 5-minute buckets of `posts`, written
  * only when `guard` holds (the page store's "cursor moved"). An existing mark
- * is rewritten rather than skipped, which takes its row lock until commit.
+ * is rewritten rather than skipped, which takes its row lock until commit; it
+ * keeps its first time, from which the roll-up lag is measured.
  */
 export function markDirtySql(
   posts: { createdAt: Date }[],
@@ -24,12 +25,21 @@ export function markDirtySql(
   return sql`
     insert into rollup_dirty (bucket_start)
     select unnest(${starts}::timestamptz[]) where ${guard}
-    on conflict (bucket_start) do update set marked_at = now()`;
+    on conflict (bucket_start) do update set marked_at = rollup_dirty.marked_at`;
 }
 
 /** Marks the buckets of `posts`; pass the transaction that changed them. */
 export async function markDirty(db: Kysely<Database>, posts: { createdAt: Date }[]): Promise<void> {
   if (posts.length > 0) await markDirtySql(posts).execute(db);
+}
+
+/** Marks every bucket holding a stored post with the hashtag: it starts or stops being tracked. */
+export async function markTagDirty(db: Kysely<Database>, tagKey: string): Promise<void> {
+  await sql`
+    insert into rollup_dirty (bucket_start)
+    select distinct date_bin('5 minutes', created_at, timestamptz 'epoch') from post_hashtags
+    where tag_key = ${tagKey}
+    on conflict (bucket_start) do update set marked_at = rollup_dirty.marked_at`.execute(db);
 }
 
 /**
@@ -52,4 +62,18 @@ export async function recomputeDirty(db: Kysely<Database>, limit: number): Promi
     );
     return rows.length;
   });
+}
+
+/**
+ * The roll-up lag in seconds: how long the oldest change still waiting for
+ * its roll-ups has waited (0 when none waits). A stored post is visible in the
+ * series once its bucket's mark is consumed, so this is the delay between
+ * storing a post and seeing it in `/v1/series`, at its worst right now.
+ */
+export async function lagSeconds(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ lag: number | null }>`
+    select extract(epoch from clock_timestamp() - min(marked_at))::float8 as lag from rollup_dirty`.execute(
+    db,
+  );
+  return Math.max(0, rows[0]?.lag ?? 0);
 }

@@ -198,14 +198,13 @@ function runsOf(starts: Date[], ends: Date[]): { lo: Date; hi: Date }[] {
 }
 
 /**
- * The metrics of each [start, end) bucket, per hashtag of `tags` and once per
- * post for all of them together (scope {@link ALL_SCOPE}): rows of (scope,
- * bucket_start, metrics…) for the buckets and scopes that have posts. Deleted
- * posts are excluded: a deleted post leaves the volume it was counted in, as
- * X's counts do. Distinct authors are counted, and their followers summed
- * once each, per bucket.
+ * The CTEs `tagged` (a row per post and tracked hashtag of `tags`, with its
+ * bucket) and `scoped` (a row per post and scope: each hashtag, and once per
+ * post for all of them together, scope {@link ALL_SCOPE}) over the [start, end)
+ * buckets. Deleted posts are excluded: a deleted post leaves the volume it was
+ * counted in, as X's counts do.
  */
-export function bucketMetrics({ starts, ends, tags }: { starts: Date[]; ends: Date[]; tags: string[] }) {
+function scopedPostsCtes({ starts, ends, tags }: { starts: Date[]; ends: Date[]; tags: string[] }) {
   // Each post finds its bucket by binary search over the sorted starts (width_bucket), and the
   // posts are read by constant time ranges, one per run of adjacent buckets: a join on bucket
   // ranges made the planner compare every post with every bucket.
@@ -215,10 +214,10 @@ export function bucketMetrics({ starts, ends, tags }: { starts: Date[]; ends: Da
       runsOf(starts, ends).map((r) => sql`(${sql.ref(column)} >= ${r.lo} and ${sql.ref(column)} < ${r.hi})`),
       sql` or `,
     );
-  return sql<{ scope: string; bucket_start: Date } & MetricValues>`
-    with tagged as (
+  return sql`
+    tagged as (
       select (${startsArray})[width_bucket(ph.created_at, ${startsArray})] as bucket_start,
-        ph.tag_key, p.edit_root_id, p.kind, p.author_id, p.impression_count,
+        ph.tag_key, p.edit_root_id, p.created_at, p.kind, p.author_id, p.impression_count,
         case when p.kind = 'repost' then 0
           else p.like_count + p.repost_count + p.reply_count + p.quote_count + p.bookmark_count end as engagements
       from post_hashtags ph
@@ -227,12 +226,25 @@ export function bucketMetrics({ starts, ends, tags }: { starts: Date[]; ends: Da
         and (${within('ph.created_at')}) and (${within('p.created_at')})
     ),
     scoped as (
-      select bucket_start, tag_key as scope, kind, author_id, impression_count, engagements from tagged
+      select bucket_start, tag_key as scope, edit_root_id, created_at, kind, author_id, impression_count,
+        engagements
+      from tagged
       union all
       select distinct on (bucket_start, edit_root_id)
-        bucket_start, ${ALL_SCOPE}::text, kind, author_id, impression_count, engagements
+        bucket_start, ${ALL_SCOPE}::text, edit_root_id, created_at, kind, author_id, impression_count, engagements
       from tagged
-    ),
+    )`;
+}
+
+/**
+ * The metrics of each [start, end) bucket, per hashtag of `tags` and for all
+ * of them together: rows of (scope, bucket_start, metrics…) for the buckets
+ * and scopes that have posts. Distinct authors are counted, and their
+ * followers summed once each, per bucket.
+ */
+export function bucketMetrics(buckets: { starts: Date[]; ends: Date[]; tags: string[] }) {
+  return sql<{ scope: string; bucket_start: Date } & MetricValues>`
+    with ${scopedPostsCtes(buckets)},
     agg as (
       select scope, bucket_start, count(*) as posts,
         count(*) filter (where kind = 'original') as originals,
@@ -253,12 +265,39 @@ export function bucketMetrics({ starts, ends, tags }: { starts: Date[]; ends: Da
     from agg left join reach using (scope, bucket_start)`;
 }
 
+/** How many of each hour's top posts are kept per ranking and scope: the top-posts route's largest limit. */
+export const TOP_POSTS_PER_HOUR = 100;
+
 /**
- * Writes the buckets' metrics for every scope, zeros included, so a bucket
- * whose last post was deleted goes back to zero. A row is replaced only by a
- * computation that started later, so a slow, older recompute never
- * overwrites a newer one.
+ * Replaces the top posts of the given UTC hours, per ranking and scope. A
+ * ranking orders by its value, then newest first, then by id: the order of the
+ * top-posts query, so a period's top k are always among its hours' top k.
  */
+async function recomputeTopPosts(
+  db: Db,
+  { starts, ends, tags, scopes }: { starts: Date[]; ends: Date[]; tags: string[]; scopes: string[] },
+): Promise<void> {
+  await sql`
+    delete from rollup_top_posts
+    where scope = any(${scopes}::text[])
+      and bucket_start = any(${starts.map((s) => s.toISOString())}::timestamptz[])`.execute(db);
+  await sql`
+    with ${scopedPostsCtes({ starts, ends, tags })},
+    ranked as (
+      select s.scope, s.bucket_start, s.edit_root_id, s.created_at, r.ranking, r.value,
+        row_number() over (partition by s.scope, s.bucket_start, r.ranking
+          order by r.value desc, s.created_at desc, s.edit_root_id) as rank
+      from scoped s
+      left join authors a on a.id = s.author_id
+      cross join lateral (values ('engagements', s.engagements), ('impressions', s.impression_count),
+        ('followers', coalesce(a.followers_count, 0))) as r(ranking, value)
+    )
+    insert into rollup_top_posts (scope, ranking, bucket_start, post_id, created_at, value)
+    select scope, ranking, bucket_start, edit_root_id, created_at, value
+    from ranked where rank <= ${TOP_POSTS_PER_HOUR}`.execute(db);
+}
+
+/** Recomputes one chunk of a series' buckets: their metrics and, for UTC hours, their top posts. */
 async function recomputeChunk(
   db: Db,
   { grain, tz, starts }: { grain: Grain; tz: string; starts: Date[] },
@@ -267,6 +306,35 @@ async function recomputeChunk(
   if (starts.length === 0) return;
   const ends = starts.map((s) => nextBucketStart(s, grain, tz));
   const scopes = [...tags, ALL_SCOPE];
+  // The hour's figures and its top posts change together.
+  await inTransaction(db, async (trx) => {
+    await writeMetrics(trx, { grain, tz, starts, ends, tags, scopes });
+    if (grain === '1h' && tz === 'UTC') await recomputeTopPosts(trx, { starts, ends, tags, scopes });
+  });
+}
+
+async function inTransaction(db: Db, body: (trx: Db) => Promise<void>): Promise<void> {
+  if (db.isTransaction) await body(db);
+  else await db.transaction().execute(body);
+}
+
+/**
+ * Writes the buckets' metrics for every scope, zeros included, so a bucket
+ * whose last post was deleted goes back to zero. A row is replaced only by a
+ * computation that started later, so a slow, older recompute never
+ * overwrites a newer one.
+ */
+async function writeMetrics(
+  db: Db,
+  {
+    grain,
+    tz,
+    starts,
+    ends,
+    tags,
+    scopes,
+  }: { grain: Grain; tz: string; starts: Date[]; ends: Date[]; tags: string[]; scopes: string[] },
+): Promise<void> {
   await sql`
     with m as (${bucketMetrics({ starts, ends, tags })})
     insert into rollups (scope, grain, tz, bucket_start, posts, originals, replies, quotes, reposts,
@@ -364,19 +432,4 @@ export async function readSeries(
     values.set(bucket_start.getTime(), stored);
   }
   return values;
-}
-
-/**
- * Age in seconds of the oldest stored post not yet visible in its 5-minute
- * roll-up (0 when all are): the roll-up lag. Looks at posts seen in the last hour.
- */
-export async function rollupLagSeconds(db: Db, now: Date): Promise<number> {
-  const row = await sql<{ lag: number | null }>`
-    select extract(epoch from ${now}::timestamptz - min(p.last_seen_at))::float8 as lag
-    from posts p
-    left join rollups r on r.scope = ${ALL_SCOPE} and r.grain = '5m' and r.tz = 'UTC'
-      and r.bucket_start = date_bin('5 minutes', p.created_at, timestamptz 'epoch')
-    where p.last_seen_at > ${now}::timestamptz - interval '1 hour'
-      and (r.computed_at is null or r.computed_at < p.last_seen_at)`.execute(db);
-  return Math.max(0, row.rows[0]?.lag ?? 0);
 }

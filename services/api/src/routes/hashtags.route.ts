@@ -29,6 +29,8 @@ function view(row: HashtagRow, tz: string): z.infer<typeof hashtag> {
 
 /** Tells running workers to re-read the hashtags now; they also re-read on an interval, so a failure only delays. */
 async function announce(deps: ApiDeps): Promise<void> {
+  // This process's own answers change at once; other API processes hear the database's notice.
+  deps.cache.apply({ table: 'hashtags' });
   try {
     await deps.redis.publish(hashtagsChangedChannel(deps.queuePrefix), 'changed');
   } catch (err) {

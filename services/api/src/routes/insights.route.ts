@@ -1,27 +1,39 @@
 import { formatInZone } from '@tagpulse/core';
-import { insightsRepository } from '@tagpulse/db';
-import type { FastifyInstance } from 'fastify';
+import { insightsRepository, rollupsRepository } from '@tagpulse/db';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sendCsv, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
 import { parseRange, parseTz, periodQuery, resolveScope, type Scope, tableFormat } from '../params.js';
 import { problems } from '../problem.js';
+import { cachedAnswer } from '../response-cache.js';
 import { POST_COLUMNS, postJson, postRow, postSchema } from '../views.js';
 
 const by = z.enum(['engagements', 'impressions', 'reach', 'followers']).default('engagements');
 const limit = z.coerce.number().int().min(1).max(1000).default(10);
+// Top posts come from each hour's stored top posts, so no more than an hour keeps.
+const postsLimit = z.coerce.number().int().min(1).max(rollupsRepository.TOP_POSTS_PER_HOUR).default(10);
 const period = { from: z.string(), to: z.string(), tz: z.string(), hashtag: z.string() };
 const doc = { tags: ['insights'], security: [{ bearer: [] }] };
 const errors = problems(400, 401, 403, 404, 429);
 
-/** Resolves the common period query of these routes. */
-async function periodOf(deps: ApiDeps, q: { hashtag: string; from?: string; to?: string; tz: string }) {
+/**
+ * Resolves the common period query of these routes; `cached` computes an
+ * answer about the period through the response cache.
+ */
+async function periodOf(
+  deps: ApiDeps,
+  reply: FastifyReply,
+  q: { hashtag: string; from?: string; to?: string; tz: string },
+) {
   const tz = parseTz(q.tz);
   const { from, to } = parseRange(q, deps.now());
   const scope: Scope = await resolveScope(deps, q.hashtag);
   const shown = { hashtag: scope.label, tz, from: formatInZone(from, tz), to: formatInZone(to, tz) };
-  return { tz, range: { ...scope, from, to }, shown };
+  const cached = <T>(key: unknown[], compute: () => Promise<T>) =>
+    cachedAnswer(deps.cache, reply, [...key, scope.scope, from, to], compute, { reads: { from, to } });
+  return { tz, range: { ...scope, from, to }, shown, cached };
 }
 
 export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -34,14 +46,16 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         ...doc,
         summary: "the period's top posts by engagements, impressions or their author's reach (followers)",
-        querystring: z.object({ ...periodQuery, by, limit, format: tableFormat }),
+        querystring: z.object({ ...periodQuery, by, limit: postsLimit, format: tableFormat }),
         response: { 200: z.object({ ...period, by, posts: z.array(postSchema) }), ...errors },
       },
     },
     async (request, reply) => {
       const q = request.query;
-      const { tz, range, shown } = await periodOf(deps, q);
-      const posts = await insightsRepository.topPosts(deps.db, range, { by: q.by, limit: q.limit });
+      const { tz, range, shown, cached } = await periodOf(deps, reply, q);
+      const posts = await cached(['top/posts', q.by, q.limit], () =>
+        insightsRepository.topPosts(deps.db, range, { by: q.by, limit: q.limit }),
+      );
       if (wantsCsv(request, q.format))
         return sendCsv(
           reply,
@@ -74,8 +88,10 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const q = request.query;
-      const { range, shown } = await periodOf(deps, q);
-      const authors = await insightsRepository.topAuthors(deps.db, range, { by: q.by, limit: q.limit });
+      const { range, shown, cached } = await periodOf(deps, reply, q);
+      const authors = await cached(['top/authors', q.by, q.limit], () =>
+        insightsRepository.topAuthors(deps.db, range, { by: q.by, limit: q.limit }),
+      );
       if (wantsCsv(request, q.format)) {
         const columns = [
           'id',
@@ -112,8 +128,10 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const q = request.query;
-      const { range, shown } = await periodOf(deps, q);
-      const rows = await insightsRepository.cohashtags(deps.db, range, { limit: q.limit });
+      const { range, shown, cached } = await periodOf(deps, reply, q);
+      const rows = await cached(['cohashtags', q.limit], () =>
+        insightsRepository.cohashtags(deps.db, range, { limit: q.limit }),
+      );
       if (wantsCsv(request, q.format))
         return sendCsv(
           reply,
@@ -140,8 +158,8 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const q = request.query;
-      const { range, shown } = await periodOf(deps, q);
-      const rows = await insightsRepository.languages(deps.db, range);
+      const { range, shown, cached } = await periodOf(deps, reply, q);
+      const rows = await cached(['languages'], () => insightsRepository.languages(deps.db, range));
       if (wantsCsv(request, q.format))
         return sendCsv(
           reply,

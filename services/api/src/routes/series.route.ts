@@ -16,7 +16,7 @@ import { rollupsRepository } from '@tagpulse/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { sendCsv, sendText, wantsCsv } from '../csv.js';
+import { CSV_TYPE, sendText, toCsv, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
 import {
   intervalParam,
@@ -28,6 +28,7 @@ import {
   tableFormat,
 } from '../params.js';
 import { badParam, problems } from '../problem.js';
+import { cachedAnswer } from '../response-cache.js';
 
 /** The most points one series may have; past it the client should take a coarser interval. */
 export const MAX_POINTS = 100_000;
@@ -135,31 +136,47 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { from, to } = parseRange(q, deps.now());
       const starts = seriesStarts(from, to, q.interval, tz);
       const scope = await resolveScope(deps, q.hashtag);
-      const stored = await seriesValues(deps, scope, { grain: q.interval, tz, from, to, starts, metrics });
-      const times = starts.map((t) => formatInZone(t, tz));
-      const values = starts.map((t) => stored.get(t.getTime()) ?? ZERO_METRICS);
-      if (wantsCsv(request, q.format)) {
-        return sendCsv(
-          reply,
-          ['t', ...metrics],
-          times.map((t, i) => [t, ...metrics.map((m) => metricValue(values[i] ?? ZERO_METRICS, m))]),
-        );
-      }
-      const body: z.infer<typeof seriesResponse> = {
-        hashtag: scope.label,
-        interval: q.interval,
-        tz,
-        from: formatInZone(from, tz),
-        to: formatInZone(to, tz),
-        definitions_version: DEFINITIONS_VERSION,
-        series: metrics.map((metric) => ({
-          metric,
-          points: times.map((t, i) => ({ t, value: metricValue(values[i] ?? ZERO_METRICS, metric) })),
-        })),
-      };
-      // Typed against the schema and checked against the OpenAPI document in the tests; sent as
-      // one JSON.stringify because encoding 2 160 points through zod was half of the route's time.
-      return sendText(reply, 'application/json; charset=utf-8', JSON.stringify(body));
+      const csv = wantsCsv(request, q.format);
+      const text = await cachedAnswer(
+        deps.cache,
+        reply,
+        ['series', scope.scope, q.interval, tz, from, to, metrics, csv],
+        async () => {
+          const stored = await seriesValues(deps, scope, {
+            grain: q.interval,
+            tz,
+            from,
+            to,
+            starts,
+            metrics,
+          });
+          const times = starts.map((t) => formatInZone(t, tz));
+          const values = starts.map((t) => stored.get(t.getTime()) ?? ZERO_METRICS);
+          if (csv) {
+            return toCsv(
+              ['t', ...metrics],
+              times.map((t, i) => [t, ...metrics.map((m) => metricValue(values[i] ?? ZERO_METRICS, m))]),
+            );
+          }
+          const body: z.infer<typeof seriesResponse> = {
+            hashtag: scope.label,
+            interval: q.interval,
+            tz,
+            from: formatInZone(from, tz),
+            to: formatInZone(to, tz),
+            definitions_version: DEFINITIONS_VERSION,
+            series: metrics.map((metric) => ({
+              metric,
+              points: times.map((t, i) => ({ t, value: metricValue(values[i] ?? ZERO_METRICS, metric) })),
+            })),
+          };
+          // Typed against the schema and checked against the OpenAPI document in the tests; sent as
+          // one JSON.stringify because encoding 2 160 points through zod was half of the route's time.
+          return JSON.stringify(body);
+        },
+        { reads: { from, to }, size: (body) => body.length },
+      );
+      return sendText(reply, csv ? CSV_TYPE : 'application/json; charset=utf-8', text);
     },
   );
 }

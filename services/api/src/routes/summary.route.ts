@@ -14,6 +14,7 @@ import { sendCsv, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
 import { parseRange, parseTz, periodQuery, resolveScope, tableFormat } from '../params.js';
 import { problems } from '../problem.js';
+import { cachedAnswer } from '../response-cache.js';
 
 const period = z.object({ from: z.string(), to: z.string() });
 const summaryResponse = z.object({
@@ -51,11 +52,17 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { from, to } = parseRange(q, deps.now());
       const scope = await resolveScope(deps, q.hashtag);
       const before = previousPeriod(from, to);
-      // From the posts, not summed roll-ups: distinct authors over the whole period.
-      const [current, previous] = await Promise.all([
-        insightsRepository.periodTotals(deps.db, { ...scope, from, to }),
-        insightsRepository.periodTotals(deps.db, { ...scope, ...before }),
-      ]);
+      const [current, previous] = await cachedAnswer(
+        deps.cache,
+        reply,
+        ['summary', scope.scope, from, to],
+        () =>
+          Promise.all([
+            insightsRepository.periodTotals(deps.db, { ...scope, from, to }),
+            insightsRepository.periodTotals(deps.db, { ...scope, ...before }),
+          ]),
+        { reads: { from: before.from, to } },
+      );
       const metrics = METRICS.map((metric) => {
         const value = metricValue(current, metric);
         const prev = metricValue(previous, metric);

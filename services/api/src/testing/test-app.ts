@@ -10,6 +10,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../app.js';
 import type { ApiDeps } from '../deps.js';
+import { startResponseCache } from '../response-cache.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -48,10 +49,13 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
   const testDb = await createTestDatabase();
   const redis = createRedis(env.REDIS_URL, 'producer', () => {});
   await new Promise((resolve) => redis.once('ready', resolve));
+  const log = createLogger({ service: 'api-test', level: 'silent' });
+  const answers = await startResponseCache({ url: testDb.url, maxBytes: 16 * 1024 * 1024, log });
   const app = await buildApp({
     db: testDb.db,
+    cache: answers.cache,
     redis,
-    log: createLogger({ service: 'api-test', level: 'silent' }),
+    log,
     now: () => new Date('2020-07-13T04:00:00Z'),
     rateLimit: { max: 10_000, windowMs: 60_000, nameSpace: `test-${randomUUID()}-` },
     corsOrigins: [],
@@ -109,6 +113,7 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
     },
     async close() {
       await app.close();
+      await answers.close();
       redis.disconnect();
       await testDb.drop();
     },

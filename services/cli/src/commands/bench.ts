@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { benchAlertsCommand } from './bench-alerts.js';
 import { benchApiCommand } from './bench-api.js';
+import { benchFreshnessCommand } from './bench-freshness.js';
 import { benchIngestCommand } from './bench-ingest.js';
 import { simBenchCommand } from './sim.js';
 
@@ -15,5 +16,6 @@ export function benchCommand(): Command {
   bench.addCommand(benchApiCommand());
   bench.addCommand(benchIngestCommand());
   bench.addCommand(benchAlertsCommand());
+  bench.addCommand(benchFreshnessCommand());
   return bench;
 }

@@ -1,0 +1,132 @@
+import { type Change, listenForChanges } from '@tagpulse/db';
+import type { Logger } from '@tagpulse/runtime';
+import type { FastifyReply } from 'fastify';
+import { LRUCache } from 'lru-cache';
+
+/** The longest bucket: a change to a week row starting at t touches answers about [t, t + 7 days). */
+const WEEK_MS = 7 * 86_400_000;
+
+interface Entry {
+  value: unknown;
+  /** Roll-up buckets starting in [lo, hi) were read; undefined when no roll-up was (the hashtag list). */
+  lo?: number;
+  hi?: number;
+}
+
+export interface CacheOptions {
+  /** Bytes of cached answers kept, by the sizes callers give. */
+  maxBytes: number;
+  /** False while changes may be missed (the change feed is down): then nothing is cached or served. */
+  trusted: () => boolean;
+}
+
+export type CacheStatus = 'hit' | 'miss' | 'off';
+
+/** The response header telling whether an answer came from the cache: hit, miss or off. */
+export const CACHE_HEADER = 'x-tagpulse-cache';
+
+/**
+ * Answers computed from the database, kept until a change could alter them.
+ * The database announces every roll-up write with the range of buckets it
+ * touched and every change of the tracked hashtags (see the change feed);
+ * an answer is dropped when a change overlaps what it read. An answer being
+ * computed while any change arrives is not kept: it may predate the change.
+ */
+export class ResponseCache {
+  readonly #entries: LRUCache<string, Entry>;
+  readonly #trusted: () => boolean;
+  #epoch = 0;
+
+  constructor({ maxBytes, trusted }: CacheOptions) {
+    this.#entries = new LRUCache<string, Entry>({ maxSize: maxBytes });
+    this.#trusted = trusted;
+  }
+
+  /**
+   * The answer for `key`, computed by `compute` unless kept. `reads` is the
+   * period of roll-up buckets the answer depends on (omit for answers that
+   * only the hashtag list changes); `size` its approximate bytes.
+   */
+  async get<T>(
+    key: string,
+    compute: () => Promise<T>,
+    { reads, size = 1024 }: { reads?: { from: Date; to: Date }; size?: number | ((value: T) => number) } = {},
+  ): Promise<{ value: T; status: CacheStatus }> {
+    if (!this.#trusted()) return { value: await compute(), status: 'off' };
+    const kept = this.#entries.get(key);
+    if (kept) return { value: kept.value as T, status: 'hit' };
+    const epoch = this.#epoch;
+    const value = await compute();
+    if (epoch === this.#epoch && this.#trusted()) {
+      const bytes = Math.max(1, typeof size === 'function' ? size(value) : size);
+      // A week bucket starting up to 7 days before `from` holds part of the period.
+      const range = reads ? { lo: reads.from.getTime() - WEEK_MS, hi: reads.to.getTime() } : {};
+      this.#entries.set(key, { value, ...range }, { size: bytes });
+    }
+    return { value, status: 'miss' };
+  }
+
+  /** Drops what a committed change could alter. */
+  apply(change: Change): void {
+    this.#epoch++;
+    if (change.table !== 'rollups') {
+      // The hashtag list is read by every answer (the `all` scope is its union).
+      this.#entries.clear();
+      return;
+    }
+    const lo = change.lo.getTime();
+    const hi = change.hi.getTime();
+    const stale = [...this.#entries.entries()].filter(
+      ([, e]) => e.lo !== undefined && e.hi !== undefined && e.lo <= hi && lo < e.hi,
+    );
+    for (const [key] of stale) this.#entries.delete(key);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/**
+ * A route's answer through the cache, keyed by everything it depends on
+ * (`key`: the route and its parsed parameters), with the cache status in a
+ * response header.
+ */
+export async function cachedAnswer<T>(
+  cache: ResponseCache,
+  reply: FastifyReply,
+  key: unknown[],
+  compute: () => Promise<T>,
+  options: { reads?: { from: Date; to: Date }; size?: number | ((value: T) => number) },
+): Promise<T> {
+  const { value, status } = await cache.get(JSON.stringify(key), compute, options);
+  reply.header(CACHE_HEADER, status);
+  return value;
+}
+
+/**
+ * A cache fed by the database's change notices. With `maxBytes` 0 it is off:
+ * every answer is computed.
+ */
+export async function startResponseCache({
+  url,
+  maxBytes,
+  log,
+}: {
+  url: string;
+  maxBytes: number;
+  log: Logger;
+}): Promise<{ cache: ResponseCache; close: () => Promise<void> }> {
+  if (maxBytes <= 0) {
+    return { cache: new ResponseCache({ maxBytes: 1, trusted: () => false }), close: async () => {} };
+  }
+  let live = () => false;
+  const cache = new ResponseCache({ maxBytes, trusted: () => live() });
+  const feed = await listenForChanges({
+    url,
+    onChange: (change) => cache.apply(change),
+    onError: (err) => log.warn({ err }, 'change feed dropped; answers are computed until it is back'),
+  });
+  live = () => feed.live;
+  return { cache, close: () => feed.close() };
+}
