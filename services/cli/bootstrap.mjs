@@ -23,9 +23,13 @@ function step(args) {
 }
 
 /**
- * Runs the last step as a child that owns the terminal; Ctrl-C reaches it, and we exit with its
- * code. It runs without pnpm in between: pnpm dies of the SIGINT itself, so a clean shutdown
- * of the service would still end in a non-zero exit.
+ * Runs the last step as a child that owns the terminal and exits with its code. Ctrl-C reaches
+ * every process of the terminal's group, the child included; a signal sent to this process
+ * alone (npm passes SIGINT and SIGTERM on to its script) is passed on too: the service shuts
+ * down once, however many copies arrive. The child is run without pnpm in between (pnpm dies
+ * of the SIGINT itself), and package.json `exec`s this script: otherwise npm's `sh -c` stays
+ * between npm and us, and dash, having seen the SIGINT, kills itself with it once we exit 0, so
+ * npm would report the clean shutdown as death by SIGINT (exit 130).
  */
 function finalStep(command, args) {
   const child = spawn(command, args, { cwd: root, stdio: 'inherit' });

@@ -1,56 +1,219 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
-import { createDb, hashtagsRepository } from '@tagpulse/db';
+import { apiKeysRepository, createDb, cursorsRepository, hashtagsRepository } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
-import { loadEnv } from '@tagpulse/runtime';
-import { runWorker } from '@tagpulse/worker';
-import { startSim } from '@tagpulse/x-sim';
+import { type Env, loadEnv } from '@tagpulse/runtime';
+import { type Sim, startSim } from '@tagpulse/x-sim';
 import { Command } from 'commander';
 import { ensureServices } from '../services/ensure.js';
 import { runCommand } from './run-command.js';
 
-// Without X access, `start` replays the UN Virtual Counter-Terrorism Week on x-sim: 600× is a week in 17 minutes.
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+// Without X access, `start` replays the UN Virtual Counter-Terrorism Week on x-sim: 600× is a week
+// in 17 minutes, so a dashboard refresh (30 s) shows five more simulated hours.
 const DEMO = { scenario: 'virtual-ct-week-2020', speed: 600 } as const;
+/** How long the terminal's own Ctrl-C has to reach the children before `start` passes it on. */
+const SIGNAL_GRACE_MS = 2_000;
+const PROGRESS_MS = 30_000;
+
+/** Migrates, seeds the hashtags into an empty list, and makes a read key for the dashboard. */
+async function prepareDatabase(env: Env): Promise<{ key: string; lastPollAt: Date | undefined }> {
+  const db = createDb({ url: env.DATABASE_URL, max: 1, applicationName: 'tagpulse-start' });
+  try {
+    const applied = await migrateToLatest(db);
+    console.log(applied.length ? `schema: applied ${applied.join(', ')}` : 'schema: up to date');
+    // Seed only an empty list: a hashtag someone removed stays removed.
+    if ((await hashtagsRepository.listHashtags(db)).length === 0) {
+      for (const tag of SEED_HASHTAGS) {
+        const parsed = parseHashtag(tag);
+        if (parsed.ok) await hashtagsRepository.addHashtag(db, parsed);
+      }
+      console.log(`hashtags: tracking ${SEED_HASHTAGS.map((t) => `#${t}`).join(', ')}`);
+    }
+    // A fresh key each start: only hashes are stored, so an earlier key cannot be shown again.
+    // Earlier ones stay valid, so a browser that saved one keeps working across restarts.
+    const { key } = await apiKeysRepository.createApiKey(db, { scope: 'read', name: 'npm start' });
+    const polls = (await cursorsRepository.listCursors(db)).flatMap((c) =>
+      c.last_poll_at ? [c.last_poll_at.getTime()] : [],
+    );
+    return { key, lastPollAt: polls.length ? new Date(Math.max(...polls)) : undefined };
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * x-sim for the demo. A second start goes on where the first stopped capturing, so the stored
+ * posts and the cursors stay in step with the simulated clock; once the week is over it starts
+ * the week again.
+ */
+async function startDemoSim(lastPollAt: Date | undefined): Promise<Sim> {
+  const sim = await startSim({ ...DEMO, port: 0 });
+  const { start, end } = sim.world.window;
+  const at = lastPollAt?.getTime();
+  if (at !== undefined && at >= start && at < end) sim.clock.set(at);
+  const from = new Date(sim.clock.now()).toISOString();
+  console.log(
+    `capture: no X_BEARER_TOKEN, so from x-sim replaying ${DEMO.scenario} at ${DEMO.speed}× from ${from}`,
+  );
+  return sim;
+}
+
+interface Service {
+  name: 'worker' | 'api';
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * One `tagpulse <name>` child, exactly what an operator runs: each keeps its own graceful
+ * shutdown, which two services sharing one process could not (the first to finish would
+ * exit the process under the other). Same process group, so the terminal's Ctrl-C reaches it.
+ */
+function spawnService(name: Service['name'], env: Record<string, string>): Service {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/cli/src/main.ts', name], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: 'inherit',
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { name, child, exited };
+}
+
+const running = (s: Service) => s.child.exitCode === null && s.child.signalCode === null;
+
+/** Waits until the API answers /readyz, or fails when its process ends first. */
+async function waitForApi(api: Service, url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!running(api)) throw new Error('the API stopped before it answered; its log is above');
+    const ok = await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(2_000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the API did not answer at ${url} within ${timeoutMs / 1000} s`);
+}
+
+/** One line now and then, read through the API as the dashboard reads it: the posts are flowing. */
+function reportProgress(url: string, key: string): NodeJS.Timeout {
+  const timer = setInterval(async () => {
+    try {
+      const res = await fetch(new URL('/v1/status?tz=UTC', url), {
+        headers: { authorization: `Bearer ${key}` },
+        signal: AbortSignal.timeout(5_000),
+      });
+      const { queries } = (await res.json()) as {
+        queries: { posts_stored: number; last_poll_at: string | null }[];
+      };
+      const stored = queries.reduce((sum, q) => sum + q.posts_stored, 0);
+      const clock =
+        queries
+          .map((q) => q.last_poll_at ?? '')
+          .sort()
+          .at(-1) || 'not polled yet';
+      console.log(`capture: ${stored.toLocaleString('en')} posts stored; X clock at ${clock}`);
+    } catch {
+      // The worker's own log says what went wrong; this line is only a pulse.
+    }
+  }, PROGRESS_MS);
+  timer.unref();
+  return timer;
+}
+
+/**
+ * Stops the services on Ctrl-C or SIGTERM and exits 0 when all of them stopped cleanly.
+ * A terminal's Ctrl-C reaches every process of the group, so the children already have it:
+ * `start` passes SIGINT on only to a child still running after a grace period (a second
+ * signal would only make it log that it is already shutting down). SIGTERM comes to `start`
+ * alone (docker stop, kill) and is passed on at once. A service that ends by itself ends the rest.
+ */
+function supervise(services: Service[], sim: Sim | undefined): (reason: string) => Promise<void> {
+  let stopping = false;
+  const stop = async (reason: string, signal: NodeJS.Signals, graceMs: number, failed: boolean) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`tagpulse: ${reason}; stopping the worker and the API…`);
+    const grace = setTimeout(() => {
+      for (const s of services.filter(running)) s.child.kill(signal);
+    }, graceMs);
+    const results = await Promise.all(services.map((s) => s.exited));
+    clearTimeout(grace);
+    await sim?.close();
+    const clean = !failed && results.every((r) => r.code === 0);
+    console.log(clean ? 'tagpulse: stopped.' : 'tagpulse: stopped, not cleanly (see above).');
+    process.exit(clean ? 0 : 1);
+  };
+  process.on('SIGINT', () => void stop('Ctrl-C', 'SIGINT', SIGNAL_GRACE_MS, false));
+  process.on('SIGTERM', () => void stop('SIGTERM', 'SIGTERM', 0, false));
+  for (const s of services) {
+    void s.exited.then(({ code, signal }) => {
+      if (!stopping) void stop(`the ${s.name} ended (${signal ?? `exit ${code}`})`, 'SIGTERM', 0, true);
+    });
+  }
+  return (reason) => stop(reason, 'SIGTERM', 0, true);
+}
+
+/** Where a browser on this machine reaches the API. */
+function localUrl(env: Env): string {
+  const host = ['0.0.0.0', '::'].includes(env.API_HOST) ? '127.0.0.1' : env.API_HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${env.API_PORT}`;
+}
+
+async function start(): Promise<void> {
+  const env = loadEnv();
+  await ensureServices({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, say: console.log });
+  const { key, lastPollAt } = await prepareDatabase(env);
+  const real = Boolean(env.X_BEARER_TOKEN || env.X_API_BASE_URL);
+  const sim = real ? undefined : await startDemoSim(lastPollAt);
+  if (real) console.log(`capture: from ${env.X_API_BASE_URL ?? 'the X API'}`);
+  // JSON logs of both services would bury the lines below; LOG_LEVEL=info brings them back.
+  const logLevel = process.env.LOG_LEVEL ?? 'warn';
+  const workerEnv: Record<string, string> = sim
+    ? {
+        X_API_BASE_URL: sim.url,
+        // Simulated time runs 600× faster: poll, refresh and measure coverage as often in simulated terms.
+        POLL_INTERVAL_MS: String(Math.min(env.POLL_INTERVAL_MS, 5_000)),
+        REFRESH_INTERVAL_MS: String(Math.min(env.REFRESH_INTERVAL_MS, 10_000)),
+        COVERAGE_INTERVAL_MS: String(Math.min(env.COVERAGE_INTERVAL_MS, 60_000)),
+      }
+    : {};
+  const services = [
+    spawnService('worker', { ...workerEnv, LOG_LEVEL: logLevel }),
+    spawnService('api', { LOG_LEVEL: logLevel }),
+  ];
+  const fail = supervise(services, sim);
+  const url = localUrl(env);
+  const [, api] = services;
+  try {
+    await waitForApi(api!, url);
+  } catch (err) {
+    await fail((err as Error).message);
+  }
+  console.log(
+    [
+      '',
+      'tagpulse is running: a capture worker and the query API.',
+      `  dashboard  ${url}/#key=${key}`,
+      `  API key    ${key}   (read scope; a new one each start, earlier ones still work)`,
+      `  API        ${url}/v1/…   docs at ${url}/docs`,
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  reportProgress(url, key);
+}
 
 export function startCommand(): Command {
   return new Command('start')
-    .description('set everything up (PostgreSQL, Redis, schema, seed hashtags) and run the capture worker')
-    .action(() =>
-      runCommand(async () => {
-        const env = loadEnv();
-        await ensureServices({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, say: console.log });
-        const db = createDb({ url: env.DATABASE_URL, max: 1, applicationName: 'tagpulse-start' });
-        try {
-          const applied = await migrateToLatest(db);
-          console.log(applied.length ? `schema: applied ${applied.join(', ')}` : 'schema: up to date');
-          // Seed only an empty list: a hashtag someone removed stays removed.
-          if ((await hashtagsRepository.listHashtags(db)).length === 0) {
-            for (const tag of SEED_HASHTAGS) {
-              const parsed = parseHashtag(tag);
-              if (parsed.ok) await hashtagsRepository.addHashtag(db, parsed);
-            }
-            console.log(`hashtags: tracking ${SEED_HASHTAGS.map((t) => `#${t}`).join(', ')}`);
-          }
-        } finally {
-          await db.destroy();
-        }
-        if (env.X_BEARER_TOKEN || env.X_API_BASE_URL) {
-          await runWorker(env);
-          return;
-        }
-        const sim = await startSim({ ...DEMO, port: 0 });
-        console.log(
-          `no X_BEARER_TOKEN: capturing from x-sim (${DEMO.scenario} at ${DEMO.speed}×) on ${sim.url}`,
-        );
-        // Simulated time runs 600× faster: poll, refresh and measure coverage as often in simulated terms.
-        const { shutdown } = await runWorker({
-          ...env,
-          X_API_BASE_URL: sim.url,
-          POLL_INTERVAL_MS: Math.min(env.POLL_INTERVAL_MS, 5_000),
-          REFRESH_INTERVAL_MS: Math.min(env.REFRESH_INTERVAL_MS, 10_000),
-          COVERAGE_INTERVAL_MS: Math.min(env.COVERAGE_INTERVAL_MS, 60_000),
-        });
-        shutdown.register('close x-sim', () => sim.close());
-        // The query API and dashboard arrive with their issues and will start here too.
-      }),
-    );
+    .description(
+      'set everything up (PostgreSQL, Redis, schema, seed hashtags), run a capture worker and the query API, print the dashboard URL and a key',
+    )
+    .action(() => runCommand(start));
 }

@@ -23,14 +23,21 @@ let timer;
 let inflight;
 let loads = 0;
 
+/** Set when /v1/alerts answered 404: asked once per page load, not at every refresh. */
+let alertsMissing = false;
+
 /**
  * Alert markers and the recent-alerts list. The alerts API is not built yet: until
  * GET /v1/alerts exists it answers 404 and the page shows none. When it arrives, map its
  * items here to `{ at: epoch ms, title }`; nothing else on the page needs to change.
  */
 async function loadAlerts(params, signal) {
+  if (alertsMissing) return null;
   const body = await getJson('/v1/alerts', params, { signal, optional: true });
-  if (body === null) return null;
+  if (body === null) {
+    alertsMissing = true;
+    return null;
+  }
   return (body.alerts ?? []).map((a) => ({
     at: Date.parse(a.triggered_at ?? a.at ?? a.bucket_start),
     title: a.summary ?? a.message ?? `${a.metric ?? 'spike'} on #${a.hashtag ?? prefs.hashtag}`,
