@@ -1,30 +1,31 @@
 # syntax=docker/dockerfile:1
-# tagpulse runs its TypeScript through tsx, so there is no compile stage: the first stage
-# installs the dependencies from the lockfile (cached while manifests are unchanged), the
-# second adds the sources on top and runs as an unprivileged user.
+# The one image every tagpulse service runs from (`docker compose` passes the command: migrate,
+# worker, api, sim …). tagpulse runs its TypeScript through tsx's loader, so there is no
+# compile stage; the stages exist for the cache and for a small, unprivileged final image:
+#   manifests  only the package manifests and the lockfile, found by name, so a new workspace
+#              package needs no change here and a source edit does not invalidate the install
+#   deps       `pnpm install --frozen-lockfile`, cached while the manifests stay the same
+#   runtime    the installed tree plus the sources, run as the `node` user
+
+FROM node:20-bookworm-slim AS manifests
+WORKDIR /app
+COPY . .
+RUN find . -type f ! -name package.json ! -name pnpm-lock.yaml ! -name pnpm-workspace.yaml ! -name .npmrc -delete \
+  && find . -type d -empty -delete
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 RUN npm install --global pnpm@12.4.2
-COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
-COPY packages/core/package.json packages/core/
-COPY packages/db/package.json packages/db/
-COPY packages/queue/package.json packages/queue/
-COPY packages/runtime/package.json packages/runtime/
-COPY packages/x-client/package.json packages/x-client/
-COPY services/api/package.json services/api/
-COPY services/cli/package.json services/cli/
-COPY services/worker/package.json services/worker/
-COPY services/x-sim/package.json services/x-sim/
-COPY migrations/package.json migrations/
+COPY --from=manifests /app ./
 RUN pnpm install --frozen-lockfile
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=deps /app /app
+COPY --from=deps /app ./
 COPY . .
 USER node
-# `docker compose` passes the command: migrate, worker, api, sim …
-ENTRYPOINT ["node_modules/.bin/tsx", "services/cli/src/main.ts"]
+# Node itself with tsx as a loader, not the tsx CLI: SIGTERM from `docker stop` reaches the
+# service's graceful shutdown directly, and a clean stop exits 0.
+ENTRYPOINT ["node", "--import", "tsx", "services/cli/src/main.ts"]
 CMD ["--help"]
