@@ -5,11 +5,15 @@ import { MigrationError, migrateDown, migrateToLatest } from './migrate.js';
 import { migrations } from './migrations/index.js';
 
 const TABLES = [
+  'alert_rules',
+  'alert_series_state',
+  'alerts',
   'api_keys',
   'authors',
   'capture_coverage',
   'capture_cursors',
   'capture_gaps',
+  'deliveries',
   'hashtags',
   'post_hashtags',
   'posts',

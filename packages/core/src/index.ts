@@ -1,3 +1,41 @@
+export { type BacktestEpisode, backtestRule } from './alert-backtest.js';
+export {
+  type ExpectedWindow,
+  expectedWindowAt,
+  inQuietHours,
+  parseClock,
+  parseLocalInstant,
+  type QuietHours,
+  type Silence,
+  silenceAt,
+  WEEKDAYS,
+  type Weekday,
+} from './alert-calendar.js';
+export {
+  ALERT_STATES,
+  type AlertEvent,
+  type AlertState,
+  type BucketQuality,
+  type Episode,
+  type EvaluationInput,
+  type EvaluationResult,
+  evaluateSeries,
+  type FiringBucket,
+  initialMachine,
+  type MachineState,
+  muteReason,
+  type NoticeKind,
+  type SeriesPoint,
+} from './alert-machine.js';
+export {
+  ALERT_GRAINS,
+  type AlertGrain,
+  type AlertRuleSpec,
+  type Channel,
+  DEFAULT_RULE,
+  GRAIN_MS,
+} from './alert-rule.js';
+export { type SeriesHealth, seriesPoints } from './alert-series.js';
 export {
   bucketStart,
   bucketStarts,
