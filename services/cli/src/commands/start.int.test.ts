@@ -17,8 +17,10 @@ const DB_NAME = `tagpulse_start_${randomUUID().replaceAll('-', '').slice(0, 12)}
 const PREFIX = `start-test-${randomUUID().slice(0, 8)}`;
 
 let clone: string;
+let port: number;
+/** The `npm start` of the test running now. */
 let npm: ChildProcess | undefined;
-const output: string[] = [];
+let output: string[] = [];
 const said = () => output.join('');
 
 async function freePort(): Promise<number> {
@@ -30,7 +32,7 @@ async function freePort(): Promise<number> {
 }
 
 /** The environment of a fresh shell: none of this test run's npm, vitest or tagpulse settings. */
-function freshShellEnv(port: number): NodeJS.ProcessEnv {
+function freshShellEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(
       ([name]) =>
@@ -60,9 +62,52 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
-beforeAll(() => {
+/**
+ * `npm start` in the clone, in a process group of its own as a terminal gives a command (Ctrl-C
+ * is SIGINT to the whole group); resolves once it printed the dashboard's address and a key.
+ */
+async function npmStart() {
+  output = [];
+  const child = spawn('npm', ['start'], {
+    cwd: clone,
+    env: freshShellEnv(),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  npm = child;
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const [, url = '', key = ''] = await until(
+    'the dashboard URL and an API key',
+    async () => /dashboard {2}(http:\/\/\S+)\/#key=(tp_\S+)/.exec(said()) ?? undefined,
+    300_000,
+  );
+  const stored = async (withKey = key) => {
+    const res = await fetch(`${url}/v1/status`, { headers: { authorization: `Bearer ${withKey}` } });
+    if (!res.ok) throw new Error(`/v1/status answered ${res.status}`);
+    const body = (await res.json()) as { queries: { posts_stored: number }[] };
+    return body.queries.reduce((sum, q) => sum + q.posts_stored, 0);
+  };
+  /** Ctrl-C as a terminal sends it; then what the user is left with. */
+  const ctrlC = async () => {
+    process.kill(-(child.pid ?? 0), 'SIGINT');
+    const end = await exited;
+    expect({ ...end, said: said().slice(-600) }).toMatchObject({ code: 0, signal: null });
+    expect(said()).toContain('tagpulse: stopped.');
+    // Nothing of the group is left behind, and the API's port is free again.
+    expect(() => process.kill(-(child.pid ?? 0), 0)).toThrow();
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  };
+  return { url, key, stored, ctrlC };
+}
+
+beforeAll(async () => {
   clone = mkdtempSync(join(dirname(ROOT), 'tmp-start-'));
   execFileSync('git', ['clone', '--quiet', ROOT, clone]);
+  port = await freePort();
 });
 
 afterAll(async () => {
@@ -77,54 +122,50 @@ afterAll(async () => {
 });
 
 describe('npm start in a fresh clone', () => {
+  let firstKey: string;
+  let replayedFrom: string;
+
   it('installs, runs worker and API on x-sim, shows posts flowing, and stops on Ctrl-C with exit 0', async () => {
-    const port = await freePort();
-    // Its own process group, as a terminal gives a command: Ctrl-C is SIGINT to the whole group.
-    npm = spawn('npm', ['start'], {
-      cwd: clone,
-      env: freshShellEnv(port),
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    npm.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    npm.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      npm?.once('exit', (code, signal) => resolve({ code, signal })),
-    );
+    const start = await npmStart();
+    expect(start.url).toBe(`http://127.0.0.1:${port}`);
+    expect(said()).toContain(`API key    ${start.key}`);
+    expect(said()).toMatch(/hashtags: tracking #VirtualCTWeek, #UNCCTExpo, #UNiteToCounterTerrorism/);
+    replayedFrom = /at 600× from (\S+)/.exec(said())?.[1] ?? '';
+    expect(replayedFrom).toMatch(/^2020-07-06T04:00/);
 
-    // What the README promises the user sees: the dashboard's address and a key.
-    const [, url, key] = await until(
-      'the dashboard URL and an API key',
-      async () => /dashboard {2}(http:\/\/\S+)\/#key=(tp_\S+)/.exec(said()) ?? undefined,
-      300_000,
-    );
-    expect(url).toBe(`http://127.0.0.1:${port}`);
-    expect(said()).toContain(`API key    ${key}`);
-    expect(said()).toMatch(/from x-sim replaying virtual-ct-week-2020 at 600×/);
-
-    const page = await fetch(`${url}/`);
+    const page = await fetch(`${start.url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('/dashboard/app.js');
 
     // Posts are flowing: stored, and more of them a little later, read with the printed key.
-    const stored = async () => {
-      const res = await fetch(`${url}/v1/status`, { headers: { authorization: `Bearer ${key}` } });
-      const body = (await res.json()) as { queries: { posts_stored: number }[] };
-      return body.queries.reduce((sum, q) => sum + q.posts_stored, 0);
-    };
     const first = await until(
       'posts stored',
-      async () => ((n) => (n > 0 ? n : undefined))(await stored()),
+      async () => ((n) => (n > 0 ? n : undefined))(await start.stored()),
       120_000,
     );
-    await until('more posts stored', async () => ((await stored()) > first ? true : undefined), 120_000);
+    await until(
+      'more posts stored',
+      async () => ((await start.stored()) > first ? true : undefined),
+      120_000,
+    );
+    firstKey = start.key;
+    await start.ctrlC();
+  }, 600_000);
 
-    process.kill(-(npm.pid ?? 0), 'SIGINT');
-    const end = await exited;
-    expect({ ...end, said: said().slice(-600) }).toMatchObject({ code: 0, signal: null });
-    expect(said()).toContain('tagpulse: stopped.');
-    // Nothing of the group is left behind, and the API's port is free again.
-    expect(() => process.kill(-(npm?.pid ?? 0), 0)).toThrow();
-    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  it('reuses what is there the second time: schema, hashtags, the replay goes on, earlier keys work', async () => {
+    const start = await npmStart();
+    expect(said()).toContain('schema: up to date');
+    expect(said()).not.toContain('hashtags: tracking');
+    const resumedFrom = /at 600× from (\S+)/.exec(said())?.[1] ?? '';
+    expect(resumedFrom > replayedFrom).toBe(true);
+    expect(start.key).not.toBe(firstKey);
+    const before = await start.stored(firstKey);
+    expect(before).toBeGreaterThan(0);
+    await until(
+      'more posts stored',
+      async () => ((await start.stored()) > before ? true : undefined),
+      120_000,
+    );
+    await start.ctrlC();
   }, 600_000);
 });
