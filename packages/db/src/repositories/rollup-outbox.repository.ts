@@ -43,9 +43,10 @@ export async function markTagDirty(db: Kysely<Database>, tagKey: string): Promis
 }
 
 /**
- * Claims up to `limit` marked buckets, oldest first, and recomputes their
- * roll-ups in the same transaction; returns how many it claimed (0: nothing
- * left). Recomputes run one at a time across all workers: two overlapping
+ * Claims up to `limit` marked buckets, most recently marked first, and
+ * recomputes their roll-ups in the same transaction; returns how many it
+ * claimed (0: nothing left). Newest first, so a backlog (history marked by a
+ * migration or a newly tracked hashtag) does not hold back live pages. Recomputes run one at a time across all workers: two overlapping
  * ones (the same hour from two 5-minute marks) could commit out of order and
  * leave the older figures.
  */
@@ -54,7 +55,8 @@ export async function recomputeDirty(db: Kysely<Database>, limit: number): Promi
     await sql`select pg_advisory_xact_lock(hashtext('tagpulse_rollup_recompute'))`.execute(trx);
     const { rows } = await sql<{ bucket_start: Date }>`
       delete from rollup_dirty
-      where bucket_start in (select bucket_start from rollup_dirty order by bucket_start limit ${limit})
+      where bucket_start in (
+        select bucket_start from rollup_dirty order by marked_at desc, bucket_start limit ${limit})
       returning bucket_start`.execute(trx);
     await recomputeTouched(
       trx,
