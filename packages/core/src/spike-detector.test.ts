@@ -78,6 +78,31 @@ describe('spike detector', () => {
     expect(peak?.expected).toBeGreaterThan(90);
   });
 
+  it('lets a day that merely runs high pass while it stays below a typical daily peak', () => {
+    const days = 10;
+    const means = seasonal(days * PER_DAY);
+    const start = 9 * PER_DAY; // midnight, the trough of ~20
+    // Four hours at twice the usual night volume: well above the forecast for
+    // hours, still below an ordinary afternoon (~120).
+    for (let i = start; i < start + 48; i++) means[i] = 2 * (means[i] ?? 0);
+    const verdicts = run(poissonSeries(means, 21));
+    expect(alertsOf(verdicts).filter((i) => i >= 4 * PER_DAY)).toEqual([]);
+    // It is well above the forecast for an hour or more, yet never anomalous.
+    const surge = verdicts.slice(start, start + 48);
+    expect(surge.filter((v) => v.score > 2).length).toBeGreaterThanOrEqual(12);
+    expect(surge.some((v) => v.anomalous)).toBe(false);
+  });
+
+  it('loads a state saved before the hourly history existed', () => {
+    const values = poissonSeries(flat(2 * PER_DAY, 40), 4);
+    const first = createSpikeDetector();
+    for (const [i, v] of values.entries()) first.update(at(i), v);
+    const { hourly: _h, hour: _c, recent: _r, ...older } = first.state();
+    const resumed = createSpikeDetector({}, older);
+    expect(resumed.update(at(values.length), 600).alert).toBe(true);
+    expect(resumed.state().hourly).toHaveLength(0);
+  });
+
   it('alerts once on a level shift, then absorbs the new level into the baseline', () => {
     const before = poissonSeries(flat(3 * PER_DAY, 50));
     const after = poissonSeries(flat(3 * PER_DAY, 250), 3);

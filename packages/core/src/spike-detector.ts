@@ -16,10 +16,15 @@
  *
  * A bucket is anomalous when its z-score passes the threshold, or when a CUSUM
  * of z-scores passes three times it (a surge sustained over an hour without one
- * outstanding bucket), and it exceeds the forecast by at least the absolute
- * floor. The first anomalous bucket after a calm spell alerts; the episode lasts
- * until six calm hours have passed. A surge that lasts three hours is a new
- * level, not a spike: the level jumps to it and alerting stops.
+ * outstanding bucket) and the last half hour is busier than a typical day's
+ * busiest hour (the median of the last seven daily peaks of hourly means), and
+ * it exceeds the forecast by at least the absolute floor. The peak check is for
+ * the forecast's blind spot: a day whose cycle runs early, late or a little high
+ * drifts above the forecast for hours, yet is no busier than an ordinary day at
+ * its peak, so it is no news. The first anomalous bucket after a calm spell
+ * alerts; the episode lasts at least a day (one notice per story and news
+ * cycle) and until six calm hours have passed. A surge that lasts three hours is
+ * a new level, not a spike: the level jumps to it and alerting stops.
  */
 
 const MINUTE = 60_000;
@@ -65,6 +70,14 @@ export interface SpikeDetectorState {
   run: number;
   /** Residuals of that run, to move the level by their median. */
   runResiduals: number[];
+  /**
+   * Mean value of each of the last 168 hours that had data, oldest first, and
+   * the hour being filled. Optional so states saved before they existed load.
+   */
+  hourly?: number[];
+  hour?: { key: number; sum: number; count: number } | null;
+  /** The value smoothed over about half an hour. */
+  recent?: number | null;
 }
 
 export interface SpikeVerdict {
@@ -105,6 +118,10 @@ const SHIFT_Z = 2;
 // Capped so a long surge cannot bank credit that later fires on an ordinary
 // bucket, yet high enough for the least sensitive setting to reach.
 const CUSUM_CEILING = CUSUM_FACTOR * thresholdFor(1) + Z_CAP;
+// The typical daily peak: the median over this many days of each day's busiest
+// hour, once a day of hours is known.
+const PEAK_DAYS = 7;
+const RECENT_HALF_LIFE = 30 * MINUTE;
 
 /** The z-score a bucket must pass at a sensitivity of 1 to 10. */
 export function thresholdFor(sensitivity: number): number {
@@ -123,6 +140,7 @@ interface Tuning {
   shiftBuckets: number;
   cooldownMs: number;
   calmMs: number;
+  recentRate: number;
   dailyAfter: number;
   weeklyAfter: number;
 }
@@ -144,8 +162,10 @@ function tuning(options: SpikeDetectorOptions): Tuning {
     weeklyRate: perHalfLife(2 * HOUR),
     spreadRate: perHalfLife(DAY),
     shiftBuckets: Math.max(2, Math.round((3 * HOUR) / bucketMs)),
-    cooldownMs: 6 * HOUR,
+    // An episode lasts a news cycle at least: one notice per story per day.
+    cooldownMs: DAY,
     calmMs: 6 * HOUR,
+    recentRate: perHalfLife(RECENT_HALF_LIFE),
     dailyAfter: Math.ceil(DAY / bucketMs),
     weeklyAfter: Math.ceil((2 * WEEK) / bucketMs),
   };
@@ -164,6 +184,9 @@ export function initialSpikeState(): SpikeDetectorState {
     quietUntil: null,
     run: 0,
     runResiduals: [],
+    hourly: [],
+    hour: null,
+    recent: null,
   };
 }
 
@@ -184,6 +207,15 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? hi : ((sorted[mid - 1] ?? hi) + hi) / 2;
 }
 
+// Median of the daily maxima of hourly means, days counted back from the newest
+// hour; null until a full day of hours is known.
+function typicalDailyPeak(hourly: readonly number[]): number | null {
+  const maxima: number[] = [];
+  for (let end = hourly.length; end >= 24 && maxima.length < PEAK_DAYS; end -= 24)
+    maxima.push(Math.max(...hourly.slice(end - 24, end)));
+  return maxima.length === 0 ? null : median(maxima);
+}
+
 function slots(t: number): { hourOfDay: number; hourOfWeek: number } {
   const inWeek = ((t % WEEK) + WEEK) % WEEK;
   return { hourOfDay: Math.floor((inWeek % DAY) / HOUR), hourOfWeek: Math.floor(inWeek / HOUR) };
@@ -195,6 +227,9 @@ export function createSpikeDetector(
 ): SpikeDetector {
   const k = tuning(options);
   const s = structuredClone(from);
+  s.hourly ??= [];
+  s.hour ??= null;
+  s.recent ??= null;
 
   // Profiles are learned from the start but only trusted once they have seen
   // enough cycles; half-learned, they would add noise rather than remove it.
@@ -220,8 +255,10 @@ export function createSpikeDetector(
     const z = residual / sigma;
 
     const expected = destabilise(forecast);
+    const recent = trackVolume(t, value);
     s.cusum = clamp(s.cusum + Math.min(z, Z_CAP) - CUSUM_DRIFT, 0, CUSUM_CEILING);
-    const surprising = z > k.threshold || (z > 0 && s.cusum > CUSUM_FACTOR * k.threshold);
+    const surge = z > 0 && s.cusum > CUSUM_FACTOR * k.threshold && aboveDailyPeak(recent);
+    const surprising = z > k.threshold || surge;
     const anomalous = surprising && value - expected >= k.floor;
     const alert = anomalous && (s.quietUntil === null || t >= s.quietUntil);
     if (anomalous) {
@@ -243,6 +280,31 @@ export function createSpikeDetector(
       score: z,
       levelShift,
     };
+  }
+
+  // Hourly means for the daily peaks (an hour is closed when a later one starts),
+  // and the value smoothed over about half an hour, which is returned.
+  function trackVolume(t: number, value: number): number {
+    const key = Math.floor(t / HOUR);
+    const hourly = s.hourly ?? [];
+    if (s.hour && s.hour.key !== key) {
+      hourly.push(s.hour.sum / s.hour.count);
+      if (hourly.length > PEAK_DAYS * 24) hourly.shift();
+      s.hour = null;
+    }
+    s.hourly = hourly;
+    s.hour = s.hour
+      ? { key, sum: s.hour.sum + value, count: s.hour.count + 1 }
+      : { key, sum: value, count: 1 };
+    s.recent = s.recent == null ? value : s.recent + k.recentRate * (value - s.recent);
+    return s.recent;
+  }
+
+  // A sustained surge must be busier than a typical day at its busiest; before
+  // a day of history there is nothing to compare with and the surge stands.
+  function aboveDailyPeak(recent: number): boolean {
+    const peak = typicalDailyPeak(s.hourly ?? []);
+    return peak === null || recent > peak;
   }
 
   // Three hours far on one side of the forecast is a new level: move the level
