@@ -30,7 +30,13 @@ function flatWithSpike(
 }
 
 /** Evaluates bucket by bucket, as the worker does after each roll-up, keeping the state between runs. */
-function live(rule: AlertRuleSpec, points: SeriesPoint[], from: number, to: number, stalled = () => false) {
+function live(
+  rule: AlertRuleSpec,
+  points: SeriesPoint[],
+  from: number,
+  to: number,
+  stalled: (now: number) => boolean = () => false,
+) {
   let machine: MachineState | null = null;
   let detector: SpikeDetectorState | null = null;
   let next = 0;

@@ -178,6 +178,87 @@ export interface RollupZonesTable {
   ready_at: Timestamp | null;
 }
 
+type Json<T> = ColumnType<T, string, string>;
+
+/** An alert rule; `scope` is a hashtag key or '*' (all tracked hashtags). Lists are jsonb. */
+export interface AlertRulesTable {
+  id: Generated<string>;
+  name: string;
+  scope: string;
+  metric: string;
+  grain: '5m' | '1h';
+  sensitivity: number;
+  min_volume: number;
+  min_coverage: number;
+  pending_minutes: number;
+  recovery_buckets: number;
+  repeat_minutes: number | null;
+  tz: string;
+  quiet_hours: Json<unknown[]>;
+  silences: Json<unknown[]>;
+  expected_windows: Json<unknown[]>;
+  channels: Json<unknown[]>;
+  enabled: Generated<boolean>;
+  is_default: Generated<boolean>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface AlertSeriesStateTable {
+  rule_id: string;
+  series: string;
+  state: string;
+  state_since: Timestamp;
+  evaluated_until: Timestamp | null;
+  detector: Json<unknown> | null;
+  machine: Json<unknown>;
+  updated_at: DefaultTimestamp;
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  rule_id: string;
+  series: string;
+  kind: 'spike' | 'stalled';
+  status: 'pending' | 'firing' | 'resolved';
+  started_at: Timestamp;
+  fired_at: Timestamp | null;
+  resolved_at: Timestamp | null;
+  observed: number | null;
+  expected: number | null;
+  lower: number | null;
+  upper: number | null;
+  score: number | null;
+  peak: number | null;
+  expected_event: string | null;
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: string | null;
+  details: Json<unknown>;
+  created_at: DefaultTimestamp;
+}
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+/** The delivery ledger: one message on one channel. */
+export interface DeliveriesTable {
+  id: Generated<number>;
+  message_key: string;
+  alert_id: number | null;
+  kind: string;
+  message: Json<unknown>;
+  channel_key: string;
+  channel: Json<unknown>;
+  idempotency_key: string;
+  status: DeliveryStatus;
+  attempts: Count;
+  next_attempt_at: DefaultTimestamp;
+  lease_until: Timestamp | null;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+}
+
+
 export interface Database {
   hashtags: HashtagsTable;
   authors: AuthorsTable;
@@ -191,6 +272,10 @@ export interface Database {
   rollup_zones: RollupZonesTable;
   rollup_dirty: RollupDirtyTable;
   rollup_top_posts: RollupTopPostsTable;
+  alert_rules: AlertRulesTable;
+  alert_series_state: AlertSeriesStateTable;
+  alerts: AlertsTable;
+  deliveries: DeliveriesTable;
 }
 
 export type HashtagRow = Selectable<HashtagsTable>;
@@ -208,3 +293,7 @@ export type CaptureCoverageRow = Selectable<CaptureCoverageTable>;
 export type RollupRow = Selectable<RollupsTable>;
 export type NewRollupRow = Insertable<RollupsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type AlertRuleRow = Selectable<AlertRulesTable>;
+export type AlertRow = Selectable<AlertsTable>;
+export type AlertSeriesStateRow = Selectable<AlertSeriesStateTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;

@@ -2,11 +2,15 @@ export { CHANGES_CHANNEL, type Change, type ChangeFeed, listenForChanges } from 
 export { createDb, type DbOptions } from './client.js';
 export type * from './database.js';
 export { REFRESH_AGES_MS, type RefreshSchedule, refreshSchedule } from './refresh-schedule.js';
+export type { AlertRule, NewAlertRule } from './repositories/alert-rules.repository.js';
+export * as alertRulesRepository from './repositories/alert-rules.repository.js';
+export * as alertsRepository from './repositories/alerts.repository.js';
 export * as apiKeysRepository from './repositories/api-keys.repository.js';
 export type { CoverageReading } from './repositories/coverage.repository.js';
 export * as coverageRepository from './repositories/coverage.repository.js';
 export type { CursorPatch } from './repositories/cursors.repository.js';
 export * as cursorsRepository from './repositories/cursors.repository.js';
+export * as deliveriesRepository from './repositories/deliveries.repository.js';
 export * as gapsRepository from './repositories/gaps.repository.js';
 export * as hashtagsRepository from './repositories/hashtags.repository.js';
 export * as insightsRepository from './repositories/insights.repository.js';

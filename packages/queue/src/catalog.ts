@@ -3,9 +3,17 @@ import { z } from 'zod';
 
 /**
  * The BullMQ queues. One queue per X endpoint family, so a rate limit on one never stalls the
- * others; roll-ups on their own, as they never wait for X.
+ * others; roll-ups on their own, as they never wait for X; alert evaluation apart from delivery, so
+ * an unreachable webhook or SMTP server never holds up evaluation.
  */
-export const QUEUE_NAMES = ['capture-poll', 'capture-refresh', 'capture-coverage', 'rollups'] as const;
+export const QUEUE_NAMES = [
+  'capture-poll',
+  'capture-refresh',
+  'capture-coverage',
+  'rollups',
+  'alerts',
+  'notify',
+] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 interface JobDef {
@@ -52,6 +60,20 @@ export const jobCatalog = {
     schema: z.object({}),
     opts: { ...retrying, backoff: { type: 'exponential', delay: 200, jitter: 0.5 } },
     schedulerId: () => 'compute-rollups',
+  },
+  'evaluate-alerts': {
+    queue: 'alerts',
+    // Every enabled rule is evaluated from its stored state: any run catches up on everything.
+    schema: z.object({}),
+    opts: { ...retrying, backoff: { type: 'exponential', delay: 200, jitter: 0.5 } },
+    schedulerId: () => 'evaluate-alerts',
+  },
+  'deliver-notifications': {
+    queue: 'notify',
+    // The work list is the delivery ledger in Postgres; its own backoff decides what is due.
+    schema: z.object({}),
+    opts: { ...retrying, backoff: { type: 'exponential', delay: 200, jitter: 0.5 } },
+    schedulerId: () => 'deliver-notifications',
   },
 } as const satisfies Record<string, JobDef>;
 

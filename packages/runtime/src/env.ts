@@ -22,6 +22,20 @@ const port = z.coerce
   .min(1, 'expected a port between 1 and 65535')
   .max(65_535, 'expected a port between 1 and 65535');
 
+/** A comma-separated list of `item`s; empty (or unset) is the empty list. */
+function commaList<T extends z.ZodType<unknown, string>>(item: T) {
+  return z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    )
+    .pipe(z.array(item));
+}
+
 /** Every variable tagpulse reads. Nothing else in the code reads `process.env`. */
 export const envSchema = z.object({
   // The password is ignored by trust auth and matches what `tagpulse services` sets on a fresh install.
@@ -64,22 +78,32 @@ export const envSchema = z.object({
   /** How often (real time) the roll-up outbox is drained, besides the nudge after each stored page. */
   ROLLUP_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
 
+  // Alerts (services/worker). See the README's "Alerts" section.
+  /** How often (real time) every rule is evaluated, besides right after each roll-up. */
+  ALERT_INTERVAL_MS: z.coerce.number().int().min(50).default(15_000),
+  /** How long (X time) after its end a bucket's figure counts as final: posts reach search late. */
+  ALERT_SETTLE_SECONDS: z.coerce.number().int().min(0).default(120),
+  /** How long (X time) without a successful poll before capture counts as stalled. */
+  ALERT_STALL_MINUTES: z.coerce.number().int().min(1).default(15),
+  /** Channels of the default rule each tracked hashtag gets. */
+  ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
+  ALERT_EMAIL_TO: commaList(z.email({ error: 'expected comma-separated e-mail addresses' })),
+  /** SMTP server of e-mail channels (smtp:// or smtps://, credentials in the URL). */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'expected an smtp:// or smtps:// URL' }).optional(),
+  ALERT_EMAIL_FROM: z.string().min(3).default('tagpulse <alerts@localhost>'),
+  /** How often (real time) failed or interrupted deliveries are tried again when due; and one attempt's timeout. */
+  DELIVERY_INTERVAL_MS: z.coerce.number().int().min(50).default(5_000),
+  DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Base URL of the query API as people reach it, for the links in notices; default http://API_HOST:API_PORT. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
+
   // Query API (services/api).
   /** Requests one API key (or one address, before authentication) may make per minute. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Megabytes of computed answers the API keeps until a change alters them; 0 turns the cache off. */
   API_CACHE_MB: z.coerce.number().min(0).default(64),
   /** Comma-separated origins allowed to call the API from a browser; empty keeps CORS off. */
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((o) => o.trim())
-        .filter((o) => o.length > 0),
-    )
-    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected comma-separated http(s) origins' }))),
+  CORS_ORIGINS: commaList(z.url({ protocol: /^https?$/, error: 'expected comma-separated http(s) origins' })),
 });
 
 export type Env = z.infer<typeof envSchema>;

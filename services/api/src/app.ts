@@ -9,6 +9,8 @@ import type { ApiDeps } from './deps.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerProblems } from './problem.js';
+import { alertRulesRoutes } from './routes/alert-rules.route.js';
+import { alertsRoutes } from './routes/alerts.route.js';
 import { captureRoutes } from './routes/capture.route.js';
 import { hashtagsRoutes } from './routes/hashtags.route.js';
 import { healthRoutes } from './routes/health.route.js';
@@ -57,6 +59,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   insightsRoutes(app, deps);
   postsRoutes(app, deps);
   captureRoutes(app, deps);
+  alertRulesRoutes(app, deps);
+  alertsRoutes(app, deps);
   dashboardRoutes(app);
   return app;
 }

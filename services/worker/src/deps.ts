@@ -1,4 +1,6 @@
+import type { Channel } from '@tagpulse/core';
 import type { Database } from '@tagpulse/db';
+import type { Deliverer } from '@tagpulse/notify';
 import type { Queues } from '@tagpulse/queue';
 import type { Logger } from '@tagpulse/runtime';
 import type { XApi } from '@tagpulse/x-client';
@@ -15,6 +17,19 @@ export interface CaptureSettings {
   pausedProbeMs: number;
 }
 
+export interface AlertSettings {
+  /** X time after a bucket's end when its figure counts as final. */
+  settleMs: number;
+  /** X time without a successful poll after which capture counts as stalled. */
+  stallMs: number;
+  /** Channels of the default rule each tracked hashtag gets. */
+  defaultChannels: Channel[];
+  /** Base URL of the query API in notices' links. */
+  publicUrl: string;
+  /** How long a claimed delivery is held before another worker may retry it (beyond one attempt's timeout). */
+  deliveryLeaseMs: number;
+}
+
 /** What every job handler may use; built once in main.ts. */
 export interface WorkerDeps {
   db: Kysely<Database>;
@@ -23,4 +38,6 @@ export interface WorkerDeps {
   clock: WorkerClock;
   log: Logger;
   settings: CaptureSettings;
+  alerts: AlertSettings;
+  deliverer: Deliverer;
 }

@@ -1,6 +1,8 @@
 import type { JobName, JobPayload } from '@tagpulse/queue';
 import type { JobCtx } from './job-context.js';
 import { computeRollups } from './jobs/compute-rollups.job.js';
+import { deliverNotifications } from './jobs/deliver-notifications.job.js';
+import { evaluateAlerts } from './jobs/evaluate-alerts.job.js';
 import { measureCoverage } from './jobs/measure-coverage.job.js';
 import { pollQuery } from './jobs/poll-query.job.js';
 import { refreshEngagement } from './jobs/refresh-engagement.job.js';
@@ -13,4 +15,6 @@ export const handlers: { [K in JobName]: Handler<K> } = {
   'refresh-engagement': refreshEngagement,
   'measure-coverage': measureCoverage,
   'compute-rollups': computeRollups,
+  'evaluate-alerts': evaluateAlerts,
+  'deliver-notifications': deliverNotifications,
 };

@@ -45,6 +45,8 @@ describe('the capture schedule', () => {
       refreshMs: 60_000,
       coverageMs: 60_000,
       rollupMs: 1_000,
+      alertMs: 1_000,
+      deliveryMs: 1_000,
     });
     for (const tag of SEED_HASHTAGS) {
       const parsed = parseHashtag(tag);
@@ -61,6 +63,8 @@ describe('the capture schedule', () => {
       'measure-coverage',
     ]);
     expect((await queues.rollups.getJobSchedulers()).map((s) => s.key)).toEqual(['compute-rollups']);
+    expect((await queues.alerts.getJobSchedulers()).map((s) => s.key)).toEqual(['evaluate-alerts']);
+    expect((await queues.notify.getJobSchedulers()).map((s) => s.key)).toEqual(['deliver-notifications']);
     await cursorsRepository.setCursorStatus(t.db, seed!.query_key, { status: 'ok' });
     await t.db.updateTable('capture_cursors').set({ since_id: '1280000000000000000' }).execute();
 

@@ -8,6 +8,8 @@ export interface ScheduleIntervals {
   refreshMs: number;
   coverageMs: number;
   rollupMs: number;
+  alertMs: number;
+  deliveryMs: number;
 }
 
 /**
@@ -46,6 +48,8 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
       await upsertSchedule(queues, 'refresh-engagement', {}, intervals.refreshMs);
       await upsertSchedule(queues, 'measure-coverage', {}, intervals.coverageMs);
       await upsertSchedule(queues, 'compute-rollups', {}, intervals.rollupMs);
+      await upsertSchedule(queues, 'evaluate-alerts', {}, intervals.alertMs);
+      await upsertSchedule(queues, 'deliver-notifications', {}, intervals.deliveryMs);
     }
     applied = fingerprint;
     deps.log.info(

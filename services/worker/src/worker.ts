@@ -1,4 +1,5 @@
 import { createDb, rollupsRepository } from '@tagpulse/db';
+import { createDeliverer } from '@tagpulse/notify';
 import { closeQueues, createQueues, createRedis, hashtagsChangedChannel, QUEUE_NAMES } from '@tagpulse/queue';
 import {
   ConfigError,
@@ -11,7 +12,7 @@ import {
 import { createXApi } from '@tagpulse/x-client';
 import { Worker } from 'bullmq';
 import { createWorkerClock } from './clock.js';
-import type { CaptureSettings, WorkerDeps } from './deps.js';
+import type { AlertSettings, CaptureSettings, WorkerDeps } from './deps.js';
 import { createProcessor } from './processor.js';
 import { createCaptureSync } from './schedulers.js';
 
@@ -32,6 +33,20 @@ function captureSettings(env: Env): CaptureSettings {
     refreshBatchesPerRun: env.REFRESH_BATCHES_PER_RUN,
     coverageHours: env.COVERAGE_HOURS,
     pausedProbeMs: 3_600_000,
+  };
+}
+
+function alertSettings(env: Env): AlertSettings {
+  return {
+    settleMs: env.ALERT_SETTLE_SECONDS * 1_000,
+    stallMs: env.ALERT_STALL_MINUTES * 60_000,
+    defaultChannels: [
+      ...(env.ALERT_WEBHOOK_URL ? [{ type: 'webhook' as const, url: env.ALERT_WEBHOOK_URL }] : []),
+      ...(env.ALERT_EMAIL_TO.length > 0 ? [{ type: 'email' as const, to: env.ALERT_EMAIL_TO }] : []),
+    ],
+    publicUrl: env.PUBLIC_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
+    // Longer than one attempt can take, so a live worker's delivery is never taken over.
+    deliveryLeaseMs: 2 * env.DELIVERY_TIMEOUT_MS + 5_000,
   };
 }
 
@@ -62,7 +77,21 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     bearerToken: env.X_BEARER_TOKEN ?? SIM_TOKEN,
     ...(env.X_API_BASE_URL ? { baseUrl: env.X_API_BASE_URL } : {}),
   });
-  const deps: WorkerDeps = { db, queues, x, clock, log, settings: captureSettings(env) };
+  const deliverer = createDeliverer({
+    smtpUrl: env.SMTP_URL,
+    from: env.ALERT_EMAIL_FROM,
+    timeoutMs: env.DELIVERY_TIMEOUT_MS,
+  });
+  const deps: WorkerDeps = {
+    db,
+    queues,
+    x,
+    clock,
+    log,
+    settings: captureSettings(env),
+    alerts: alertSettings(env),
+    deliverer,
+  };
 
   const workers = QUEUE_NAMES.map((queue) => {
     const worker = new Worker(queue, createProcessor(queue, deps), {
@@ -85,6 +114,8 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     refreshMs: env.REFRESH_INTERVAL_MS,
     coverageMs: env.COVERAGE_INTERVAL_MS,
     rollupMs: env.ROLLUP_INTERVAL_MS,
+    alertMs: env.ALERT_INTERVAL_MS,
+    deliveryMs: env.DELIVERY_INTERVAL_MS,
   });
   const resync = () => sync.run().catch((err: unknown) => log.error({ err }, 'hashtag sync failed'));
   await sync.run();
@@ -103,6 +134,7 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     await Promise.all(workers.map((w) => w.close()));
   });
   shutdown.register('close queues', () => closeQueues(queues));
+  shutdown.register('close mailer', () => deliverer.close());
   shutdown.register('close redis', async () => {
     await redis.quit();
   });

@@ -1,5 +1,5 @@
 import { rollupOutbox } from '@tagpulse/db';
-import type { JobPayload } from '@tagpulse/queue';
+import { type JobPayload, nudge } from '@tagpulse/queue';
 import type { JobCtx } from '../job-context.js';
 
 /** Buckets claimed per transaction: short transactions, so pages keep flowing while roll-ups catch up. */
@@ -11,5 +11,9 @@ export async function computeRollups(_: JobPayload<'compute-rollups'>, ctx: JobC
   for (let claimed = BATCH; claimed === BATCH; buckets += claimed) {
     claimed = await rollupOutbox.recomputeDirty(ctx.deps.db, BATCH);
   }
-  if (buckets > 0) ctx.log.debug({ buckets }, 'roll-ups recomputed');
+  if (buckets > 0) {
+    ctx.log.debug({ buckets }, 'roll-ups recomputed');
+    // Alerts judge the series the moment it changes.
+    await nudge(ctx.deps.queues, 'evaluate-alerts', {});
+  }
 }

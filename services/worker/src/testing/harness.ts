@@ -1,5 +1,6 @@
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { cursorsRepository, type Database, hashtagsRepository } from '@tagpulse/db';
+import { createDeliverer } from '@tagpulse/notify';
 import { closeQueues, createQueues, createRedis, type Queues } from '@tagpulse/queue';
 import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { createLogger, loadEnv } from '@tagpulse/runtime';
@@ -76,6 +77,14 @@ export function handlerDeps(
       coverageHours: 24,
       pausedProbeMs: 3_600_000,
     },
+    alerts: {
+      settleMs: 60_000,
+      stallMs: 15 * 60_000,
+      defaultChannels: [],
+      publicUrl: 'http://127.0.0.1:3000',
+      deliveryLeaseMs: 5_000,
+    },
+    deliverer: createDeliverer({ from: 'tagpulse-test@localhost', timeoutMs: 2_000 }),
   };
 }
 

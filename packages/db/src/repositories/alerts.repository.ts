@@ -1,0 +1,210 @@
+import type { Episode, MachineState, SpikeDetectorState } from '@tagpulse/core';
+import { type Kysely, sql } from 'kysely';
+import type { AlertRow, Database } from '../database.js';
+
+type Db = Kysely<Database>;
+
+/** The evaluation state of a rule on a series, as stored. */
+export interface SeriesState {
+  machine: MachineState | null;
+  detector: SpikeDetectorState | null;
+  evaluatedUntil: Date | null;
+}
+
+/**
+ * Takes the series' evaluation row for the rest of the transaction (creating
+ * it first): evaluations of one series by several workers run one after the
+ * other, and the second sees what the first stored.
+ */
+export async function lockSeriesState(
+  trx: Db,
+  ruleId: string,
+  series: string,
+  now: Date,
+): Promise<SeriesState> {
+  await trx
+    .insertInto('alert_series_state')
+    .values({ rule_id: ruleId, series, state: 'normal', state_since: now, machine: 'null' })
+    .onConflict((oc) => oc.columns(['rule_id', 'series']).doNothing())
+    .execute();
+  const row = await trx
+    .selectFrom('alert_series_state')
+    .select(['machine', 'detector', 'evaluated_until'])
+    .where('rule_id', '=', ruleId)
+    .where('series', '=', series)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return {
+    machine: row.machine as MachineState | null,
+    detector: row.detector as SpikeDetectorState | null,
+    evaluatedUntil: row.evaluated_until,
+  };
+}
+
+export async function saveSeriesState(
+  trx: Db,
+  ruleId: string,
+  series: string,
+  state: { machine: MachineState; detector: SpikeDetectorState; evaluatedUntil: Date | null },
+): Promise<void> {
+  await trx
+    .updateTable('alert_series_state')
+    .set({
+      state: state.machine.state,
+      state_since: new Date(state.machine.since),
+      machine: JSON.stringify(state.machine),
+      detector: JSON.stringify(state.detector),
+      evaluated_until: state.evaluatedUntil,
+      updated_at: new Date(),
+    })
+    .where('rule_id', '=', ruleId)
+    .where('series', '=', series)
+    .execute();
+}
+
+/** Current state of every series of the given rules (the API shows it beside each rule). */
+export async function seriesStates(
+  db: Db,
+  ruleIds: string[],
+): Promise<{ rule_id: string; series: string; state: string; state_since: Date }[]> {
+  if (ruleIds.length === 0) return [];
+  return db
+    .selectFrom('alert_series_state')
+    .select(['rule_id', 'series', 'state', 'state_since'])
+    .where('rule_id', 'in', ruleIds)
+    .execute();
+}
+
+/**
+ * Records an episode (created when it fires, updated when it resolves), keyed
+ * by rule, series, kind and start: replaying an evaluation writes the same row.
+ * Returns its id.
+ */
+export async function upsertEpisode(
+  trx: Db,
+  ruleId: string,
+  series: string,
+  ep: Episode,
+  details: unknown,
+): Promise<number> {
+  const status = ep.resolvedAt !== null ? 'resolved' : ep.firedAt !== null ? 'firing' : 'pending';
+  const row = await trx
+    .insertInto('alerts')
+    .values({
+      rule_id: ruleId,
+      series,
+      kind: ep.kind,
+      status,
+      started_at: new Date(ep.startedAt),
+      fired_at: ep.firedAt === null ? null : new Date(ep.firedAt),
+      resolved_at: ep.resolvedAt === null ? null : new Date(ep.resolvedAt),
+      observed: ep.bucket?.value ?? null,
+      expected: ep.bucket?.expected ?? null,
+      lower: ep.bucket?.lower ?? null,
+      upper: ep.bucket?.upper ?? null,
+      score: ep.bucket?.score ?? null,
+      peak: ep.peak,
+      expected_event: ep.expectedEvent,
+      details: JSON.stringify(details ?? {}),
+    })
+    .onConflict((oc) =>
+      oc.columns(['rule_id', 'series', 'kind', 'started_at']).doUpdateSet((eb) => ({
+        status: eb.ref('excluded.status'),
+        resolved_at: eb.ref('excluded.resolved_at'),
+        peak: sql<number>`greatest(alerts.peak, excluded.peak)`,
+        // The explanation is written when the episode fires; a resolution keeps it.
+        details: sql<string>`case when excluded.details = '{}'::jsonb then alerts.details else excluded.details end`,
+      })),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function getAlert(db: Db, id: number): Promise<AlertRow | undefined> {
+  return db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface AlertFilter {
+  ruleId?: string | undefined;
+  series?: string | undefined;
+  status?: AlertRow['status'] | undefined;
+  kind?: AlertRow['kind'] | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  limit: number;
+}
+
+/** Alert history, newest first. */
+export async function listAlerts(db: Db, f: AlertFilter): Promise<AlertRow[]> {
+  let q = db
+    .selectFrom('alerts')
+    .selectAll()
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(f.limit);
+  if (f.ruleId) q = q.where('rule_id', '=', f.ruleId);
+  if (f.series) q = q.where('series', '=', f.series);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.kind) q = q.where('kind', '=', f.kind);
+  if (f.from) q = q.where('started_at', '>=', f.from);
+  if (f.to) q = q.where('started_at', '<', f.to);
+  return q.execute();
+}
+
+/** Marks an alert seen: no more reminders for it. False when there is no such alert. */
+export async function acknowledge(db: Db, id: number, by: string, at: Date): Promise<AlertRow | undefined> {
+  return db
+    .updateTable('alerts')
+    .set({
+      acknowledged_at: sql<Date>`coalesce(acknowledged_at, ${at})`,
+      acknowledged_by: sql<string>`coalesce(acknowledged_by, ${by})`,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Capture gaps touching any of `tags` and overlapping [from, to). */
+export async function gapsOverlapping(
+  db: Db,
+  { tags, from, to }: { tags: string[]; from: Date; to: Date },
+): Promise<{ start: Date; end: Date }[]> {
+  const rows = await db
+    .selectFrom('capture_gaps')
+    .select(['start_at', 'end_at'])
+    .where(sql<boolean>`tag_keys && ${tags}::text[]`)
+    .where('start_at', '<', to)
+    .where('end_at', '>', from)
+    .execute();
+  return rows.map((r) => ({ start: r.start_at, end: r.end_at }));
+}
+
+/** Coverage per measured UTC hour over `tags` together (captured / X-counted), by epoch ms. */
+export async function coverageByHour(
+  db: Db,
+  { tags, from, to }: { tags: string[]; from: Date; to: Date },
+): Promise<Map<number, number>> {
+  const { rows } = await sql<{ hour: Date; ratio: number | null }>`
+    select hour_start as hour, sum(captured)::float8 / nullif(sum(x_count), 0) as ratio
+    from capture_coverage
+    where tag_key = any(${tags}::text[]) and hour_start >= ${from} and hour_start < ${to}
+    group by hour_start`.execute(db);
+  return new Map(rows.flatMap((r) => (r.ratio === null ? [] : [[r.hour.getTime(), Math.min(1, r.ratio)]])));
+}
+
+/**
+ * When capture of `tags` last succeeded: the oldest last success among the
+ * live queries covering them (null when one has never succeeded yet).
+ */
+export async function captureHealth(
+  db: Db,
+  tags: string[],
+): Promise<{ queries: number; oldestSuccess: Date | null; neverSucceeded: number }> {
+  const { rows } = await sql<{ queries: number; oldest: Date | null; never: number }>`
+    select count(*)::int as queries, min(last_success_at) as oldest,
+      count(*) filter (where last_success_at is null)::int as never
+    from capture_cursors where status <> 'retired' and tag_keys && ${tags}::text[]`.execute(db);
+  const r = rows[0];
+  return { queries: r?.queries ?? 0, oldestSuccess: r?.oldest ?? null, neverSucceeded: r?.never ?? 0 };
+}
