@@ -67,6 +67,7 @@ export {
   ZERO_METRICS,
 } from './metrics.js';
 export type { Author, MappedPage, Post, PostKind, PublicMetrics, RejectedPost } from './post.js';
+export * from './report/index.js';
 export {
   compareIds,
   maxId,

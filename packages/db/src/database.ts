@@ -258,6 +258,39 @@ export interface DeliveriesTable {
   created_at: DefaultTimestamp;
 }
 
+/** A report schedule; `hashtags` are tag keys (empty: all tracked hashtags). */
+export interface ReportSchedulesTable {
+  id: Generated<string>;
+  name: string;
+  hashtags: ColumnType<string[], string[] | undefined, string[]>;
+  period: string;
+  send_at: string | null;
+  tz: string;
+  recipients: ColumnType<string[], string[] | undefined, string[]>;
+  webhooks: ColumnType<string[], string[] | undefined, string[]>;
+  formats: ColumnType<string[], string[] | undefined, string[]>;
+  channels: ColumnType<string[], string[] | undefined, string[]>;
+  send_when_empty: Generated<boolean>;
+  enabled: Generated<boolean>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+/** A built report: its model (JSON) and chart (PNG); one per schedule and period. */
+export interface ReportsTable {
+  id: Generated<number>;
+  schedule_id: string | null;
+  period_start: Timestamp;
+  period_end: Timestamp;
+  tz: string;
+  period_kind: string;
+  hashtags: string[];
+  fired_at: Timestamp | null;
+  skipped_reason: string | null;
+  model: ColumnType<unknown, string, string>;
+  chart_png: Buffer;
+  created_at: DefaultTimestamp;
+}
 
 export interface Database {
   hashtags: HashtagsTable;
@@ -276,6 +309,8 @@ export interface Database {
   alert_series_state: AlertSeriesStateTable;
   alerts: AlertsTable;
   deliveries: DeliveriesTable;
+  report_schedules: ReportSchedulesTable;
+  reports: ReportsTable;
 }
 
 export type HashtagRow = Selectable<HashtagsTable>;
@@ -297,3 +332,5 @@ export type AlertRuleRow = Selectable<AlertRulesTable>;
 export type AlertRow = Selectable<AlertsTable>;
 export type AlertSeriesStateRow = Selectable<AlertSeriesStateTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
+export type ReportScheduleRow = Selectable<ReportSchedulesTable>;
+export type ReportRow = Selectable<ReportsTable>;

@@ -17,5 +17,7 @@ export * as insightsRepository from './repositories/insights.repository.js';
 export * as pageStore from './repositories/page-store.repository.js';
 export * as postsRepository from './repositories/posts.repository.js';
 export * as refreshRepository from './repositories/refresh.repository.js';
+export * as reportSchedulesRepository from './repositories/report-schedules.repository.js';
+export * as reportsRepository from './repositories/reports.repository.js';
 export * as rollupOutbox from './repositories/rollup-outbox.repository.js';
 export * as rollupsRepository from './repositories/rollups.repository.js';

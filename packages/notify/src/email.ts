@@ -32,6 +32,8 @@ export function createMailer(smtpUrl: string, from: string, timeoutMs: number): 
           to,
           subject: message.subject,
           text: message.text,
+          ...(message.html === undefined ? {} : { html: message.html }),
+          ...(message.attachments === undefined ? {} : { attachments: message.attachments }),
           messageId: `<${message.idempotencyKey}@tagpulse>`,
           headers: { 'X-Idempotency-Key': message.idempotencyKey },
         });

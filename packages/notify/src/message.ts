@@ -11,6 +11,18 @@ export interface Message {
   json: Record<string, unknown>;
   /** Same for every attempt of this message on this channel: receivers drop repeats with it. */
   idempotencyKey: string;
+  /** An HTML e-mail body beside `text` (a scheduled report); `cid:` images come from `attachments`. */
+  html?: string | undefined;
+  /** E-mail attachments, base64 so a message keeps in the ledger's JSON; `cid` makes one an inline image. */
+  attachments?: MessageAttachment[] | undefined;
+}
+
+export interface MessageAttachment {
+  filename: string;
+  contentType: string;
+  encoding: 'base64';
+  content: string;
+  cid?: string | undefined;
 }
 
 /** A failure worth retrying (network, timeout, 5xx, 429) or not (`permanent`: a 4xx, a refused address). */

@@ -13,6 +13,7 @@ export const QUEUE_NAMES = [
   'rollups',
   'alerts',
   'notify',
+  'reports',
 ] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
@@ -74,6 +75,14 @@ export const jobCatalog = {
     schema: z.object({}),
     opts: { ...retrying, backoff: { type: 'exponential', delay: 200, jitter: 0.5 } },
     schedulerId: () => 'deliver-notifications',
+  },
+  'build-report': {
+    queue: 'reports',
+    // One per report schedule, fired by its cron job scheduler (with the schedule's time zone); the
+    // period comes from the fire time. `firedAt` runs a schedule for the period of another instant.
+    schema: z.object({ scheduleId: z.uuid(), firedAt: z.iso.datetime({ offset: true }).optional() }),
+    opts: { ...retrying, backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 } },
+    schedulerId: (p: { scheduleId: string }) => `report-${p.scheduleId}`,
   },
 } as const satisfies Record<string, JobDef>;
 

@@ -16,6 +16,8 @@ import { hashtagsRoutes } from './routes/hashtags.route.js';
 import { healthRoutes } from './routes/health.route.js';
 import { insightsRoutes } from './routes/insights.route.js';
 import { postsRoutes } from './routes/posts.route.js';
+import { reportSchedulesRoutes } from './routes/report-schedules.route.js';
+import { reportsRoutes } from './routes/reports.route.js';
 import { seriesRoutes } from './routes/series.route.js';
 import { summaryRoutes } from './routes/summary.route.js';
 
@@ -59,6 +61,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   insightsRoutes(app, deps);
   postsRoutes(app, deps);
   captureRoutes(app, deps);
+  reportSchedulesRoutes(app, deps);
+  reportsRoutes(app, deps);
   alertRulesRoutes(app, deps);
   alertsRoutes(app, deps);
   dashboardRoutes(app);

@@ -4,6 +4,7 @@ import { apikeyCommand } from './commands/apikey.js';
 import { benchCommand } from './commands/bench.js';
 import { hashtagsCommand } from './commands/hashtags.js';
 import { migrateCommand } from './commands/migrate.js';
+import { reportsCommand } from './commands/reports.js';
 import { servicesCommand } from './commands/services.js';
 import { simCommand } from './commands/sim.js';
 import { startCommand } from './commands/start.js';
@@ -20,6 +21,7 @@ const program = new Command('tagpulse')
   .addCommand(apiCommand())
   .addCommand(apikeyCommand())
   .addCommand(workerCommand())
-  .addCommand(hashtagsCommand());
+  .addCommand(hashtagsCommand())
+  .addCommand(reportsCommand());
 
 await program.parseAsync();

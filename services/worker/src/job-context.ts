@@ -10,4 +10,10 @@ export interface JobCtx {
    * spending an attempt (BullMQ "rate limiting"). Never sleep in a job.
    */
   rateLimited(resetAt: Date): Promise<Error>;
+  /**
+   * The instant (real time) a job scheduler meant this run for, the same on every retry; undefined
+   * for a job added once. Work about "the period that just ended" derives it from this, not from
+   * when a worker got to the job.
+   */
+  scheduledAt?: Date | undefined;
 }

@@ -30,6 +30,8 @@ export function createProcessor(queue: QueueName, deps: WorkerDeps) {
         await deps.queues[queue].rateLimit(Math.max(1, deps.clock.realMsUntil(resetAt)));
         return Worker.RateLimitError();
       },
+      // BullMQ stamps each job a scheduler makes with the instant it was due for (prevMillis).
+      scheduledAt: job.opts.prevMillis === undefined ? undefined : new Date(job.opts.prevMillis),
     };
     await dispatch(name, parsed.data as JobPayload<typeof name>, ctx);
   };

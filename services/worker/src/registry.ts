@@ -1,5 +1,6 @@
 import type { JobName, JobPayload } from '@tagpulse/queue';
 import type { JobCtx } from './job-context.js';
+import { buildReportJob } from './jobs/build-report.job.js';
 import { computeRollups } from './jobs/compute-rollups.job.js';
 import { deliverNotifications } from './jobs/deliver-notifications.job.js';
 import { evaluateAlerts } from './jobs/evaluate-alerts.job.js';
@@ -17,4 +18,5 @@ export const handlers: { [K in JobName]: Handler<K> } = {
   'compute-rollups': computeRollups,
   'evaluate-alerts': evaluateAlerts,
   'deliver-notifications': deliverNotifications,
+  'build-report': buildReportJob,
 };

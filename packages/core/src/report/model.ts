@@ -1,0 +1,76 @@
+import type { Metric, StoredMetric } from '../metrics.js';
+
+/**
+ * Everything a report says, as plain JSON: built once from the database, stored with the report,
+ * and rendered to HTML, CSV and JSON without another query, so the same period gives the same report.
+ * Instants are ISO 8601 strings with the report zone's offset.
+ */
+export interface ReportModel {
+  /** The metric definitions' version the numbers follow. */
+  definitions_version: number;
+  title: string;
+  /** `all`, or the hashtags' display spellings. */
+  hashtags: string[];
+  tz: string;
+  /** daily, weekly, monthly or the cron expression. */
+  period_kind: string;
+  period: { from: string; to: string };
+  previous_period: { from: string; to: string };
+  /** No post in the period: a schedule may skip sending such a report. */
+  nothing_happened: boolean;
+  totals: { metric: Metric; value: number | null; previous: number | null; change: number | null }[];
+  series: { grain: string; points: SeriesRow[] };
+  peak: { from: string; to: string; posts: number } | null;
+  top_posts: ReportPost[];
+  top_authors: ReportAuthor[];
+  cohashtags: { tag: string; posts: number }[];
+  languages: { lang: string; posts: number }[];
+  alerts: ReportAlert[];
+  coverage: ReportCoverage[];
+  gaps: { from: string; to: string; cause: string; detail: string | null; hashtags: string[] }[];
+  /** How far capture had reached when the report was built: null before its first successful poll. */
+  data_as_of: string | null;
+  generated_at: string;
+}
+
+export type SeriesRow = { t: string } & Record<StoredMetric, number>;
+
+export interface ReportPost {
+  id: string;
+  created_at: string;
+  author: string | null;
+  text: string;
+  engagements: number;
+  impressions: number;
+  url: string;
+}
+
+export interface ReportAuthor {
+  id: string;
+  username: string | null;
+  name: string | null;
+  followers: number;
+  posts: number;
+  engagements: number;
+}
+
+export interface ReportAlert {
+  series: string;
+  kind: string;
+  status: string;
+  started_at: string;
+  fired_at: string | null;
+  resolved_at: string | null;
+  observed: number | null;
+  expected: number | null;
+}
+
+/** Captured posts against X's own counts, per hashtag over the period's measured hours. */
+export interface ReportCoverage {
+  hashtag: string;
+  hours: number;
+  captured: number;
+  x_count: number;
+  /** captured / x_count; null when X counted nothing. */
+  ratio: number | null;
+}

@@ -1,0 +1,203 @@
+import {
+  bucketStarts,
+  DEFINITIONS_VERSION,
+  formatInZone,
+  type Grain,
+  METRICS,
+  type MetricValues,
+  metricValue,
+  type Period,
+  peakBucket,
+  type ReportModel,
+  relativeChange,
+  STORED_METRICS,
+  seriesGrain,
+  ZERO_METRICS,
+  zeroFill,
+  zoneOffsetMs,
+} from '@tagpulse/core';
+import {
+  coverageRepository,
+  type Database,
+  gapsRepository,
+  hashtagsRepository,
+  insightsRepository,
+  reportsRepository,
+  rollupsRepository,
+} from '@tagpulse/db';
+import type { Kysely } from 'kysely';
+import { renderChartPng } from './chart.js';
+
+type Db = Kysely<Database>;
+
+export interface ReportRequest {
+  /** A tracked hashtag's key, or undefined for all tracked hashtags together. */
+  hashtag: string | undefined;
+  tz: string;
+  /** daily, weekly, monthly or a cron expression: said in the report, not used to compute it. */
+  periodKind: string;
+  period: Period;
+  previous: Period;
+  title?: string | undefined;
+  /** When the report is built (the worker's clock). */
+  now: Date;
+}
+
+export interface BuiltReport {
+  model: ReportModel;
+  chartPng: Buffer;
+}
+
+const TOP = 5;
+const PERIOD_LABEL: Record<string, string> = { daily: 'Daily', weekly: 'Weekly', monthly: 'Monthly' };
+
+/** The scope the request names; throws when the hashtag is not one tagpulse has tracked. */
+async function scopeOf(db: Db, hashtag: string | undefined) {
+  const hashtags = await hashtagsRepository.listHashtags(db);
+  if (hashtag === undefined) {
+    const tracked = hashtags.filter((h) => h.active);
+    return { scope: rollupsRepository.ALL_SCOPE, tags: tracked.map((h) => h.tag_key), labels: ['all'] };
+  }
+  const known = hashtags.find((h) => h.tag_key === hashtag);
+  if (!known) throw new Error(`hashtag ${hashtag} is not tracked`);
+  return { scope: known.tag_key, tags: [known.tag_key], labels: [known.display] };
+}
+
+/** The series the chart and the CSV show: stored roll-ups where the zone has them, else computed the same way. */
+async function seriesValues(
+  db: Db,
+  scope: { scope: string; tags: string[] },
+  grain: Grain,
+  tz: string,
+  period: Period,
+): Promise<{ t: Date; value: MetricValues }[]> {
+  const starts = bucketStarts(period.from, period.to, grain, tz);
+  const values =
+    !rollupsRepository.needsZone(grain, tz) || (await rollupsRepository.zoneReady(db, tz))
+      ? await rollupsRepository.readSeries(db, { scope: scope.scope, grain, tz, ...period })
+      : await rollupsRepository.computeSeries(db, { ...scope, grain, tz, starts });
+  return zeroFill(starts, values, {}).map(({ t, value }) => ({ t, value: { ...ZERO_METRICS, ...value } }));
+}
+
+/**
+ * Builds a report from the database: the same repositories, hence the same numbers, as the query
+ * API (totals are /v1/summary's, top posts and authors /v1/top's). Only reads; storing and sending
+ * are the caller's.
+ */
+export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltReport> {
+  const { tz, period, previous } = req;
+  const scope = await scopeOf(db, req.hashtag);
+  const range = { scope: scope.scope, tags: scope.tags, ...period };
+  const grain = seriesGrain(period);
+  const show = (d: Date) => formatInZone(d, tz);
+
+  const [current, before, series, topPosts, topAuthors, cohashtags, languages, dataAsOf] = await Promise.all([
+    insightsRepository.periodTotals(db, range),
+    insightsRepository.periodTotals(db, { ...range, ...previous }),
+    seriesValues(db, scope, grain, tz, period),
+    insightsRepository.topPosts(db, range, { by: 'engagements', limit: TOP }),
+    insightsRepository.topAuthors(db, range, { by: 'engagements', limit: TOP }),
+    insightsRepository.cohashtags(db, range, { limit: 10 }),
+    insightsRepository.languages(db, range),
+    reportsRepository.dataAsOf(db, scope.tags),
+  ]);
+  const totals = METRICS.map((metric) => {
+    const value = metricValue(current, metric);
+    const prev = metricValue(before, metric);
+    return { metric, value, previous: prev, change: relativeChange(value, prev) };
+  });
+  const peak = peakBucket(
+    series.map((p) => ({ t: p.t, posts: p.value.posts })),
+    period.to,
+  );
+
+  const tagSet = new Set(scope.tags);
+  const gaps = (await gapsRepository.listGaps(db)).filter(
+    (g) => g.start_at < period.to && g.end_at > period.from && g.tag_keys.some((t) => tagSet.has(t)),
+  );
+  const coverage = [];
+  for (const tag of scope.tags) {
+    const hours = await coverageRepository.listCoverage(db, { tagKey: tag, ...period });
+    if (hours.length === 0) continue;
+    const captured = hours.reduce((s, h) => s + h.captured, 0);
+    const xCount = hours.reduce((s, h) => s + h.x_count, 0);
+    coverage.push({
+      hashtag: tag,
+      hours: hours.length,
+      captured,
+      x_count: xCount,
+      ratio: xCount === 0 ? null : captured / xCount,
+    });
+  }
+  const alerts = await reportsRepository.alertsFired(db, {
+    series: scope.scope === rollupsRepository.ALL_SCOPE ? undefined : [scope.scope],
+    ...period,
+  });
+
+  const label = PERIOD_LABEL[req.periodKind] ?? 'Scheduled';
+  const model: ReportModel = {
+    definitions_version: DEFINITIONS_VERSION,
+    title:
+      req.title ??
+      `${label} report: ${scope.labels[0] === 'all' ? 'all tracked hashtags' : `#${scope.labels[0]}`}`,
+    hashtags: scope.labels,
+    tz,
+    period_kind: req.periodKind,
+    period: { from: show(period.from), to: show(period.to) },
+    previous_period: { from: show(previous.from), to: show(previous.to) },
+    nothing_happened: current.posts === 0,
+    totals,
+    series: {
+      grain,
+      points: series.map((p) => ({
+        t: show(p.t),
+        ...Object.fromEntries(STORED_METRICS.map((m) => [m, p.value[m]])),
+      })) as ReportModel['series']['points'],
+    },
+    peak: peak ? { from: show(peak.from), to: show(peak.to), posts: peak.posts } : null,
+    top_posts: topPosts.map((p) => ({
+      id: p.id,
+      created_at: show(p.created_at),
+      author: p.author_username,
+      text: p.text,
+      engagements: p.engagements,
+      impressions: p.impressions,
+      url: `https://x.com/${p.author_username ?? 'i'}/status/${p.id}`,
+    })),
+    top_authors: topAuthors.map((a) => ({
+      id: a.id,
+      username: a.username,
+      name: a.name,
+      followers: a.followers,
+      posts: a.posts,
+      engagements: a.engagements,
+    })),
+    cohashtags: cohashtags.map((c) => ({ tag: c.tag_key, posts: c.posts })),
+    languages,
+    alerts: alerts.map((a) => ({
+      series: a.series,
+      kind: a.kind,
+      status: a.status,
+      started_at: show(a.started_at),
+      fired_at: a.fired_at ? show(a.fired_at) : null,
+      resolved_at: a.resolved_at ? show(a.resolved_at) : null,
+      observed: a.observed,
+      expected: a.expected,
+    })),
+    coverage,
+    gaps: gaps.map((g) => ({
+      from: show(g.start_at),
+      to: show(g.end_at),
+      cause: g.cause,
+      detail: g.detail,
+      hashtags: g.tag_keys,
+    })),
+    data_as_of: dataAsOf ? show(dataAsOf) : null,
+    generated_at: show(req.now),
+  };
+  const chartPng = await renderChartPng(
+    series.map((p) => ({ t: p.t, posts: p.value.posts })),
+    { grain, offsetMs: (t) => zoneOffsetMs(t, tz) },
+  );
+  return { model, chartPng };
+}

@@ -1,0 +1,59 @@
+import { Resvg } from '@resvg/resvg-js';
+import { CHART_CSS_SIZE } from '@tagpulse/core';
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+
+/** The chart PNG's size in pixels: twice the e-mail's CSS size, sharp on high-density screens. */
+export const CHART_PNG_SIZE = { width: CHART_CSS_SIZE.width * 2, height: CHART_CSS_SIZE.height * 2 } as const;
+
+export interface ChartPoint {
+  t: Date;
+  posts: number;
+}
+
+const GRAIN_LABEL: Record<string, string> = { '1h': 'hour', '1d': 'day', '1w': 'week' };
+
+/**
+ * Posts per bucket as a PNG (mail clients show PNG, not SVG). Vega renders headless to SVG and
+ * resvg rasterises it, with no browser and no native build. Vega's time axis knows only UTC and
+ * the process's zone, so each instant is shifted by its zone offset (`offsetMs`) and drawn on a UTC
+ * scale: the axis then reads the report zone's wall clock, DST changes included.
+ */
+export async function renderChartPng(
+  points: readonly ChartPoint[],
+  { grain, offsetMs }: { grain: string; offsetMs: (t: Date) => number },
+): Promise<Buffer> {
+  const values = points.map((p) => ({ t: p.t.getTime() + offsetMs(p.t), posts: p.posts }));
+  const spec: vl.TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: CHART_CSS_SIZE.width,
+    height: CHART_CSS_SIZE.height,
+    // The whole image, axes included, is exactly the size the e-mail lays out.
+    autosize: { type: 'fit', contains: 'padding' },
+    padding: 8,
+    background: '#ffffff',
+    data: { values },
+    mark: { type: grain === '1h' ? 'area' : 'bar', color: '#3b82f6', opacity: 0.85, line: grain === '1h' },
+    encoding: {
+      x: {
+        field: 't',
+        type: 'temporal',
+        scale: { type: 'utc' },
+        title: null,
+        axis: { format: grain === '1h' ? '%H:%M' : '%d %b', labelFlush: true },
+      },
+      y: { field: 'posts', type: 'quantitative', title: `posts per ${GRAIN_LABEL[grain] ?? grain}` },
+    },
+    config: { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 11 }, view: { stroke: null } },
+  };
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  const png = new Resvg(svg, {
+    fitTo: { mode: 'width', value: CHART_PNG_SIZE.width },
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+  })
+    .render()
+    .asPng();
+  return Buffer.from(png);
+}

@@ -1,0 +1,45 @@
+import { firePattern } from '@tagpulse/core';
+import { type Database, type ReportScheduleRow, reportSchedulesRepository } from '@tagpulse/db';
+import { jobCatalog, type Queues, removeSchedulesExcept } from '@tagpulse/queue';
+import type { Kysely } from 'kysely';
+
+const def = jobCatalog['build-report'];
+
+export function reportSchedulerId(scheduleId: string): string {
+  return def.schedulerId({ scheduleId });
+}
+
+/**
+ * Makes the schedule's BullMQ job scheduler match its row: a cron pattern in the schedule's zone
+ * (BullMQ keeps it in Redis, so it survives restarts; upserting again changes nothing), or none when
+ * the schedule is disabled. The API and the CLI call this after each change; workers at start.
+ */
+export async function applySchedule(queues: Queues, row: ReportScheduleRow): Promise<void> {
+  const id = reportSchedulerId(row.id);
+  if (!row.enabled) {
+    await queues[def.queue].removeJobScheduler(id);
+    return;
+  }
+  await queues[def.queue].upsertJobScheduler(
+    id,
+    { pattern: firePattern(row.period, row.send_at), tz: row.tz },
+    { name: 'build-report', data: { scheduleId: row.id }, opts: def.opts },
+  );
+}
+
+export async function removeSchedule(queues: Queues, scheduleId: string): Promise<void> {
+  await queues[def.queue].removeJobScheduler(reportSchedulerId(scheduleId));
+}
+
+/** Job schedulers for every enabled schedule and for nothing else (a Redis restored from an old dump, a deleted row). */
+export async function reconcileSchedules(db: Kysely<Database>, queues: Queues): Promise<number> {
+  const rows = await reportSchedulesRepository.listSchedules(db, { enabledOnly: true });
+  for (const row of rows) await applySchedule(queues, row);
+  await removeSchedulesExcept(
+    queues,
+    def.queue,
+    'report-',
+    new Set(rows.map((r) => reportSchedulerId(r.id))),
+  );
+  return rows.length;
+}

@@ -1,0 +1,224 @@
+import { CALENDAR_PERIODS, formatInZone } from '@tagpulse/core';
+import { hashtagsRepository, type ReportScheduleRow, reportSchedulesRepository } from '@tagpulse/db';
+import { closeQueues, createQueues } from '@tagpulse/queue';
+import {
+  applySchedule,
+  checkSchedule,
+  REPORT_CHANNELS,
+  REPORT_FORMATS,
+  removeSchedule,
+  type ScheduleInput,
+} from '@tagpulse/reports';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiDeps } from '../deps.js';
+import { ApiProblem, badParam, problems } from '../problem.js';
+
+const schedule = z.object({
+  id: z.string(),
+  name: z.string(),
+  hashtag: z.string().describe('a tracked hashtag, or `all`'),
+  period: z.string().describe('daily, weekly, monthly or a cron expression'),
+  send_at: z
+    .string()
+    .nullable()
+    .describe('cron expression of when a calendar period is sent; null: 07:00 after it'),
+  tz: z.string(),
+  recipients: z.array(z.string()),
+  webhooks: z.array(z.string()),
+  formats: z.array(z.enum(REPORT_FORMATS)),
+  channels: z.array(z.enum(REPORT_CHANNELS)),
+  send_when_empty: z.boolean(),
+  enabled: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+// Schemas bound the input's size; what the values mean is checked by checkSchedule, which names the field.
+const fields = {
+  name: z.string().max(200).describe('default: the period and hashtag, e.g. "Daily report: #VirtualCTWeek"'),
+  hashtag: z.string().min(1).max(120).describe('a tracked hashtag (with or without #), or `all` (default)'),
+  period: z
+    .string()
+    .min(1)
+    .max(120)
+    .describe(`${CALENDAR_PERIODS.join(', ')}, or a cron expression (5 fields, or 6 with seconds)`),
+  send_at: z
+    .string()
+    .max(120)
+    .nullable()
+    .describe(
+      'for calendar periods: a cron expression of when to send (default 07:00 local after the period)',
+    ),
+  tz: z.string().max(64).describe('IANA time zone of the period and of the printed times (default UTC)'),
+  recipients: z.array(z.string().max(254)).max(100).describe('e-mail addresses'),
+  webhooks: z.array(z.string().max(2_000)).max(20).describe('http(s) URLs that receive the report as JSON'),
+  formats: z.array(z.enum(REPORT_FORMATS)).max(3).describe('html (the e-mail body), csv and json (attached)'),
+  channels: z
+    .array(z.enum(REPORT_CHANNELS))
+    .max(2)
+    .describe('default: email when there are recipients, webhook when there are webhooks'),
+  send_when_empty: z.boolean().describe('send even when nothing was posted in the period (default false)'),
+  enabled: z.boolean(),
+};
+const createBody = z
+  .object({
+    ...fields,
+    period: fields.period,
+    name: fields.name.optional(),
+    hashtag: fields.hashtag.default('all'),
+    send_at: fields.send_at.optional(),
+    tz: fields.tz.default('UTC'),
+    recipients: fields.recipients.default([]),
+    webhooks: fields.webhooks.default([]),
+    formats: fields.formats.default(['html']),
+    channels: fields.channels.optional(),
+    send_when_empty: fields.send_when_empty.default(false),
+    enabled: fields.enabled.default(true),
+  })
+  .strict();
+const patchBody = z.object(fields).partial().strict();
+const idParams = z.object({ id: z.uuid().describe('schedule id') });
+
+function view(row: ReportScheduleRow, displays: Map<string, string>): z.infer<typeof schedule> {
+  const key = row.hashtags[0];
+  return {
+    id: row.id,
+    name: row.name,
+    hashtag: key === undefined ? 'all' : (displays.get(key) ?? key),
+    period: row.period,
+    send_at: row.send_at,
+    tz: row.tz,
+    recipients: row.recipients,
+    webhooks: row.webhooks,
+    formats: row.formats as z.infer<typeof schedule>['formats'],
+    channels: row.channels as z.infer<typeof schedule>['channels'],
+    send_when_empty: row.send_when_empty,
+    enabled: row.enabled,
+    created_at: formatInZone(row.created_at, row.tz),
+    updated_at: formatInZone(row.updated_at, row.tz),
+  };
+}
+
+/** The row as input again, so a patch is checked as a whole schedule. */
+function asInput(row: ReportScheduleRow, displays: Map<string, string>): ScheduleInput {
+  const v = view(row, displays);
+  return { ...v, channels: v.channels };
+}
+
+export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const doc = { tags: ['reports'], security: [{ bearer: [] }] };
+  // Job schedulers are written straight to BullMQ, so a change applies without a worker restart.
+  const queues = createQueues(deps.redis, deps.queuePrefix, (err) =>
+    deps.log.error({ err }, 'report queue error'),
+  );
+  app.addHook('onClose', () => closeQueues(queues));
+  const displays = async () =>
+    new Map((await hashtagsRepository.listHashtags(deps.db)).map((h) => [h.tag_key, h.display]));
+  const checked = async (input: ScheduleInput) => {
+    const result = await checkSchedule(deps.db, input);
+    if (!result.ok) throw badParam(result.problem.field, result.problem.reason);
+    return result.row;
+  };
+
+  api.get(
+    '/v1/report-schedules',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        ...doc,
+        summary: 'report schedules',
+        response: { 200: z.object({ schedules: z.array(schedule) }), ...problems(401, 403, 429) },
+      },
+    },
+    async () => {
+      const names = await displays();
+      return {
+        schedules: (await reportSchedulesRepository.listSchedules(deps.db)).map((r) => view(r, names)),
+      };
+    },
+  );
+
+  api.post(
+    '/v1/report-schedules',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        ...doc,
+        summary: 'schedule a report; it runs as a job scheduler in its time zone, one report per period',
+        body: createBody,
+        response: { 201: schedule, ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      const row = await reportSchedulesRepository.createSchedule(deps.db, await checked(request.body));
+      await applySchedule(queues, row);
+      return reply.status(201).send(view(row, await displays()));
+    },
+  );
+
+  api.get(
+    '/v1/report-schedules/:id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        ...doc,
+        summary: 'one report schedule',
+        params: idParams,
+        response: { 200: schedule, ...problems(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const row = await reportSchedulesRepository.getSchedule(deps.db, request.params.id);
+      if (!row) throw new ApiProblem(404, `no report schedule ${request.params.id}`);
+      return view(row, await displays());
+    },
+  );
+
+  api.patch(
+    '/v1/report-schedules/:id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        ...doc,
+        summary: 'change a report schedule; its job scheduler follows at once',
+        params: idParams,
+        body: patchBody,
+        response: { 200: schedule, ...problems(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const names = await displays();
+      const current = await reportSchedulesRepository.getSchedule(deps.db, request.params.id);
+      if (!current) throw new ApiProblem(404, `no report schedule ${request.params.id}`);
+      const patch = Object.fromEntries(Object.entries(request.body).filter(([, v]) => v !== undefined));
+      const next = await checked({ ...asInput(current, names), ...patch } as ScheduleInput);
+      const row = await reportSchedulesRepository.updateSchedule(deps.db, current.id, next);
+      if (!row) throw new ApiProblem(404, `no report schedule ${request.params.id}`);
+      await applySchedule(queues, row);
+      return view(row, names);
+    },
+  );
+
+  api.delete(
+    '/v1/report-schedules/:id',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        ...doc,
+        summary: 'delete a report schedule; its reports stay',
+        params: idParams,
+        response: { 204: z.null().describe('no content'), ...problems(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      if (!(await reportSchedulesRepository.deleteSchedule(deps.db, request.params.id))) {
+        throw new ApiProblem(404, `no report schedule ${request.params.id}`);
+      }
+      await removeSchedule(queues, request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+}
