@@ -9,8 +9,8 @@ import { hashtagsRepository } from '@tagpulse/db';
 import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { CHART_CID, CHART_PNG_SIZE } from '@tagpulse/reports';
 import { type Sim, startSim } from '@tagpulse/x-sim';
-import { type ParsedMail, simpleParser } from 'mailparser';
 import { sql } from 'kysely';
+import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
@@ -57,7 +57,8 @@ async function startSmtp(): Promise<string> {
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${workerOutput.join('').slice(-3000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}\n${workerOutput.join('').slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -80,7 +81,12 @@ beforeAll(async () => {
     const parsed = parseHashtag(tag);
     if (parsed.ok) await hashtagsRepository.addHashtag(t.testDb.db, parsed);
   }
-  sim = await startSim({ scenario: 'virtual-ct-week-2020', speed: 0, start: WORLD_NOW.toISOString(), port: 0 });
+  sim = await startSim({
+    scenario: 'virtual-ct-week-2020',
+    speed: 0,
+    start: WORLD_NOW.toISOString(),
+    port: 0,
+  });
   const smtpUrl = await startSmtp();
   // A `tagpulse worker` as an operator runs it: it captures the day, then runs the report schedule.
   worker = spawn(process.execPath, ['--import', 'tsx', 'services/worker/src/main.ts'], {
