@@ -129,6 +129,14 @@ function pngSize(png: Buffer): { width: number; height: number } {
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
 
+/** The content of the mail's attachment that `match` picks; fails when there is none. */
+function attachment(mail: ParsedMail, match: (a: ParsedMail['attachments'][number]) => boolean): Buffer {
+  const found = mail.attachments.find(match);
+  if (!found)
+    throw new Error(`no such attachment among ${mail.attachments.map((a) => a.filename).join(', ')}`);
+  return found.content;
+}
+
 /** RFC 4180 rows (the report's CSV has no quoted fields with line breaks). */
 function parseCsv(text: string): string[][] {
   expect(text.endsWith('\r\n')).toBe(true);
@@ -163,14 +171,13 @@ describe('a scheduled daily report', () => {
     expect(mail.html).not.toMatch(/<script|<svg/i);
     expect(mail.text).toContain('posts:');
 
-    const chart = mail.attachments.find((a) => a.cid === CHART_CID);
-    expect(chart?.contentType).toBe('image/png');
-    expect(pngSize(chart?.content as Buffer)).toEqual(CHART_PNG_SIZE);
+    const chart = attachment(mail, (a) => a.cid === CHART_CID && a.contentType === 'image/png');
+    expect(pngSize(chart)).toEqual(CHART_PNG_SIZE);
     mkdirSync(ARTIFACTS, { recursive: true });
-    writeFileSync(join(ARTIFACTS, 'daily-chart.png'), chart?.content as Buffer);
+    writeFileSync(join(ARTIFACTS, 'daily-chart.png'), chart);
 
-    const csvFile = mail.attachments.find((a) => a.filename?.endsWith('.csv'));
-    const rows = parseCsv((csvFile?.content as Buffer).toString());
+    const csvFile = attachment(mail, (a) => a.filename?.endsWith('.csv') ?? false).toString();
+    const rows = parseCsv(csvFile);
     expect(rows[0]?.[0]).toBe('bucket_start');
     expect(rows).toHaveLength(25);
     expect(rows[1]?.[0]).toBe('2020-07-06T00:00:00.000-04:00');
@@ -179,8 +186,7 @@ describe('a scheduled daily report', () => {
       for (const cell of row.slice(1, 10)) expect(Number.isInteger(Number(cell))).toBe(true);
     }
 
-    const jsonFile = mail.attachments.find((a) => a.filename?.endsWith('.json'));
-    const report = JSON.parse((jsonFile?.content as Buffer).toString());
+    const report = JSON.parse(attachment(mail, (a) => a.filename?.endsWith('.json') ?? false).toString());
     const summary = await t.call('GET', '/v1/summary', { query: { hashtag: 'all', tz: TZ, ...DAY } });
     expect(summary.statusCode).toBe(200);
     const body = summary.json();
@@ -206,7 +212,7 @@ describe('a scheduled daily report', () => {
       params: { id: list.reports[0].id },
       query: { format: 'csv' },
     });
-    expect(csv.body).toBe((csvFile?.content as Buffer).toString());
+    expect(csv.body).toBe(csvFile);
     const stored = await t.call('GET', '/v1/reports/{id}', { params: { id: list.reports[0].id } });
     expect(stored.json().report.totals).toEqual(body.metrics);
   }, 120_000);
