@@ -1,0 +1,144 @@
+import type { AddressInfo } from 'node:net';
+import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
+import { hashtagsRepository, reportSchedulesRepository, reportsRepository } from '@tagpulse/db';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
+import { createDeliverer } from '@tagpulse/notify';
+import { applySchedule, reportSchedulerId } from '@tagpulse/reports';
+import type { Sim } from '@tagpulse/x-sim';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverDue } from '../alerts/deliver.js';
+import type { WorkerDeps } from '../deps.js';
+import { frozenCtWeek, handlerDeps, recordingCtx } from '../testing/harness.js';
+import { waitFor } from '../testing/worker-process.js';
+import { buildScheduledReport, scheduledRun } from './build-scheduled-report.js';
+
+// x-sim's clock, the worker's notion of now, stands at 06:00Z on Tuesday 7 July 2020.
+const WORLD_NOW = '2020-07-07T06:00:00Z';
+
+let testDb: TestDatabase;
+let sim: Sim;
+let deps: WorkerDeps;
+let downSmtpUrl: string;
+
+/** An SMTP server on `port` that keeps each message's raw text. */
+async function smtpOn(port: number): Promise<{ received: string[]; close(): Promise<void> }> {
+  const received: string[] = [];
+  const server = new SMTPServer({
+    logger: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push(Buffer.concat(chunks).toString());
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  return { received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** An address where no SMTP server listens (yet): a port just given up by one. */
+async function freePortUrl(): Promise<string> {
+  const server = new SMTPServer({ logger: false, disabledCommands: ['STARTTLS', 'AUTH'] });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `smtp://127.0.0.1:${port}`;
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  for (const tag of SEED_HASHTAGS) {
+    const parsed = parseHashtag(tag);
+    if (parsed.ok) await hashtagsRepository.addHashtag(testDb.db, parsed);
+  }
+  sim = await frozenCtWeek(WORLD_NOW);
+  downSmtpUrl = await freePortUrl();
+  deps = {
+    ...handlerDeps(testDb.db, sim),
+    deliverer: createDeliverer({ smtpUrl: downSmtpUrl, from: 'tagpulse-test@localhost', timeoutMs: 1_000 }),
+  };
+});
+afterAll(async () => {
+  deps?.deliverer.close();
+  await sim?.close();
+  await testDb?.drop();
+});
+
+const schedule = (overrides: Partial<reportSchedulesRepository.NewReportSchedule> = {}) =>
+  reportSchedulesRepository.createSchedule(testDb.db, {
+    name: 'Daily report: all tracked hashtags',
+    hashtags: [],
+    period: 'daily',
+    tz: 'UTC',
+    recipients: ['comms@example.org'],
+    formats: ['html'],
+    channels: ['email'],
+    send_when_empty: true,
+    ...overrides,
+  });
+
+describe('a report schedule’s run', () => {
+  it('reports on the day before its fire time, however late the job runs', async () => {
+    const s = await schedule();
+    const ctx = recordingCtx(deps);
+    // Fired 26 hours ago (real time, which this clock follows 1:1): the fire was at 04:00Z on 6 July.
+    ctx.scheduledAt = new Date(Date.now() - 26 * 3_600_000);
+    await buildScheduledReport(scheduledRun({ scheduleId: s.id }, ctx), ctx);
+    const stored = await reportsRepository.findForPeriod(testDb.db, s.id, new Date('2020-07-05T00:00:00Z'));
+    expect(stored?.period_end).toEqual(new Date('2020-07-06T00:00:00Z'));
+    // The same fire again (a retry, a second worker): nothing new.
+    await buildScheduledReport(scheduledRun({ scheduleId: s.id }, ctx), ctx);
+    expect(await reportsRepository.listReports(testDb.db, { scheduleId: s.id, limit: 10 })).toHaveLength(1);
+  });
+
+  it('stores a report of a quiet period without sending it, unless the schedule says so', async () => {
+    const s = await schedule({ hashtags: ['virtualctweek'], send_when_empty: false });
+    const ctx = recordingCtx(deps);
+    await buildScheduledReport({ scheduleId: s.id, firedAt: new Date('2020-07-01T07:00:00Z') }, ctx);
+    const [report] = await reportsRepository.listReports(testDb.db, { scheduleId: s.id, limit: 10 });
+    expect(report?.skipped_reason).toBe('nothing happened in the period');
+    expect(await reportsRepository.deliveriesOf(testDb.db, [report?.id ?? 0])).toEqual([]);
+  });
+
+  it('keeps a report whose SMTP server is down pending, with the error, and delivers it once the server is back', async () => {
+    const s = await schedule({ hashtags: ['virtualctweek'], formats: ['html', 'csv'] });
+    const ctx = recordingCtx(deps);
+    await buildScheduledReport({ scheduleId: s.id, firedAt: new Date('2020-07-07T06:00:00Z') }, ctx);
+    const [report] = await reportsRepository.listReports(testDb.db, { scheduleId: s.id, limit: 10 });
+    const id = report?.id ?? 0;
+    expect(report?.skipped_reason).toBeNull();
+    expect(await deliverDue(ctx)).toBe(0);
+    const [failed] = await reportsRepository.deliveriesOf(testDb.db, [id]);
+    expect(failed).toMatchObject({ status: 'pending', attempts: 1, channel: 'email:comms@example.org' });
+    expect(failed?.last_error).toMatch(/smtp/i);
+    expect(failed?.next_attempt_at?.getTime()).toBeGreaterThan(Date.now());
+
+    // The server comes back on its address; the retry is due after its backoff (about 5 s).
+    const receiver = await smtpOn(Number(new URL(downSmtpUrl).port));
+    try {
+      await waitFor('the retry', async () => (await deliverDue(ctx)) > 0, 20_000);
+      expect(receiver.received).toHaveLength(1);
+      expect(receiver.received[0]).toMatch(/^Subject:.*Daily/m);
+      expect(await reportsRepository.deliveriesOf(testDb.db, [id])).toMatchObject([
+        { status: 'delivered', attempts: 2, last_error: null },
+      ]);
+    } finally {
+      await receiver.close();
+    }
+  }, 60_000);
+
+  it('removes the job scheduler of a schedule deleted since it fired', async () => {
+    const s = await schedule({ enabled: true });
+    await applySchedule(deps.queues, s);
+    expect(await deps.queues.reports.getJobScheduler(reportSchedulerId(s.id))).toBeDefined();
+    await reportSchedulesRepository.deleteSchedule(testDb.db, s.id);
+    const ctx = recordingCtx(deps);
+    await buildScheduledReport({ scheduleId: s.id, firedAt: new Date(WORLD_NOW) }, ctx);
+    expect(await deps.queues.reports.getJobScheduler(reportSchedulerId(s.id))).toBeUndefined();
+  });
+});
