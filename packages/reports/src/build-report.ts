@@ -197,7 +197,14 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
   };
   const chartPng = await renderChartPng(
     series.map((p) => ({ t: p.t, posts: p.value.posts })),
-    { grain, offsetMs: (t) => zoneOffsetMs(t, tz) },
+    {
+      grain,
+      offsetMs: (t) => zoneOffsetMs(t, tz),
+      gaps: gaps.map((g) => ({
+        from: g.start_at < period.from ? period.from : g.start_at,
+        to: g.end_at > period.to ? period.to : g.end_at,
+      })),
+    },
   );
   return { model, chartPng };
 }

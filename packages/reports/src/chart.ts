@@ -21,9 +21,27 @@ const GRAIN_LABEL: Record<string, string> = { '1h': 'hour', '1d': 'day', '1w': '
  */
 export async function renderChartPng(
   points: readonly ChartPoint[],
-  { grain, offsetMs }: { grain: string; offsetMs: (t: Date) => number },
+  {
+    grain,
+    offsetMs,
+    gaps = [],
+  }: {
+    grain: string;
+    offsetMs: (t: Date) => number;
+    /** Capture gaps, shaded so a dip that is missing data does not read as a quiet hour. */
+    gaps?: readonly { from: Date; to: Date }[];
+  },
 ): Promise<Buffer> {
-  const values = points.map((p) => ({ t: p.t.getTime() + offsetMs(p.t), posts: p.posts }));
+  const local = (t: Date) => t.getTime() + offsetMs(t);
+  const values = points.map((p) => ({ t: local(p.t), posts: p.posts }));
+  const shaded = gaps.map((g) => ({ from: local(g.from), to: local(g.to) }));
+  const x = {
+    field: 't',
+    type: 'temporal',
+    scale: { type: 'utc' },
+    title: null,
+    axis: { format: grain === '1h' ? '%H:%M' : '%d %b', labelFlush: true },
+  } as const;
   const spec: vl.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: CHART_CSS_SIZE.width,
@@ -32,18 +50,26 @@ export async function renderChartPng(
     autosize: { type: 'fit', contains: 'padding' },
     padding: 8,
     background: '#ffffff',
-    data: { values },
-    mark: { type: grain === '1h' ? 'area' : 'bar', color: '#3b82f6', opacity: 0.85, line: grain === '1h' },
-    encoding: {
-      x: {
-        field: 't',
-        type: 'temporal',
-        scale: { type: 'utc' },
-        title: null,
-        axis: { format: grain === '1h' ? '%H:%M' : '%d %b', labelFlush: true },
+    layer: [
+      {
+        data: { values: shaded },
+        mark: { type: 'rect', color: '#f59e0b', opacity: 0.25 },
+        encoding: { x: { ...x, field: 'from' }, x2: { field: 'to' } },
       },
-      y: { field: 'posts', type: 'quantitative', title: `posts per ${GRAIN_LABEL[grain] ?? grain}` },
-    },
+      {
+        data: { values },
+        mark: {
+          type: grain === '1h' ? 'area' : 'bar',
+          color: '#3b82f6',
+          opacity: 0.85,
+          line: grain === '1h',
+        },
+        encoding: {
+          x,
+          y: { field: 'posts', type: 'quantitative', title: `posts per ${GRAIN_LABEL[grain] ?? grain}` },
+        },
+      },
+    ],
     config: { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 11 }, view: { stroke: null } },
   };
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });

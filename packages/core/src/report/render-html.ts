@@ -164,6 +164,7 @@ export function renderReportHtml(model: ReportModel, { chartSrc }: HtmlOptions):
 ${m.nothing_happened ? none('Nothing was posted in this period.') : ''}
 ${section('Totals', totals)}
 ${section('Posts over the period', chart)}
+${m.gaps.length > 0 ? `<p style="${NOTE}font-size:12px;">Shaded: capture gaps (see below); posts in them may be missing.</p>` : ''}
 ${peak}
 ${section('Top posts', posts)}
 ${section('Top authors', authors)}
