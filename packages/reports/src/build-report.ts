@@ -201,8 +201,8 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
       grain,
       offsetMs: (t) => zoneOffsetMs(t, tz),
       gaps: gaps.map((g) => ({
-        from: g.start_at < period.from ? period.from : g.start_at,
-        to: g.end_at > period.to ? period.to : g.end_at,
+        from: new Date(Math.max(g.start_at.getTime(), period.from.getTime())),
+        to: new Date(Math.min(g.end_at.getTime(), period.to.getTime())),
       })),
     },
   );

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { hashtagsRepository } from '@tagpulse/db';
+import { startWebhookReceiver, type WebhookReceiver } from '@tagpulse/notify/testing';
 import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { CHART_CID, CHART_PNG_SIZE } from '@tagpulse/reports';
 import { type Sim, startSim } from '@tagpulse/x-sim';
@@ -27,6 +28,7 @@ const TZ = 'America/New_York';
 let t: TestApp;
 let sim: Sim;
 let smtp: SMTPServer;
+let webhook: WebhookReceiver;
 let worker: ChildProcess;
 let workerExited: Promise<void>;
 const workerOutput: string[] = [];
@@ -88,6 +90,7 @@ beforeAll(async () => {
     port: 0,
   });
   const smtpUrl = await startSmtp();
+  webhook = await startWebhookReceiver();
   // A `tagpulse worker` as an operator runs it: it captures the day, then runs the report schedule.
   worker = spawn(process.execPath, ['--import', 'tsx', 'services/worker/src/main.ts'], {
     cwd: ROOT,
@@ -117,6 +120,7 @@ afterAll(async () => {
   worker?.kill('SIGTERM');
   await workerExited;
   await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await webhook?.close();
   await sim?.close();
   if (t) await deletePrefix(t.redis, prefix);
   await t?.close();
@@ -157,14 +161,20 @@ describe('a scheduled daily report', () => {
         // Fires every second: every fire names the same (last whole) day, so still one report.
         send_at: '* * * * * *',
         recipients: ['comms@example.org', 'head@example.org'],
+        webhooks: [webhook.url],
         formats: ['html', 'csv', 'json'],
       },
     });
     expect(created.statusCode).toBe(201);
-    await waitFor('the report e-mail', () => mails.length > 0, 60_000);
+    await waitFor(
+      'the report e-mail and webhook',
+      () => mails.length > 0 && webhook.received.length > 0,
+      60_000,
+    );
     // A few more fires, and still one message.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(mails).toHaveLength(1);
+    expect(webhook.received).toHaveLength(1);
     const mail = mails[0] as ParsedMail;
     expect(mail.subject).toBe('Daily report: all tracked hashtags — Mon 6 Jul 2020');
     expect(mail.html).toContain(`src="cid:${CHART_CID}"`);
@@ -201,18 +211,33 @@ describe('a scheduled daily report', () => {
     expect(report.top_posts.length).toBeGreaterThan(0);
     expect(report.languages.length).toBeGreaterThan(0);
 
+    // The webhook gets the same report as JSON, its CSV, and an idempotency key.
+    const posted = webhook.received[0];
+    expect(posted?.headers['idempotency-key']).toMatch(/^[0-9a-f]{32}$/);
+    expect(posted?.body).toMatchObject({ type: 'report', csv: csvFile });
+    expect((posted?.body.report as { totals: unknown }).totals).toEqual(body.metrics);
+
     // Stored, delivered, and the same CSV to download.
     const list = (await t.call('GET', '/v1/reports')).json();
     expect(list.reports).toHaveLength(1);
     expect(list.reports[0]).toMatchObject({ status: 'delivered', schedule_id: created.json().id });
     expect(list.reports[0].deliveries).toMatchObject([
       { channel: 'email:comms@example.org,head@example.org', status: 'delivered' },
+      { channel: `webhook:${webhook.url}`, status: 'delivered' },
     ]);
     const csv = await t.call('GET', '/v1/reports/{id}', {
       params: { id: list.reports[0].id },
       query: { format: 'csv' },
     });
     expect(csv.body).toBe(csvFile);
+    const page = await t.call('GET', '/v1/reports/{id}', {
+      params: { id: list.reports[0].id },
+      query: { format: 'html' },
+    });
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain(`data:image/png;base64,${chart.toString('base64')}`);
+    const missing = await t.call('GET', '/v1/reports/{id}', { params: { id: '999999' } });
+    expect(missing.statusCode).toBe(404);
     const stored = await t.call('GET', '/v1/reports/{id}', { params: { id: list.reports[0].id } });
     expect(stored.json().report.totals).toEqual(body.metrics);
   }, 120_000);
