@@ -39,6 +39,18 @@ const list = (value: string, previous: string[] = []) => [
     .filter((v) => v.length > 0),
 ];
 
+/** The option a schedule field came from, as people typed it: `recipients.1` is `--to`. */
+function optionOf(field: string): string {
+  const name = field.split('.')[0] ?? field;
+  const options: Record<string, string> = {
+    recipients: '--to',
+    webhooks: '--webhook',
+    formats: '--format',
+    channels: '--channel',
+  };
+  return options[name] ?? `--${name.replace(/_/g, '-')}`;
+}
+
 interface AddOptions {
   period: string;
   hashtag: string;
@@ -90,9 +102,7 @@ export function reportsCommand(): Command {
             send_when_empty: o.sendWhenEmpty ?? false,
             enabled: true,
           });
-          // The option as people typed it: --send-at, --to, not the API's field names.
-          if (!result.ok)
-            throw new Error(`--${result.problem.field.replace(/_/g, '-')}: ${result.problem.reason}`);
+          if (!result.ok) throw new Error(`${optionOf(result.problem.field)}: ${result.problem.reason}`);
           const row = await reportSchedulesRepository.createSchedule(db, result.row);
           await applySchedule(queues, row);
           console.log(row.id);
