@@ -20,6 +20,13 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/healthz',
       '/readyz',
+      '/v1/alert-rules',
+      '/v1/alert-rules/{id}',
+      '/v1/alert-rules/{id}/backtest',
+      '/v1/alerts',
+      '/v1/alerts/{id}',
+      '/v1/alerts/{id}/acknowledge',
+      '/v1/alerts/{id}/silence',
       '/v1/cohashtags',
       '/v1/coverage',
       '/v1/gaps',
@@ -27,6 +34,11 @@ describe('the OpenAPI document', () => {
       '/v1/hashtags/{tag}',
       '/v1/languages',
       '/v1/posts',
+      '/v1/report-schedules',
+      '/v1/report-schedules/{id}',
+      '/v1/reports',
+      '/v1/reports/preview',
+      '/v1/reports/{id}',
       '/v1/series',
       '/v1/status',
       '/v1/summary',
@@ -39,6 +51,11 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(doc.paths['/v1/posts'].get.responses['200'].content)).toContain(
       'application/x-ndjson',
     );
+    expect(Object.keys(doc.paths['/v1/reports/{id}'].get.responses['200'].content).sort()).toEqual([
+      'application/json',
+      'text/csv',
+      'text/html',
+    ]);
   });
 
   it('has a browsable page at /docs', async () => {
