@@ -1,7 +1,5 @@
-import { Resvg } from '@resvg/resvg-js';
 import { CHART_CSS_SIZE } from '@tagpulse/core';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
 /** The chart PNG's size in pixels: twice the e-mail's CSS size, sharp on high-density screens. */
 export const CHART_PNG_SIZE = { width: CHART_CSS_SIZE.width * 2, height: CHART_CSS_SIZE.height * 2 } as const;
@@ -42,7 +40,7 @@ export async function renderChartPng(
     title: null,
     axis: { format: grain === '1h' ? '%H:%M' : '%d %b', labelFlush: true },
   } as const;
-  const spec: vl.TopLevelSpec = {
+  const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: CHART_CSS_SIZE.width,
     height: CHART_CSS_SIZE.height,
@@ -72,6 +70,12 @@ export async function renderChartPng(
     ],
     config: { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 11 }, view: { stroke: null } },
   };
+  // Loaded on first use: most processes importing this package (the API, the CLI) never draw.
+  const [vega, vl, { Resvg }] = await Promise.all([
+    import('vega'),
+    import('vega-lite'),
+    import('@resvg/resvg-js'),
+  ]);
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
