@@ -31,8 +31,8 @@ import { renderChartPng } from './chart.js';
 type Db = Kysely<Database>;
 
 export interface ReportRequest {
-  /** A tracked hashtag's key, or undefined for all tracked hashtags together. */
-  hashtag: string | undefined;
+  /** Hashtag keys reported on together; empty for all tracked hashtags. */
+  hashtags: readonly string[];
   tz: string;
   /** daily, weekly, monthly or a cron expression: said in the report, not used to compute it. */
   periodKind: string;
@@ -51,29 +51,78 @@ export interface BuiltReport {
 const TOP = 5;
 const PERIOD_LABEL: Record<string, string> = { daily: 'Daily', weekly: 'Weekly', monthly: 'Monthly' };
 
-/** The scope the request names; throws when the hashtag is not one tagpulse has tracked. */
-async function scopeOf(db: Db, hashtag: string | undefined) {
+interface ReportScope {
+  scope: string;
+  tags: string[];
+  labels: string[];
+  /**
+   * All tracked hashtags or one: its roll-ups are stored, and the totals are /v1/summary's. A set
+   * of several is counted from its posts, each post once (the roll-ups hold each hashtag and all).
+   */
+  stored: boolean;
+}
+
+/** The scope the request names; throws when a hashtag is not one tagpulse has tracked. */
+async function scopeOf(db: Db, keys: readonly string[]): Promise<ReportScope> {
   const hashtags = await hashtagsRepository.listHashtags(db);
-  if (hashtag === undefined) {
+  if (keys.length === 0) {
     const tracked = hashtags.filter((h) => h.active);
-    return { scope: rollupsRepository.ALL_SCOPE, tags: tracked.map((h) => h.tag_key), labels: ['all'] };
+    const tags = tracked.map((h) => h.tag_key);
+    return { scope: rollupsRepository.ALL_SCOPE, tags, labels: ['all'], stored: true };
   }
-  const known = hashtags.find((h) => h.tag_key === hashtag);
-  if (!known) throw new Error(`hashtag ${hashtag} is not tracked`);
-  return { scope: known.tag_key, tags: [known.tag_key], labels: [known.display] };
+  const known = keys.map((key) => {
+    const row = hashtags.find((h) => h.tag_key === key);
+    if (!row) throw new Error(`hashtag ${key} is not tracked`);
+    return row;
+  });
+  const tags = known.map((h) => h.tag_key);
+  const labels = known.map((h) => h.display);
+  // bucketMetrics' all-scope is "each post of these tags once": the set's own series.
+  if (known.length > 1) return { scope: rollupsRepository.ALL_SCOPE, tags, labels, stored: false };
+  return { scope: tags[0] ?? '', tags, labels, stored: true };
+}
+
+/** Totals of [from, to): the summary's sums of stored roll-ups, or one bucket counted from a set's posts. */
+async function totalsOf(db: Db, scope: ReportScope, period: Period): Promise<MetricValues> {
+  if (scope.stored) return insightsRepository.periodTotals(db, { ...scope, ...period });
+  const values = await rollupsRepository.scopeMetrics(db, {
+    ...scope,
+    starts: [period.from],
+    ends: [period.to],
+  });
+  return { ...ZERO_METRICS, ...values.get(period.from.getTime()) };
+}
+
+/** The top posts of each hashtag, merged: a set's top k are among its hashtags' top k. */
+async function topPostsOf(db: Db, scope: ReportScope, period: Period) {
+  const ranges = scope.stored
+    ? [{ ...scope, ...period }]
+    : scope.tags.map((tag) => ({ scope: tag, tags: [tag], ...period }));
+  const lists = await Promise.all(
+    ranges.map((r) => insightsRepository.topPosts(db, r, { by: 'engagements', limit: TOP })),
+  );
+  const unique = new Map(lists.flat().map((p) => [p.edit_root_id, p]));
+  return [...unique.values()]
+    .sort(
+      (a, b) =>
+        b.engagements - a.engagements ||
+        b.created_at.getTime() - a.created_at.getTime() ||
+        a.edit_root_id.localeCompare(b.edit_root_id),
+    )
+    .slice(0, TOP);
 }
 
 /** The series the chart and the CSV show: stored roll-ups where the zone has them, else computed the same way. */
 async function seriesValues(
   db: Db,
-  scope: { scope: string; tags: string[] },
+  scope: ReportScope,
   grain: Grain,
   tz: string,
   period: Period,
 ): Promise<{ t: Date; value: MetricValues }[]> {
   const starts = bucketStarts(period.from, period.to, grain, tz);
   const values =
-    !rollupsRepository.needsZone(grain, tz) || (await rollupsRepository.zoneReady(db, tz))
+    scope.stored && (!rollupsRepository.needsZone(grain, tz) || (await rollupsRepository.zoneReady(db, tz)))
       ? await rollupsRepository.readSeries(db, { scope: scope.scope, grain, tz, ...period })
       : await rollupsRepository.computeSeries(db, { ...scope, grain, tz, starts });
   return zeroFill(starts, values, {}).map(({ t, value }) => ({ t, value: { ...ZERO_METRICS, ...value } }));
@@ -86,16 +135,16 @@ async function seriesValues(
  */
 export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltReport> {
   const { tz, period, previous } = req;
-  const scope = await scopeOf(db, req.hashtag);
+  const scope = await scopeOf(db, req.hashtags);
   const range = { scope: scope.scope, tags: scope.tags, ...period };
   const grain = seriesGrain(period);
   const show = (d: Date) => formatInZone(d, tz);
 
   const [current, before, series, topPosts, topAuthors, cohashtags, languages, dataAsOf] = await Promise.all([
-    insightsRepository.periodTotals(db, range),
-    insightsRepository.periodTotals(db, { ...range, ...previous }),
+    totalsOf(db, scope, period),
+    totalsOf(db, scope, previous),
     seriesValues(db, scope, grain, tz, period),
-    insightsRepository.topPosts(db, range, { by: 'engagements', limit: TOP }),
+    topPostsOf(db, scope, period),
     insightsRepository.topAuthors(db, range, { by: 'engagements', limit: TOP }),
     insightsRepository.cohashtags(db, range, { limit: 10 }),
     insightsRepository.languages(db, range),
@@ -130,7 +179,7 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
     });
   }
   const alerts = await reportsRepository.alertsFired(db, {
-    series: scope.scope === rollupsRepository.ALL_SCOPE ? undefined : [scope.scope],
+    series: scope.labels[0] === 'all' ? undefined : scope.tags,
     ...period,
   });
 
@@ -139,7 +188,7 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
     definitions_version: DEFINITIONS_VERSION,
     title:
       req.title ??
-      `${label} report: ${scope.labels[0] === 'all' ? 'all tracked hashtags' : `#${scope.labels[0]}`}`,
+      `${label} report: ${scope.labels[0] === 'all' ? 'all tracked hashtags' : scope.labels.map((l) => `#${l}`).join(' ')}`,
     hashtags: scope.labels,
     tz,
     period_kind: req.periodKind,

@@ -15,8 +15,8 @@ export type ReportChannel = (typeof REPORT_CHANNELS)[number];
 /** A schedule as people write it (API body, CLI options), before it is checked. */
 export interface ScheduleInput {
   name?: string | undefined;
-  /** A tracked hashtag, or `all`. */
-  hashtag: string;
+  /** Tracked hashtags reported on together; `all` (or none) for all tracked hashtags. */
+  hashtags: string[];
   period: string;
   send_at?: string | null | undefined;
   tz: string;
@@ -58,16 +58,22 @@ export async function checkSchedule(db: Kysely<Database>, input: ScheduleInput):
   if (channels.includes('webhook') && input.webhooks.length === 0)
     return fault('webhooks', 'the webhook channel needs at least one URL');
 
-  let hashtags: string[] = [];
-  let label = 'all tracked hashtags';
-  if (input.hashtag.toLowerCase() !== 'all') {
-    const parsed = parseHashtag(input.hashtag);
-    if (!parsed.ok) return fault('hashtag', parsed.reason);
-    const known = (await hashtagsRepository.listHashtags(db)).find((h) => h.tag_key === parsed.key);
-    if (!known) return fault('hashtag', `#${parsed.display} is not tracked`);
-    hashtags = [known.tag_key];
-    label = `#${known.display}`;
+  const hashtags: string[] = [];
+  const labels: string[] = [];
+  if (!input.hashtags.some((h) => h.toLowerCase() === 'all')) {
+    const tracked = await hashtagsRepository.listHashtags(db);
+    for (const [i, tag] of input.hashtags.entries()) {
+      const parsed = parseHashtag(tag);
+      if (!parsed.ok) return fault(`hashtags.${i}`, parsed.reason);
+      const known = tracked.find((h) => h.tag_key === parsed.key);
+      if (!known) return fault(`hashtags.${i}`, `#${parsed.display} is not tracked`);
+      if (!hashtags.includes(known.tag_key)) {
+        hashtags.push(known.tag_key);
+        labels.push(`#${known.display}`);
+      }
+    }
   }
+  const label = hashtags.length === 0 ? 'all tracked hashtags' : labels.join(' ');
   const kind = isCalendarPeriod(period) ? `${period[0]?.toUpperCase()}${period.slice(1)} report` : 'Report';
   return {
     ok: true,

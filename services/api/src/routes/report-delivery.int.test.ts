@@ -155,7 +155,7 @@ describe('a scheduled daily report', () => {
     const created = await t.call('POST', '/v1/report-schedules', {
       key: t.keys.admin,
       body: {
-        hashtag: 'all',
+        hashtags: ['all'],
         period: 'daily',
         tz: TZ,
         // Fires every second: every fire names the same (last whole) day, so still one report.
@@ -212,10 +212,11 @@ describe('a scheduled daily report', () => {
     expect(report.languages.length).toBeGreaterThan(0);
 
     // The webhook gets the same report as JSON, its CSV, and an idempotency key.
-    const posted = webhook.received[0];
-    expect(posted?.headers['idempotency-key']).toMatch(/^[0-9a-f]{32}$/);
-    expect(posted?.body).toMatchObject({ type: 'report', csv: csvFile });
-    expect((posted?.body.report as { totals: unknown }).totals).toEqual(body.metrics);
+    const [posted] = webhook.received;
+    if (!posted) throw new Error('no webhook request');
+    expect(posted.headers['idempotency-key']).toMatch(/^[0-9a-f]{32}$/);
+    expect(posted.body).toMatchObject({ type: 'report', csv: csvFile });
+    expect((posted.body.report as { totals: unknown }).totals).toEqual(body.metrics);
 
     // Stored, delivered, and the same CSV to download.
     const list = (await t.call('GET', '/v1/reports')).json();
@@ -240,5 +241,30 @@ describe('a scheduled daily report', () => {
     expect(missing.statusCode).toBe(404);
     const stored = await t.call('GET', '/v1/reports/{id}', { params: { id: list.reports[0].id } });
     expect(stored.json().report.totals).toEqual(body.metrics);
+  }, 120_000);
+
+  it('counts a set of hashtags from its posts, each post once: the three tracked ones make /v1/summary for all', async () => {
+    const created = await t.call('POST', '/v1/report-schedules', {
+      key: t.keys.admin,
+      body: { hashtags: [...SEED_HASHTAGS], period: 'daily', tz: TZ, send_at: '* * * * * *' },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().channels).toEqual([]);
+    const id = created.json().id;
+    const reports = async () =>
+      (await t.call('GET', '/v1/reports', { query: { schedule_id: id } })).json().reports as {
+        id: string;
+        status: string;
+      }[];
+    await waitFor('the report of the set', async () => (await reports()).length > 0, 60_000);
+    const [stored] = await reports();
+    expect(stored?.status).toBe('stored');
+    const report = (await t.call('GET', '/v1/reports/{id}', { params: { id: stored?.id ?? '' } })).json()
+      .report;
+    const summary = (
+      await t.call('GET', '/v1/summary', { query: { hashtag: 'all', tz: TZ, ...DAY } })
+    ).json();
+    expect(report.hashtags).toHaveLength(SEED_HASHTAGS.length);
+    expect(report.totals).toEqual(summary.metrics);
   }, 120_000);
 });

@@ -31,7 +31,7 @@ const patch = (id: string, body: unknown) =>
 describe('report schedules', () => {
   it('creates a schedule with a job scheduler in its zone, and lists it', async () => {
     const res = await create({
-      hashtag: '#virtualctweek',
+      hashtags: ['#virtualctweek'],
       period: 'daily',
       tz: 'America/New_York',
       recipients: ['comms@example.org'],
@@ -41,7 +41,7 @@ describe('report schedules', () => {
     const s = res.json();
     expect(s).toMatchObject({
       name: 'Daily report: #VirtualCTWeek',
-      hashtag: 'VirtualCTWeek',
+      hashtags: ['VirtualCTWeek'],
       channels: ['email'],
       send_when_empty: false,
       enabled: true,
@@ -54,7 +54,7 @@ describe('report schedules', () => {
 
   it('changes the job scheduler with the schedule, and removes it with the schedule', async () => {
     const s = (await create({ period: '*/30 * * * *', webhooks: ['https://hooks.example.org/r'] })).json();
-    expect(s).toMatchObject({ hashtag: 'all', channels: ['webhook'], tz: 'UTC' });
+    expect(s).toMatchObject({ hashtags: ['all'], channels: ['webhook'], tz: 'UTC' });
     const changed = await patch(s.id, { period: 'weekly', send_at: '0 8 * * 1', tz: 'Europe/Vienna' });
     expect(changed.statusCode).toBe(200);
     expect(await queues.reports.getJobScheduler(`report-${s.id}`)).toMatchObject({
@@ -77,13 +77,27 @@ describe('report schedules', () => {
     [{ period: 'daily', webhooks: ['ftp://example.org/'] }, 'webhooks.0'],
     [{ period: 'daily', send_at: '0 7 * *', recipients: ['a@example.org'] }, 'send_at'],
     [{ period: 'daily', channels: ['email'] }, 'recipients'],
-    [{ period: 'daily', hashtag: 'NotTracked', recipients: ['a@example.org'] }, 'hashtag'],
+    [{ period: 'daily', hashtags: ['UNCCTExpo', 'NotTracked'], recipients: ['a@example.org'] }, 'hashtags.1'],
+    [{ period: 'daily', hashtags: [], recipients: ['a@example.org'] }, 'hashtags'],
     [{ period: 'daily', formats: ['pdf'], recipients: ['a@example.org'] }, 'formats'],
     [{ recipients: ['a@example.org'] }, 'period'],
   ])('refuses %j with a 400 naming %s', async (body, field) => {
     const res = await create(body);
     expect(res.statusCode).toBe(400);
     expect(res.json().invalid_params[0].name).toBe(field);
+  });
+
+  it('reports on several hashtags together, named as tracked', async () => {
+    const res = await create({
+      hashtags: ['#uncctexpo', 'VIRTUALCTWEEK'],
+      period: 'monthly',
+      recipients: ['a@example.org'],
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({
+      name: 'Monthly report: #UNCCTExpo #VirtualCTWeek',
+      hashtags: ['UNCCTExpo', 'VirtualCTWeek'],
+    });
   });
 
   it('checks a change as a whole schedule', async () => {

@@ -18,7 +18,7 @@ import { ApiProblem, badParam, problems } from '../problem.js';
 const schedule = z.object({
   id: z.string(),
   name: z.string(),
-  hashtag: z.string().describe('a tracked hashtag, or `all`'),
+  hashtags: z.array(z.string()).describe('the hashtags reported on together, or `["all"]`'),
   period: z.string().describe('daily, weekly, monthly or a cron expression'),
   send_at: z
     .string()
@@ -38,7 +38,11 @@ const schedule = z.object({
 // Schemas bound the input's size; what the values mean is checked by checkSchedule, which names the field.
 const fields = {
   name: z.string().max(200).describe('default: the period and hashtag, e.g. "Daily report: #VirtualCTWeek"'),
-  hashtag: z.string().min(1).max(120).describe('a tracked hashtag (with or without #), or `all` (default)'),
+  hashtags: z
+    .array(z.string().min(1).max(120))
+    .min(1)
+    .max(50)
+    .describe('tracked hashtags (with or without #) reported on together, or `["all"]` (default)'),
   period: z
     .string()
     .min(1)
@@ -67,7 +71,7 @@ const createBody = z
     ...fields,
     period: fields.period,
     name: fields.name.optional(),
-    hashtag: fields.hashtag.default('all'),
+    hashtags: fields.hashtags.default(['all']),
     send_at: fields.send_at.optional(),
     tz: fields.tz.default('UTC'),
     recipients: fields.recipients.default([]),
@@ -82,11 +86,10 @@ const patchBody = z.object(fields).partial().strict();
 const idParams = z.object({ id: z.uuid().describe('schedule id') });
 
 function view(row: ReportScheduleRow, displays: Map<string, string>): z.infer<typeof schedule> {
-  const key = row.hashtags[0];
   return {
     id: row.id,
     name: row.name,
-    hashtag: key === undefined ? 'all' : (displays.get(key) ?? key),
+    hashtags: row.hashtags.length === 0 ? ['all'] : row.hashtags.map((key) => displays.get(key) ?? key),
     period: row.period,
     send_at: row.send_at,
     tz: row.tz,

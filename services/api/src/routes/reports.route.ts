@@ -242,7 +242,7 @@ export function reportsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         previous = previousPeriodOf(q.period, current, tz);
       }
       const { model, chartPng } = await buildReport(deps.db, {
-        hashtag: scope.scope === rollupsRepository.ALL_SCOPE ? undefined : scope.scope,
+        hashtags: scope.scope === rollupsRepository.ALL_SCOPE ? [] : [scope.scope],
         tz,
         periodKind: q.period,
         period: current,

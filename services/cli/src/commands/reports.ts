@@ -43,6 +43,7 @@ const list = (value: string, previous: string[] = []) => [
 function optionOf(field: string): string {
   const name = field.split('.')[0] ?? field;
   const options: Record<string, string> = {
+    hashtags: '--hashtag',
     recipients: '--to',
     webhooks: '--webhook',
     formats: '--format',
@@ -53,7 +54,7 @@ function optionOf(field: string): string {
 
 interface AddOptions {
   period: string;
-  hashtag: string;
+  hashtag: string[];
   tz: string;
   sendAt?: string;
   to: string[];
@@ -72,7 +73,12 @@ export function reportsCommand(): Command {
     .command('add')
     .description('schedule a report; the workers pick it up without a restart')
     .requiredOption('--period <period>', `${CALENDAR_PERIODS.join(', ')} or a cron expression`)
-    .option('--hashtag <hashtag>', 'a tracked hashtag, or all', 'all')
+    .option(
+      '--hashtag <hashtags>',
+      'tracked hashtags reported on together (comma-separated, repeatable); default all',
+      list,
+      [],
+    )
     .option('--tz <zone>', 'IANA time zone of the period and the printed times', 'UTC')
     .option('--send-at <cron>', 'for calendar periods: when to send (default 07:00 local after the period)')
     .option('--to <addresses>', 'e-mail recipients (comma-separated, repeatable)', list, [])
@@ -91,7 +97,7 @@ export function reportsCommand(): Command {
         withReports(async (db, queues) => {
           const result = await checkSchedule(db, {
             name: o.name,
-            hashtag: o.hashtag,
+            hashtags: o.hashtag.length > 0 ? o.hashtag : ['all'],
             period: o.period,
             send_at: o.sendAt,
             tz: o.tz,
@@ -125,7 +131,7 @@ export function reportsCommand(): Command {
                 s.period,
                 s.send_at ?? '-',
                 s.tz,
-                s.hashtags[0] ?? 'all',
+                s.hashtags.join(',') || 'all',
                 to,
                 s.name,
               ].join('\t'),

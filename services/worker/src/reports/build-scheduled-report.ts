@@ -51,7 +51,7 @@ export async function buildScheduledReport(run: ScheduledRun, ctx: JobCtx): Prom
     return;
   }
   const { model, chartPng } = await buildReport(db, {
-    hashtag: schedule.hashtags[0],
+    hashtags: schedule.hashtags,
     tz: schedule.tz,
     periodKind: schedule.period,
     period,
