@@ -19,7 +19,7 @@ export function wantsCsv(request: FastifyRequest, format: string | undefined): b
 }
 
 /** Sends a text body (CSV, NDJSON) past the route's JSON response schema. */
-export function sendText(reply: FastifyReply, contentType: string, body: string): FastifyReply {
+export function sendText(reply: FastifyReply, contentType: string, body: string | Buffer): FastifyReply {
   return reply.type(contentType).send(body);
 }
 

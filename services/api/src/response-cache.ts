@@ -35,6 +35,9 @@ export const CACHE_HEADER = 'x-tagpulse-cache';
 export class ResponseCache {
   readonly #entries: LRUCache<string, Entry>;
   readonly #trusted: () => boolean;
+  // Answers being computed: a burst of the same question (a dashboard opened by a whole team)
+  // runs one computation, not one per request.
+  readonly #computing = new Map<string, Promise<unknown>>();
   #epoch = 0;
 
   constructor({ maxBytes, trusted }: CacheOptions) {
@@ -55,8 +58,17 @@ export class ResponseCache {
     if (!this.#trusted()) return { value: await compute(), status: 'off' };
     const kept = this.#entries.get(key);
     if (kept) return { value: kept.value as T, status: 'hit' };
+    const running = this.#computing.get(key);
+    if (running) return { value: (await running) as T, status: 'miss' };
     const epoch = this.#epoch;
-    const value = await compute();
+    const computation = compute();
+    this.#computing.set(key, computation);
+    let value: T;
+    try {
+      value = await computation;
+    } finally {
+      this.#computing.delete(key);
+    }
     if (epoch === this.#epoch && this.#trusted()) {
       const bytes = Math.max(1, typeof size === 'function' ? size(value) : size);
       // A week bucket starting up to 7 days before `from` holds part of the period.

@@ -139,9 +139,9 @@ const RANKING_VALUE: Record<TopPostsRanking, RawBuilder<unknown>> = {
 };
 
 /**
- * The period's top posts. Candidates are the stored top posts of the whole UTC
- * hours in the period and the top posts of the slivers at either end; the
- * result is ranked again on the posts' current figures. `limit` is at most
+ * The period's top posts. Candidates are the best of the stored top posts of
+ * the whole UTC hours in the period and the top posts of the slivers at either
+ * end; the result is ranked again on the posts' current figures. `limit` is at most
  * {@link TOP_POSTS_PER_HOUR}.
  */
 export async function topPosts(
@@ -157,9 +157,12 @@ export async function topPosts(
   const candidates = [
     ...(whole
       ? [
-          sql`select post_id, created_at from rollup_top_posts
+          // Ranked on the values the roll-ups stored, which a refresh of a post's figures
+          // recomputes: only the winners' posts are read.
+          sql`(select post_id, created_at from rollup_top_posts
             where scope = ${range.scope} and ranking = ${ranking}
-              and bucket_start >= ${whole.from} and bucket_start < ${whole.to}`,
+              and bucket_start >= ${whole.from} and bucket_start < ${whole.to}
+            order by value desc, created_at desc, post_id limit ${limit})`,
         ]
       : []),
     ...slivers.map(
