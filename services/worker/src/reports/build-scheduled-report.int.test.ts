@@ -75,9 +75,10 @@ const schedule = (overrides: Partial<reportSchedulesRepository.NewReportSchedule
     hashtags: [],
     period: 'daily',
     tz: 'UTC',
-    recipients: ['comms@example.org'],
+    // Nowhere to send unless a test says so: only its own deliveries are in the ledger.
+    recipients: [],
     formats: ['html'],
-    channels: ['email'],
+    channels: [],
     send_when_empty: true,
     ...overrides,
   });
@@ -97,7 +98,12 @@ describe('a report schedule’s run', () => {
   });
 
   it('stores a report of a quiet period without sending it, unless the schedule says so', async () => {
-    const s = await schedule({ hashtags: ['virtualctweek'], send_when_empty: false });
+    const s = await schedule({
+      hashtags: ['virtualctweek'],
+      send_when_empty: false,
+      recipients: ['comms@example.org'],
+      channels: ['email'],
+    });
     const ctx = recordingCtx(deps);
     await buildScheduledReport({ scheduleId: s.id, firedAt: new Date('2020-07-01T07:00:00Z') }, ctx);
     const [report] = await reportsRepository.listReports(testDb.db, { scheduleId: s.id, limit: 10 });
@@ -106,7 +112,12 @@ describe('a report schedule’s run', () => {
   });
 
   it('keeps a report whose SMTP server is down pending, with the error, and delivers it once the server is back', async () => {
-    const s = await schedule({ hashtags: ['virtualctweek'], formats: ['html', 'csv'] });
+    const s = await schedule({
+      hashtags: ['virtualctweek'],
+      formats: ['html', 'csv'],
+      recipients: ['comms@example.org'],
+      channels: ['email'],
+    });
     const ctx = recordingCtx(deps);
     await buildScheduledReport({ scheduleId: s.id, firedAt: new Date('2020-07-07T06:00:00Z') }, ctx);
     const [report] = await reportsRepository.listReports(testDb.db, { scheduleId: s.id, limit: 10 });

@@ -42,8 +42,9 @@ function startWorker(): WorkerProcess {
     X_BEARER_TOKEN: 'restart-test-bearer-token-0123',
     SMTP_URL: smtpUrl,
     DELIVERY_INTERVAL_MS: '300',
-    // A claimed delivery's lease is 2 × this + 5 s: a dead worker's delivery is retried after 7 s.
-    DELIVERY_TIMEOUT_MS: '1000',
+    // A claimed delivery's lease is 2 × this + 5 s: a dead worker's delivery is retried after 11 s.
+    // Not shorter: an attempt that times out on a loaded machine may still have been delivered.
+    DELIVERY_TIMEOUT_MS: '3000',
   });
   workers.push(worker);
   return worker;
@@ -133,7 +134,9 @@ describe('a scheduled run cut short', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await first.kill('SIGKILL');
-    expect(await reportCount()).toBe(0);
+    // Killed between the check and the commit in all but a few runs in a thousand (the run takes
+    // hundreds of milliseconds, the kill a few): the report is then stored already, never twice.
+    expect(await reportCount()).toBeLessThanOrEqual(1);
     expect(seen).toEqual([]);
 
     // 2. A new worker builds it; SIGKILL it while the SMTP server has the message but has not answered.
