@@ -20,6 +20,7 @@ export {
   firePattern,
   isCalendarPeriod,
   isEmailAddress,
+  nextRun,
   type Period,
   periodOfFire,
   previousPeriodOf,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   destinationProblems,
   firePattern,
+  nextRun,
   periodOfFire,
   previousPeriodOf,
   seriesGrain,
@@ -64,6 +65,17 @@ describe('periodOfFire', () => {
     expect(firePattern('daily', null)).toBe('0 7 * * *');
     expect(firePattern('weekly', '30 8 * * 1')).toBe('30 8 * * 1');
     expect(firePattern('*/10 * * * *', null)).toBe('*/10 * * * *');
+  });
+
+  it('says when a schedule runs next and on which period', () => {
+    expect(nextRun({ period: 'daily', tz: 'America/New_York' }, at('2020-07-07T12:00:00Z'))).toEqual({
+      at: at('2020-07-08T11:00:00Z'),
+      period: { from: at('2020-07-07T04:00:00Z'), to: at('2020-07-08T04:00:00Z') },
+    });
+    expect(nextRun({ period: '0 */6 * * *', tz: 'UTC' }, at('2020-07-06T13:00:00Z')).period).toEqual({
+      from: at('2020-07-06T12:00:00Z'),
+      to: at('2020-07-06T18:00:00Z'),
+    });
   });
 
   it('charts a day or a week by the hour, a month by the day', () => {

@@ -176,3 +176,11 @@ export function zoneOffsetMs(instant: Date, tz: string): number {
   if (Number.isNaN(minutes)) throw new RangeError(`unknown time zone: ${tz}`);
   return minutes * 60_000;
 }
+
+/** When a schedule fires next after `after`, and the period that run will report on. */
+export function nextRun({ period, sendAt, tz }: ScheduleTiming, after: Date): { at: Date; period: Period } {
+  const at = CronExpressionParser.parse(firePattern(period, sendAt), { tz, currentDate: after })
+    .next()
+    .toDate();
+  return { at, period: periodOfFire(period, at, tz) };
+}

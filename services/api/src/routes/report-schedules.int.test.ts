@@ -45,6 +45,11 @@ describe('report schedules', () => {
       channels: ['email'],
       send_when_empty: false,
       enabled: true,
+      // The test app's clock: 2020-07-13T04:00Z, Monday 00:00 in New York.
+      next_run: {
+        at: '2020-07-13T07:00:00.000-04:00',
+        period: { from: '2020-07-12T00:00:00.000-04:00', to: '2020-07-13T00:00:00.000-04:00' },
+      },
     });
     const scheduler = await queues.reports.getJobScheduler(`report-${s.id}`);
     expect(scheduler).toMatchObject({ pattern: '0 7 * * *', tz: 'America/New_York' });

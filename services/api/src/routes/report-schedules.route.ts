@@ -1,4 +1,4 @@
-import { CALENDAR_PERIODS, formatInZone } from '@tagpulse/core';
+import { CALENDAR_PERIODS, formatInZone, nextRun } from '@tagpulse/core';
 import { hashtagsRepository, type ReportScheduleRow, reportSchedulesRepository } from '@tagpulse/db';
 import { closeQueues, createQueues } from '@tagpulse/queue';
 import {
@@ -33,6 +33,10 @@ const schedule = z.object({
   enabled: z.boolean(),
   created_at: z.string(),
   updated_at: z.string(),
+  next_run: z
+    .object({ at: z.string(), period: z.object({ from: z.string(), to: z.string() }) })
+    .nullable()
+    .describe('when the schedule fires next and the period that report covers; null when disabled'),
 });
 
 // Schemas bound the input's size; what the values mean is checked by checkSchedule, which names the field.
@@ -85,7 +89,11 @@ const createBody = z
 const patchBody = z.object(fields).partial().strict();
 const idParams = z.object({ id: z.uuid().describe('schedule id') });
 
-function view(row: ReportScheduleRow, displays: Map<string, string>): z.infer<typeof schedule> {
+function view(row: ReportScheduleRow, displays: Map<string, string>, now: Date): z.infer<typeof schedule> {
+  const show = (d: Date) => formatInZone(d, row.tz);
+  const next = row.enabled
+    ? nextRun({ period: row.period, sendAt: row.send_at, tz: row.tz }, now)
+    : undefined;
   return {
     id: row.id,
     name: row.name,
@@ -99,15 +107,18 @@ function view(row: ReportScheduleRow, displays: Map<string, string>): z.infer<ty
     channels: row.channels as z.infer<typeof schedule>['channels'],
     send_when_empty: row.send_when_empty,
     enabled: row.enabled,
-    created_at: formatInZone(row.created_at, row.tz),
-    updated_at: formatInZone(row.updated_at, row.tz),
+    created_at: show(row.created_at),
+    updated_at: show(row.updated_at),
+    next_run: next
+      ? { at: show(next.at), period: { from: show(next.period.from), to: show(next.period.to) } }
+      : null,
   };
 }
 
 /** The row as input again, so a patch is checked as a whole schedule. */
 function asInput(row: ReportScheduleRow, displays: Map<string, string>): ScheduleInput {
-  const v = view(row, displays);
-  return { ...v, channels: v.channels };
+  const { next_run: _, ...v } = view(row, displays, new Date(0));
+  return v;
 }
 
 export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -139,7 +150,9 @@ export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void
     async () => {
       const names = await displays();
       return {
-        schedules: (await reportSchedulesRepository.listSchedules(deps.db)).map((r) => view(r, names)),
+        schedules: (await reportSchedulesRepository.listSchedules(deps.db)).map((r) =>
+          view(r, names, deps.now()),
+        ),
       };
     },
   );
@@ -158,7 +171,7 @@ export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void
     async (request, reply) => {
       const row = await reportSchedulesRepository.createSchedule(deps.db, await checked(request.body));
       await applySchedule(queues, row);
-      return reply.status(201).send(view(row, await displays()));
+      return reply.status(201).send(view(row, await displays(), deps.now()));
     },
   );
 
@@ -176,7 +189,7 @@ export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void
     async (request) => {
       const row = await reportSchedulesRepository.getSchedule(deps.db, request.params.id);
       if (!row) throw new ApiProblem(404, `no report schedule ${request.params.id}`);
-      return view(row, await displays());
+      return view(row, await displays(), deps.now());
     },
   );
 
@@ -201,7 +214,7 @@ export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void
       const row = await reportSchedulesRepository.updateSchedule(deps.db, current.id, next);
       if (!row) throw new ApiProblem(404, `no report schedule ${request.params.id}`);
       await applySchedule(queues, row);
-      return view(row, names);
+      return view(row, names, deps.now());
     },
   );
 
