@@ -70,22 +70,16 @@ export function reportMessage(
       cid: CHART_CID,
     });
   }
-  if (formats.includes('csv')) {
-    attachments.push({
-      filename: `${stem}.csv`,
-      contentType: 'text/csv; charset=utf-8',
-      encoding: 'base64',
-      content: Buffer.from(renderReportCsv(model)).toString('base64'),
-    });
-  }
-  if (formats.includes('json')) {
-    attachments.push({
-      filename: `${stem}.json`,
-      contentType: 'application/json',
-      encoding: 'base64',
-      content: Buffer.from(renderReportJson(model)).toString('base64'),
-    });
-  }
+  const file = (filename: string, contentType: string, body: string): StoredAttachment => ({
+    filename,
+    contentType,
+    encoding: 'base64',
+    content: Buffer.from(body).toString('base64'),
+  });
+  if (formats.includes('csv'))
+    attachments.push(file(`${stem}.csv`, 'text/csv; charset=utf-8', renderReportCsv(model)));
+  if (formats.includes('json'))
+    attachments.push(file(`${stem}.json`, 'application/json', renderReportJson(model)));
   return {
     subject: `${model.title} — ${formatPeriod(model.period)}`,
     text: renderReportText(model),
