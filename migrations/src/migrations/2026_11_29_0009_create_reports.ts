@@ -24,8 +24,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     )`.execute(db);
 
   // Every report built, with the model every form is rendered from and its chart. One per schedule
-  // and period: a retried or doubled run finds the row and sends nothing new. Deliveries are rows of
-  // the delivery ledger (message key report/<id>). A report outlives its schedule.
+  // and period: a retried or doubled run finds the row and sends nothing new. The period's end is in
+  // the key too, so a schedule changed from daily to weekly still gets the week that starts on a
+  // reported day. Deliveries are rows of the delivery ledger (message key report/<id>). A report
+  // outlives its schedule.
   await sql`
     create table reports (
       id bigint generated always as identity primary key,
@@ -40,7 +42,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       model jsonb not null,
       chart_png bytea not null,
       created_at timestamptz not null default now(),
-      unique (schedule_id, period_start)
+      unique (schedule_id, period_start, period_end)
     )`.execute(db);
   await sql`create index reports_created_idx on reports (created_at desc, id desc)`.execute(db);
 }

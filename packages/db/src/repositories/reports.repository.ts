@@ -26,8 +26,8 @@ export function reportMessageKey(id: number): string {
 }
 
 /**
- * Stores a report unless its schedule already has one for the period (unique schedule and period
- * start). Returns the stored row and whether this call stored it: only the caller that stored it
+ * Stores a report unless its schedule already has one for the period (unique schedule, period
+ * start and end). Returns the stored row and whether this call stored it: only the caller that stored it
  * queues its deliveries, in the same transaction, so a retried or doubled run sends nothing twice.
  */
 export async function insertReport(db: Db, report: NewReport): Promise<{ row: ReportRow; created: boolean }> {
@@ -45,12 +45,15 @@ export async function insertReport(db: Db, report: NewReport): Promise<{ row: Re
       model: JSON.stringify(report.model),
       chart_png: report.chartPng,
     })
-    .onConflict((oc) => oc.columns(['schedule_id', 'period_start']).doNothing())
+    .onConflict((oc) => oc.columns(['schedule_id', 'period_start', 'period_end']).doNothing())
     .returningAll()
     .executeTakeFirst();
   if (inserted) return { row: inserted, created: true };
   if (report.scheduleId === null) throw new Error('an unscheduled report always inserts');
-  const existing = await findForPeriod(db, report.scheduleId, report.periodStart);
+  const existing = await findForPeriod(db, report.scheduleId, {
+    from: report.periodStart,
+    to: report.periodEnd,
+  });
   if (!existing) throw new Error('the conflicting report vanished');
   return { row: existing, created: false };
 }
@@ -58,13 +61,14 @@ export async function insertReport(db: Db, report: NewReport): Promise<{ row: Re
 export async function findForPeriod(
   db: Db,
   scheduleId: string,
-  periodStart: Date,
+  period: { from: Date; to: Date },
 ): Promise<ReportRow | undefined> {
   return db
     .selectFrom('reports')
     .selectAll()
     .where('schedule_id', '=', scheduleId)
-    .where('period_start', '=', periodStart)
+    .where('period_start', '=', period.from)
+    .where('period_end', '=', period.to)
     .executeTakeFirst();
 }
 

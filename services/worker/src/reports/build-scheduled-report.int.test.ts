@@ -90,11 +90,29 @@ describe('a report schedule’s run', () => {
     // Fired 26 hours ago (real time, which this clock follows 1:1): the fire was at 04:00Z on 6 July.
     ctx.scheduledAt = new Date(Date.now() - 26 * 3_600_000);
     await buildScheduledReport(scheduledRun({ scheduleId: s.id }, ctx), ctx);
-    const stored = await reportsRepository.findForPeriod(testDb.db, s.id, new Date('2020-07-05T00:00:00Z'));
-    expect(stored?.period_end).toEqual(new Date('2020-07-06T00:00:00Z'));
+    const stored = await reportsRepository.findForPeriod(testDb.db, s.id, {
+      from: new Date('2020-07-05T00:00:00Z'),
+      to: new Date('2020-07-06T00:00:00Z'),
+    });
+    expect(stored).toBeDefined();
     // The same fire again (a retry, a second worker): nothing new.
     await buildScheduledReport(scheduledRun({ scheduleId: s.id }, ctx), ctx);
     expect(await reportsRepository.listReports(testDb.db, { scheduleId: s.id, limit: 10 })).toHaveLength(1);
+  });
+
+  it('reports on the week that starts on a reported day once the schedule turns weekly', async () => {
+    const s = await schedule();
+    const ctx = recordingCtx(deps);
+    await buildScheduledReport({ scheduleId: s.id, firedAt: new Date('2020-07-07T07:00:00Z') }, ctx);
+    await reportSchedulesRepository.updateSchedule(testDb.db, s.id, { period: 'weekly' });
+    await buildScheduledReport({ scheduleId: s.id, firedAt: new Date('2020-07-13T07:00:00Z') }, ctx);
+    const reports = await reportsRepository.listReports(testDb.db, { scheduleId: s.id, limit: 10 });
+    expect(
+      reports.map((r) => [r.period_kind, r.period_start.toISOString(), r.period_end.toISOString()]),
+    ).toEqual([
+      ['weekly', '2020-07-06T00:00:00.000Z', '2020-07-13T00:00:00.000Z'],
+      ['daily', '2020-07-06T00:00:00.000Z', '2020-07-07T00:00:00.000Z'],
+    ]);
   });
 
   it('stores a report of a quiet period without sending it, unless the schedule says so', async () => {

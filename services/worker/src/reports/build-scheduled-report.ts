@@ -46,7 +46,7 @@ export async function buildScheduledReport(run: ScheduledRun, ctx: JobCtx): Prom
     return;
   }
   const period = periodOfFire(schedule.period, run.firedAt, schedule.tz);
-  if (await reportsRepository.findForPeriod(db, schedule.id, period.from)) {
+  if (await reportsRepository.findForPeriod(db, schedule.id, period)) {
     log.debug({ scheduleId: schedule.id, from: period.from }, 'report of this period already stored');
     return;
   }
