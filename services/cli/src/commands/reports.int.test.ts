@@ -66,6 +66,13 @@ describe('tagpulse reports', () => {
       `${id}\ton\tweekly\t-\tAmerica/New_York\tvirtualctweek\tcomms@example.org,head@example.org\tWeekly report: #VirtualCTWeek\n`,
     );
     expect((await tagpulse('history')).stdout).toBe('');
+    // A missed report on demand: one build-report job for the period due at that instant.
+    const ran = await tagpulse('run', id, '--at', '2020-07-13T11:00:00Z');
+    expect(ran.stdout).toBe(`queued the report of ${id} due at 2020-07-13T11:00:00.000Z\n`);
+    const jobs = await queues.reports.getJobs(['waiting']);
+    expect(jobs.map((j) => [j.name, j.data])).toEqual([
+      ['build-report', { scheduleId: id, firedAt: '2020-07-13T11:00:00.000Z' }],
+    ]);
     expect((await tagpulse('remove', id)).stdout).toBe(`removed ${id}\n`);
     expect(await queues.reports.getJobScheduler(`report-${id}`)).toBeUndefined();
     expect((await tagpulse('list')).stdout).toBe('');
