@@ -160,6 +160,22 @@ describe('edit chains', () => {
     expect(post).toMatchObject({ id: v2Id, editRootId: rootId, createdAt: new Date(T0) });
   });
 
+  it('dates the root and its edits alike when the root was created within a second', () => {
+    // X's created_at shows the second; the id holds the milliseconds.
+    const root = snowflakeAt(T0 + 363, 21);
+    const edit = snowflakeAt(T0 + 5 * 60_000, 22);
+    const shown = new Date(T0).toISOString();
+    const mapped = [
+      postPayload({ id: root, created_at: shown, edit_history_tweet_ids: [root] }),
+      postPayload({
+        id: edit,
+        created_at: new Date(T0 + 5 * 60_000).toISOString(),
+        edit_history_tweet_ids: [root, edit],
+      }),
+    ].map((payload) => mapPage(page([payload]), observedAt).posts[0]);
+    expect(mapped.map((p) => p?.createdAt)).toEqual([new Date(T0), new Date(T0)]);
+  });
+
   it('keeps only the newest version when one page holds several', () => {
     const mapped = mapPage(
       page([version(v2Id, [rootId, v2Id]), version(v3Id, [rootId, v2Id, v3Id]), version(rootId, [rootId])]),

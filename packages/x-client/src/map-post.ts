@@ -126,8 +126,13 @@ function mapPost(
     id: p.id,
     editRootId,
     authorId: author.id,
-    // The chain's creation time, so an edit never moves a post to another bucket.
-    createdAt: editRootId === p.id ? new Date(p.created_at) : new Date(snowflakeTime(editRootId)),
+    // The chain's creation time, so an edit never moves a post to another bucket. X shows
+    // created_at cut to the second; the root's id holds the milliseconds, which are cut the same
+    // way so the root and its edits land on the same stored row (keyed by root and time).
+    createdAt:
+      editRootId === p.id
+        ? new Date(p.created_at)
+        : new Date(Math.floor(snowflakeTime(editRootId) / 1000) * 1000),
     text: p.text,
     lang: p.lang ?? null,
     kind,

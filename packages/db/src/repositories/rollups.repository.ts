@@ -294,7 +294,10 @@ async function recomputeTopPosts(
     )
     insert into rollup_top_posts (scope, ranking, bucket_start, post_id, created_at, value)
     select scope, ranking, bucket_start, edit_root_id, created_at, value
-    from ranked where rank <= ${TOP_POSTS_PER_HOUR}`.execute(db);
+    from ranked where rank <= ${TOP_POSTS_PER_HOUR}
+    -- Two rows of one edit chain in an hour (stored before the x-client dated edits by the
+    -- root's second) must not stop every roll-up: the chain keeps one place.
+    on conflict (scope, ranking, bucket_start, post_id) do nothing`.execute(db);
 }
 
 /** Recomputes one chunk of a series' buckets: their metrics and, for UTC hours, their top posts. */
