@@ -27,9 +27,8 @@ let loads = 0;
 let alertsMissing = false;
 
 /**
- * Alert markers and the recent-alerts list. The alerts API is not built yet: until
- * GET /v1/alerts exists it answers 404 and the page shows none. When it arrives, map its
- * items here to `{ at: epoch ms, title }`; nothing else on the page needs to change.
+ * Alert markers and the recent-alerts list, from GET /v1/alerts as `{ at: epoch ms, title }`.
+ * A server without the alerts API answers 404: the page then shows none.
  */
 async function loadAlerts(params, signal) {
   if (alertsMissing) return null;

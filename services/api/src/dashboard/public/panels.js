@@ -147,7 +147,7 @@ export function renderCoverage(root, rows) {
     ` over ${hours.size} measured hours)${low ? `; ${low} of them below 95 %` : ''}`;
 }
 
-/** Alerts of the period; `null` while the alerts API does not exist yet. */
+/** Alerts of the period; `null` when the server has no alerts API. */
 export function renderAlerts(root, alerts, tz) {
   if (alerts === null) {
     root.replaceChildren(
