@@ -26,5 +26,10 @@ export function createDb({
   const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName });
   // Without a listener, an idle client's error would crash the process.
   pool.on('error', (err) => onIdleError?.(err));
+  // The pool listens only to idle clients. A checked-out one whose connection drops between two
+  // queries (a Postgres restart mid-transaction) emits 'error' with nobody listening: an uncaught
+  // exception that killed the worker (bench faults, Postgres restart). The error is not lost: the
+  // running or next query on that client fails with it, and the pool discards the client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

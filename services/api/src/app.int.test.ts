@@ -138,7 +138,13 @@ describe('rate limit per key', () => {
       expect(res.json().detail).toMatch(/rate limit of 3/);
       // Another key has its own budget.
       expect((await limited.call('GET', '/v1/hashtags', { key: limited.keys.admin })).statusCode).toBe(200);
-      const metrics = (await limited.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = (
+        await limited.app.inject({
+          method: 'GET',
+          url: '/metrics',
+          headers: { authorization: `Bearer ${limited.keys.admin}` },
+        })
+      ).body;
       expect(metrics).toMatch(/tagpulse_rate_limit_remaining\{key="[0-9a-f]{16}"\} 2/);
     } finally {
       await limited.close();
@@ -270,7 +276,11 @@ describe('health and metrics', () => {
 
   it('exports request counters, queue depths and the roll-up lag', async () => {
     await t.call('GET', '/healthz');
-    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${t.keys.read}` },
+    });
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toMatch(
       /tagpulse_http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/,

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { benchAlertsCommand } from './bench-alerts.js';
 import { benchApiCommand } from './bench-api.js';
+import { benchFaultsCommand } from './bench-faults.js';
 import { benchFreshnessCommand } from './bench-freshness.js';
 import { benchIngestCommand } from './bench-ingest.js';
 import { simBenchCommand } from './sim.js';
@@ -17,5 +18,6 @@ export function benchCommand(): Command {
   bench.addCommand(benchIngestCommand());
   bench.addCommand(benchAlertsCommand());
   bench.addCommand(benchFreshnessCommand());
+  bench.addCommand(benchFaultsCommand());
   return bench;
 }

@@ -1,0 +1,202 @@
+import { Redis } from 'ioredis';
+import type { Fault, FaultContext } from './run.js';
+import { waitFor } from './run.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const MINUTE = 60_000;
+
+/** The capture cursor's version: it moves by one with every committed page. */
+async function cursorVersion(ctx: FaultContext): Promise<number> {
+  const c = await ctx.db.selectFrom('capture_cursors').select('version').executeTakeFirst();
+  return Number(c?.version ?? 0);
+}
+
+/** Job schedulers (BullMQ keeps them in a `…:repeat` sorted set per queue) and the poll queue's limiter key. */
+async function redisState(ctx: FaultContext): Promise<{ schedulers: number; limiterTtlMs: number }> {
+  const redis = new Redis(ctx.servers.redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    const keys = await redis.keys(`${ctx.prefix}:*:repeat`);
+    let schedulers = 0;
+    for (const key of keys) schedulers += await redis.zcard(key);
+    const limiterTtlMs = await redis.pttl(`${ctx.prefix}:capture-poll:limiter`);
+    return { schedulers, limiterTtlMs };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A phase of x-sim time during which a fault holds; `onset` turns it on, the returned function off. */
+async function phase(ctx: FaultContext, simMs: number, onset: () => () => void): Promise<void> {
+  const off = onset();
+  await sleep(ctx.real(simMs));
+  off();
+}
+
+export const FAULTS: Record<string, Fault> = {
+  none: { name: 'none (control)', inject: async () => undefined },
+
+  'kill-mid-page': {
+    name: 'SIGKILL mid-page ×4',
+    async inject(ctx) {
+      // Slow answers keep a request in flight, so the kills land between a request and its commit.
+      Object.assign(ctx.simFaults, { slow: 0.5, slowMs: 150 });
+      for (const afterMs of [40, 110, 0, 160]) {
+        // The previous worker is dead: the next request to X is this one's, so it is up.
+        const asked = ctx.proxy.requests;
+        await waitFor('a request to X by this worker', async () => ctx.proxy.requests > asked);
+        const seen = await cursorVersion(ctx);
+        await waitFor('a page committed by this worker', async () => (await cursorVersion(ctx)) > seen);
+        await sleep(afterMs);
+        await ctx.worker().kill('SIGKILL');
+        ctx.startWorker();
+      }
+      ctx.simFaults.slow = 0;
+      return undefined;
+    },
+  },
+
+  'kill-mid-delivery': {
+    name: 'SIGKILL mid-delivery',
+    // The spike may fire while its first bucket is still filling, before FAULT_AT: be listening first.
+    at: 'start',
+    async inject(ctx) {
+      // The first firing notice reaches the webhook; the worker dies before hearing the answer,
+      // so it cannot mark the delivery sent. A new worker must finish it, under the same key.
+      let killed: Promise<void> | undefined;
+      ctx.receivers.onWebhook = async (notice) => {
+        if (notice.kind !== 'firing' || killed) return;
+        const dying = ctx.worker();
+        killed = dying.kill('SIGKILL').then(() => void ctx.startWorker());
+        await killed;
+      };
+      await waitFor('a firing notice to kill the worker on', async () => killed !== undefined, 120_000);
+      await killed;
+      const firing = ctx.receivers.received.filter((n) => n.channel === 'webhook' && n.kind === 'firing');
+      return `webhook firing requests ${firing.length}`;
+    },
+  },
+
+  'redis-restart': {
+    name: 'Redis restart',
+    async inject(ctx) {
+      // X says the window is spent for 10 minutes; the worker records the wait in a Redis key with an
+      // expiry. Redis restarts in the middle: schedulers, jobs and that wait must all come back.
+      const resetAt = ctx.sim.clock.now() + 10 * MINUTE;
+      ctx.proxy.fault = { kind: 'rate-limited', resetAt };
+      await waitFor(
+        'the worker to hold on a 429',
+        async () => (await redisState(ctx)).limiterTtlMs > 0,
+        30_000,
+      );
+      const before = await redisState(ctx);
+      const askedBefore = ctx.proxy.faulted;
+      await ctx.servers.redis!.restart(1_000);
+      const after = await redisState(ctx);
+      await ctx.untilSim(resetAt);
+      ctx.proxy.fault = undefined;
+      return (
+        `schedulers ${before.schedulers}→${after.schedulers}, ` +
+        `429 hold ${after.limiterTtlMs > 0 ? 'kept' : 'LOST'}, ` +
+        `X asked during hold after restart ${ctx.proxy.faulted - askedBefore}`
+      );
+    },
+  },
+
+  'postgres-restart': {
+    name: 'Postgres restart',
+    async inject(ctx) {
+      // Down for 3 s of real time (9 minutes of x-sim time at 180×), as a crash and recovery.
+      await ctx.servers.postgres!.restart(3_000);
+      return undefined;
+    },
+  },
+
+  '503-storm': {
+    name: '503 storm',
+    async inject(ctx) {
+      const before = ctx.proxy.requests;
+      await phase(ctx, 15 * MINUTE, () => {
+        ctx.simFaults.unavailable = 1;
+        return () => {
+          ctx.simFaults.unavailable = 0;
+        };
+      });
+      return `X asked ${ctx.proxy.requests - before} times in 15 min of 503s`;
+    },
+  },
+
+  'long-429': {
+    name: '429 for 15 min',
+    async inject(ctx) {
+      const before = ctx.proxy.requests;
+      const resetAt = ctx.sim.clock.now() + 15 * MINUTE;
+      ctx.proxy.fault = { kind: 'rate-limited', resetAt };
+      await ctx.untilSim(resetAt);
+      ctx.proxy.fault = undefined;
+      return `X asked ${ctx.proxy.requests - before} times before the reset`;
+    },
+  },
+
+  'usage-cap': {
+    name: 'usage cap',
+    async inject(ctx) {
+      // The monthly cap runs out; 10 minutes later the operator's plan allows more. The worker
+      // probes a capped query once an hour, so capture resumes at its next probe.
+      const before = ctx.proxy.requests;
+      await phase(ctx, 10 * MINUTE, () => {
+        ctx.proxy.fault = { kind: 'usage-capped' };
+        return () => {
+          ctx.proxy.fault = undefined;
+        };
+      });
+      const asked = ctx.proxy.requests - before;
+      await waitFor(
+        'the capped query to be probed again',
+        async () => {
+          const c = await ctx.db.selectFrom('capture_cursors').select('status').executeTakeFirst();
+          return c?.status !== 'usage_capped';
+        },
+        ctx.real(2 * 60 * MINUTE) + 30_000,
+      );
+      return `X asked ${asked} times while capped`;
+    },
+  },
+
+  truncated: {
+    name: 'truncated JSON',
+    async inject(ctx) {
+      await phase(ctx, 10 * MINUTE, () => {
+        ctx.simFaults.truncate = 0.5;
+        return () => {
+          ctx.simFaults.truncate = 0;
+        };
+      });
+      return undefined;
+    },
+  },
+
+  malformed: {
+    name: 'malformed JSON',
+    async inject(ctx) {
+      await phase(ctx, 10 * MINUTE, () => {
+        ctx.proxy.fault = { kind: 'malformed' };
+        return () => {
+          ctx.proxy.fault = undefined;
+        };
+      });
+      return `${ctx.proxy.faulted} malformed answers`;
+    },
+  },
+
+  'clock-jump': {
+    name: 'clock jumps +20 min',
+    async inject(ctx) {
+      // X's clock (the worker follows it) leaps forward in the middle of the spike.
+      ctx.sim.clock.set(ctx.sim.clock.now() + 20 * MINUTE);
+      return undefined;
+    },
+  },
+};
+
+/** What `npm test` runs: the cheapest faults that cover a crash, a Redis restart and bad answers. */
+export const TEST_SELECTION = ['kill-mid-page', '503-storm', 'malformed', 'redis-restart'];

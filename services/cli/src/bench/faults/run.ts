@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto';
+import { parseHashtag } from '@tagpulse/core';
+import { createDb, type Database, hashtagsRepository } from '@tagpulse/db';
+import { adminQuery, withDatabase } from '@tagpulse/db/testing';
+import { migrateToLatest } from '@tagpulse/migrations';
+import { deletePrefix } from '@tagpulse/queue/testing';
+import { type Sim, startSim } from '@tagpulse/x-sim';
+import { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { type Notice, type Receivers, startReceivers } from './receivers.js';
+import type { PrivatePostgres, PrivateRedis } from './servers.js';
+import { comparePosts, type PostCount, truthPosts } from './truth.js';
+import { spawnWorker, type WorkerProcess } from './workers.js';
+import { startXProxy, type XProxy } from './x-proxy.js';
+
+/** The spike scenario (services/x-sim/scenarios/spike.yaml): one known spike, so the right notices are known. */
+export const HASHTAG = 'SpikeTag';
+const RUN_START = '2024-03-02T11:40:00Z';
+/** Faults begin here, five minutes into the spike (12:00–12:30), while its alert is being decided. */
+export const FAULT_AT = Date.parse('2024-03-02T12:05:00Z');
+/** By then the spike has resolved (two calm 5-minute buckets after 12:30, then the settle time). */
+const LATEST_END = Date.parse('2024-03-02T13:45:00Z');
+/** One firing and one resolved notice on each channel: what a perfect run sends for this spike. */
+export const EXPECTED_NOTICES: readonly Pick<Notice, 'channel' | 'kind'>[] = [
+  { channel: 'webhook', kind: 'firing' },
+  { channel: 'webhook', kind: 'resolved' },
+  { channel: 'email', kind: 'firing' },
+  { channel: 'email', kind: 'resolved' },
+];
+
+/** Where runs keep their state: a PostgreSQL server and a Redis, private when a fault restarts them. */
+export interface Servers {
+  databaseUrl: string;
+  redisUrl: string;
+  postgres?: PrivatePostgres;
+  redis?: PrivateRedis;
+}
+
+/** What a fault gets to work with while it runs. */
+export interface FaultContext {
+  sim: Sim;
+  /** x-sim's own fault rates, read per request: setting a rate starts a fault, zero ends it. */
+  simFaults: { unavailable?: number; truncate?: number; drop?: number; slow?: number; slowMs?: number };
+  proxy: XProxy;
+  receivers: Receivers;
+  db: Kysely<Database>;
+  servers: Servers;
+  prefix: string;
+  /** The worker running now (the last started). */
+  worker(): WorkerProcess;
+  startWorker(): WorkerProcess;
+  /** Real milliseconds that `simMs` of x-sim time take. */
+  real(simMs: number): number;
+  /** Waits until x-sim's clock reaches `simMs`. */
+  untilSim(simMs: number): Promise<void>;
+}
+
+export interface Fault {
+  name: string;
+  /** x-sim time at which it strikes; default FAULT_AT. A fault that waits for an event of its own starts at once. */
+  at?: 'start';
+  /** Runs the fault; resolves once it is over (the system may still be recovering). A note for the table. */
+  inject(ctx: FaultContext): Promise<string | undefined>;
+}
+
+export interface FaultResult {
+  fault: string;
+  posts: PostCount;
+  noticesExpected: number;
+  noticesSent: number;
+  noticesMissing: number;
+  noticesExtra: number;
+  /** Real seconds from the fault's end until every post searchable then was stored. */
+  recoverSeconds: number;
+  note: string;
+}
+
+export const SPEED = 180;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+let template: string | undefined;
+
+/** A migrated database of the run's own, cloned from a template migrated once per server. */
+async function createRunDatabase(servers: Servers): Promise<{ url: string; name: string }> {
+  if (!template || !template.startsWith(servers.databaseUrl)) {
+    const name = `tagpulse_faults_tpl_${randomUUID().slice(0, 8)}`;
+    await adminQuery(servers.databaseUrl, `create database ${name}`);
+    const db = createDb({ url: withDatabase(servers.databaseUrl, name), max: 1 });
+    await migrateToLatest(db);
+    await db.destroy();
+    template = `${servers.databaseUrl}#${name}`;
+  }
+  const templateName = template.split('#')[1];
+  const name = `tagpulse_faults_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  await adminQuery(servers.databaseUrl, `create database ${name} template ${templateName}`);
+  return { url: withDatabase(servers.databaseUrl, name), name };
+}
+
+/** Drops the template database of the server; called once the suite is over. */
+export async function dropTemplate(): Promise<void> {
+  if (!template) return;
+  const [url, name] = template.split('#');
+  template = undefined;
+  await adminQuery(url!, `drop database if exists ${name} with (force)`).catch(() => {});
+}
+
+/**
+ * One fault during a replay of the spike scenario: a worker captures it from
+ * x-sim (through a proxy that can misbehave) and delivers its alert to a
+ * webhook and an SMTP server; at FAULT_AT the fault strikes. Afterwards the
+ * stored posts are compared with x-sim's ground truth and the notices
+ * received with the ones the spike must give.
+ */
+export async function runFault(fault: Fault, servers: Servers): Promise<FaultResult> {
+  const simFaults: FaultContext['simFaults'] = {};
+  const sim = await startSim({
+    scenario: 'spike',
+    speed: SPEED,
+    start: RUN_START,
+    port: 0,
+    faults: simFaults,
+  });
+  const proxy = await startXProxy(sim.url, () => sim.clock.now());
+  const receivers = await startReceivers();
+  const database = await createRunDatabase(servers);
+  const db = createDb({ url: database.url, max: 3, applicationName: 'tagpulse-bench-faults' });
+  const prefix = `tp-faults-${randomUUID()}`;
+  const workers: WorkerProcess[] = [];
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: servers.redisUrl,
+    QUEUE_PREFIX: prefix,
+    X_API_BASE_URL: proxy.url,
+    X_BEARER_TOKEN: 'bench-faults-bearer-token',
+    POLL_INTERVAL_MS: '300',
+    HASHTAG_SYNC_MS: '1000',
+    REFRESH_INTERVAL_MS: '1000',
+    COVERAGE_INTERVAL_MS: '2000',
+    ROLLUP_INTERVAL_MS: '300',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ALERT_INTERVAL_MS: '500',
+    ALERT_SETTLE_SECONDS: '60',
+    DELIVERY_INTERVAL_MS: '300',
+    DELIVERY_TIMEOUT_MS: '1000',
+    ALERT_WEBHOOK_URL: receivers.webhookUrl,
+    ALERT_EMAIL_TO: 'comms@example.org',
+    SMTP_URL: receivers.smtpUrl,
+  };
+  const ctx: FaultContext = {
+    sim,
+    simFaults,
+    proxy,
+    receivers,
+    db,
+    servers,
+    prefix,
+    worker: () => workers.at(-1)!,
+    startWorker() {
+      const w = spawnWorker(env);
+      workers.push(w);
+      return w;
+    },
+    real: (simMs) => simMs / SPEED,
+    untilSim: async (simMs) => {
+      await sleep(Math.max(0, (simMs - sim.clock.now()) / SPEED));
+    },
+  };
+  try {
+    const tag = parseHashtag(HASHTAG);
+    if (!tag.ok) throw new Error(tag.reason);
+    await hashtagsRepository.addHashtag(db, tag);
+    ctx.startWorker();
+    if (fault.at !== 'start') await ctx.untilSim(FAULT_AT);
+    const note = (await fault.inject(ctx)) ?? '';
+    const recoverSeconds = await timeToRecover(ctx);
+    // The spike resolves on both channels (or the run gives up at LATEST_END and counts what came).
+    await waitFor(
+      'the resolved notices',
+      async () => resolvedOnBoth(receivers.received) || sim.clock.now() > LATEST_END,
+      ctx.real(LATEST_END - sim.clock.now()) + 30_000,
+    );
+    const end = new Date(sim.clock.now());
+    await waitForCycleAfter(db, new Date(end.getTime() + 2 * 60_000));
+    // Anything a retried delivery might still send.
+    await sleep(2_000);
+    const posts = await comparePosts(db, sim.url, HASHTAG, end);
+    if (process.env.DEBUG_FAULTS) console.error('NOTICES', JSON.stringify(receivers.received));
+    const exited = workers.filter((w) => w.child.exitCode !== null && w.child.signalCode === null);
+    return {
+      fault: fault.name,
+      posts,
+      ...countNotices(receivers.received),
+      recoverSeconds,
+      note: [note, exited.length > 0 ? `${exited.length} worker(s) exited on their own` : '']
+        .filter(Boolean)
+        .join('; '),
+    };
+  } catch (err) {
+    const output = workers
+      .flatMap((w) => w.output)
+      .join('')
+      .slice(-3_000);
+    throw new Error(`fault ${fault.name}: ${(err as Error).message}\nworker output:\n${output}`);
+  } finally {
+    await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+    await Promise.all([proxy.close(), receivers.close(), sim.close()]);
+    await db.destroy();
+    await adminQuery(servers.databaseUrl, `drop database if exists ${database.name} with (force)`).catch(
+      () => {},
+    );
+    const redis = new Redis(servers.redisUrl, { maxRetriesPerRequest: 1 });
+    await deletePrefix(redis, prefix).catch(() => {});
+    redis.disconnect();
+  }
+}
+
+const resolvedOnBoth = (received: Notice[]) =>
+  ['webhook', 'email'].every((c) => received.some((n) => n.channel === c && n.kind === 'resolved'));
+
+/** Distinct notices (one per idempotency key) against the expected ones. */
+export function countNotices(received: Notice[]) {
+  const distinct = new Map(received.map((n) => [`${n.channel}|${n.kind}|${n.key}`, n]));
+  const per = new Map<string, number>();
+  for (const n of distinct.values())
+    per.set(`${n.channel}|${n.kind}`, (per.get(`${n.channel}|${n.kind}`) ?? 0) + 1);
+  let missing = 0;
+  let extra = 0;
+  const expected = new Set(EXPECTED_NOTICES.map((e) => `${e.channel}|${e.kind}`));
+  for (const e of expected) if (!per.has(e)) missing++;
+  for (const [k, n] of per) extra += expected.has(k) ? n - 1 : n;
+  return {
+    noticesExpected: EXPECTED_NOTICES.length,
+    noticesSent: distinct.size,
+    noticesMissing: missing,
+    noticesExtra: extra,
+  };
+}
+
+/**
+ * Real seconds from the fault's end until every post X could return at that
+ * moment is stored: how long the capture took to catch up.
+ */
+async function timeToRecover(ctx: FaultContext): Promise<number> {
+  const began = Date.now();
+  const faultEnd = ctx.sim.clock.now();
+  const due = (await truthPosts(ctx.sim.url, HASHTAG)).filter(
+    (p) =>
+      !p.deleted_at &&
+      Date.parse(p.searchable_at) <= faultEnd &&
+      Date.parse(p.created_at) < faultEnd - 30_000,
+  );
+  const ids = due.map((p) => p.id);
+  await waitFor(
+    'capture to catch up after the fault',
+    async () => {
+      const stored = await ctx.db
+        .selectFrom('posts')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('id', 'in', ids.length > 0 ? ids : ['0'])
+        .executeTakeFirst()
+        .catch(() => undefined);
+      return Number(stored?.n ?? 0) >= ids.length;
+    },
+    180_000,
+  );
+  return (Date.now() - began) / 1000;
+}
+
+/** Until a poll cycle begun at or after `after` (x-sim time) has ended: everything searchable then is stored. */
+async function waitForCycleAfter(db: Kysely<Database>, after: Date): Promise<void> {
+  await waitFor(
+    `a poll cycle begun after ${after.toISOString()}`,
+    async () => {
+      const c = await db.selectFrom('capture_cursors').selectAll().executeTakeFirst();
+      return (
+        c !== undefined &&
+        c.cycle_until_id === null &&
+        c.cycle_started_at !== null &&
+        c.cycle_started_at.getTime() >= after.getTime()
+      );
+    },
+    120_000,
+  );
+}
