@@ -93,6 +93,9 @@ export async function startXProxy(target: string, simNow: () => number): Promise
       },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
+        // x-sim cutting a body short must reach the worker as a cut body, not a stalled one.
+        up.on('aborted', () => res.destroy());
+        up.on('error', () => res.destroy());
         up.pipe(res);
       },
     );
