@@ -80,6 +80,43 @@ describe('the alert state machine', () => {
     expect(machine.state).toBe('normal');
   });
 
+  it('does not take a capture running late for the end of a spike, nor fire again when it catches up', () => {
+    // Capture stalls from 12:10 to 12:22 (a long 429): nothing newer than 12:10 is stored meanwhile.
+    const stuckFrom = SPIKE + 10 * 60_000;
+    const caughtUp = SPIKE + 22 * 60_000;
+    const horizon = (now: number) => (now >= stuckFrom && now < caughtUp ? stuckFrom : now);
+    const truth = flatWithSpike(to);
+    let machine: MachineState | null = null;
+    let detector: SpikeDetectorState | null = null;
+    let settled = 0;
+    const events: AlertEvent[] = [];
+    for (let now = from; now <= to; now += 60_000) {
+      const stored = truth
+        .filter((p) => p.t >= settled && p.t <= now)
+        .map((p) => ({ ...p, value: p.t < horizon(now) ? p.value : 0 }));
+      const r = evaluateSeries({
+        rule: DEFAULT_RULE,
+        series: 'spiketag',
+        machine,
+        detector,
+        points: stored,
+        now,
+        settleMs: 60_000,
+        stalled: false,
+        capturedUntil: horizon(now),
+        freshFrom: from,
+      });
+      ({ machine, detector } = r);
+      if (r.settledUntil !== null) settled = r.settledUntil;
+      events.push(...r.events);
+    }
+    expect(notices(events)).toEqual([
+      // The bucket's first minute is stored a minute in.
+      { kind: 'firing', at: '2024-03-02T12:01:00.000Z' },
+      { kind: 'resolved', at: '2024-03-02T12:40:00.000Z' },
+    ]);
+  });
+
   it('waits out the pending duration before firing', () => {
     const rule = { ...DEFAULT_RULE, pendingMinutes: 10 };
     const { events } = live(rule, flatWithSpike(to), from, to);

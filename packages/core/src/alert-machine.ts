@@ -83,6 +83,13 @@ export interface EvaluationInput {
   settleMs: number;
   /** True while capture has not succeeded for too long. */
   stalled: boolean;
+  /**
+   * Until when capture has stored every post of the series (the start of its last completed poll
+   * cycle); null when it never completed one, undefined when not known. A bucket is final only
+   * once stored up to its end, so a capture running late (an outage, a long 429) does not make a
+   * spike look over and fire again when the late posts land.
+   */
+  capturedUntil?: number | null;
   /** Settled buckets ending before this only teach the detector: history is never paged about. */
   freshFrom: number;
 }
@@ -259,10 +266,12 @@ export function evaluateSeries(input: EvaluationInput): EvaluationResult {
     setState('normal', at);
   };
 
+  const finalBy =
+    input.capturedUntil === undefined ? now : Math.min(now, input.capturedUntil ?? Number.NEGATIVE_INFINITY);
   for (const p of input.points) {
     const end = p.t + grainMs;
     if (p.t > now) break;
-    if (end + input.settleMs <= now) {
+    if (end + input.settleMs <= finalBy) {
       const verdict = p.quality === 'ok' ? detector.update(p.t, p.value) : null;
       settledUntil = end;
       if (end < input.freshFrom || end <= (m.trainUntil ?? 0)) continue;

@@ -1,4 +1,4 @@
-import type { Episode, MachineState, SpikeDetectorState } from '@tagpulse/core';
+import { type Episode, type MachineState, type SpikeDetectorState, snowflakeTime } from '@tagpulse/core';
 import { type Kysely, sql } from 'kysely';
 import type { AlertRow, Database } from '../database.js';
 
@@ -195,16 +195,48 @@ export async function coverageByHour(
 
 /**
  * When capture of `tags` last succeeded: the oldest last success among the
- * live queries covering them (null when one has never succeeded yet).
+ * live queries covering them; and until when all their posts are stored
+ * (null when a query has not completed a cycle yet).
  */
 export async function captureHealth(
   db: Db,
   tags: string[],
-): Promise<{ queries: number; oldestSuccess: Date | null; neverSucceeded: number }> {
-  const { rows } = await sql<{ queries: number; oldest: Date | null; never: number }>`
-    select count(*)::int as queries, min(last_success_at) as oldest,
-      count(*) filter (where last_success_at is null)::int as never
-    from capture_cursors where status <> 'retired' and tag_keys && ${tags}::text[]`.execute(db);
-  const r = rows[0];
-  return { queries: r?.queries ?? 0, oldestSuccess: r?.oldest ?? null, neverSucceeded: r?.never ?? 0 };
+): Promise<{
+  queries: number;
+  oldestSuccess: Date | null;
+  neverSucceeded: number;
+  capturedUntil: Date | null;
+}> {
+  const rows = await db
+    .selectFrom('capture_cursors')
+    .select(['last_success_at', 'cycle_started_at', 'cycle_since_id', 'cycle_until_id'])
+    .where('status', '<>', 'retired')
+    .where(sql<boolean>`tag_keys && ${tags}::text[]`)
+    .execute();
+  // The earliest of the instants; null when there is none, or one is unknown.
+  const earliest = (dates: (Date | null)[]) =>
+    dates.length === 0 || dates.includes(null)
+      ? null
+      : new Date(Math.min(...(dates as Date[]).map((d) => d.getTime())));
+  return {
+    queries: rows.length,
+    oldestSuccess: earliest(rows.map((r) => r.last_success_at).filter((d) => d !== null)),
+    neverSucceeded: rows.filter((r) => r.last_success_at === null).length,
+    capturedUntil: earliest(rows.map(storedUntil)),
+  };
+}
+
+/**
+ * Until when every post a query's search could return is stored: the start of
+ * its last completed poll cycle. While a cycle pages back, only what is older
+ * than the cycle's since_id is complete (its newest pages are in, older ones
+ * not yet); before the first cycle completes, nothing is.
+ */
+function storedUntil(cursor: {
+  cycle_started_at: Date | null;
+  cycle_since_id: string | null;
+  cycle_until_id: string | null;
+}): Date | null {
+  if (cursor.cycle_until_id === null) return cursor.cycle_started_at;
+  return cursor.cycle_since_id === null ? null : new Date(snowflakeTime(cursor.cycle_since_id));
 }

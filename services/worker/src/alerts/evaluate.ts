@@ -70,6 +70,7 @@ export async function evaluateRule(
       now,
       settleMs: settings.settleMs,
       stalled,
+      capturedUntil: health.queries === 0 ? undefined : (health.capturedUntil?.getTime() ?? null),
       freshFrom: now - FRESH_MS,
     });
 
