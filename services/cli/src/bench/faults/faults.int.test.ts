@@ -5,8 +5,9 @@ import { runFaultSuite } from './suite.js';
 // Part of `pnpm tagpulse bench faults`, in the test suite: a worker SIGKILLed mid-page, a storm of
 // 503s, malformed JSON and a Redis restart, each during a replay of x-sim's spike scenario on a
 // private PostgreSQL and Redis. Nothing may be lost or stored twice, and both channels must get
-// the spike's firing and resolved notices. (Notices beyond those are counted by the bench; see
-// README "Reliability" for why a long capture stall can re-fire a resolved spike.)
+// the spike's firing and resolved notices (and the stall pair where capture stopped long enough).
+// Extra notices are judged by the bench, not here: at 180x, five seconds of a loaded machine look
+// like a fifteen-minute stall, and a stall notice would then be right.
 describe('capture under faults', () => {
   it('loses and duplicates no post, and misses no notice', async () => {
     const results = await runFaultSuite(TEST_SELECTION);

@@ -113,23 +113,25 @@ export const FAULTS: Record<string, Fault> = {
 
   '503-storm': {
     name: '503 storm',
+    stalls: 'always',
     async inject(ctx) {
       const before = ctx.proxy.requests;
-      await phase(ctx, 15 * MINUTE, () => {
+      await phase(ctx, 20 * MINUTE, () => {
         ctx.simFaults.unavailable = 1;
         return () => {
           ctx.simFaults.unavailable = 0;
         };
       });
-      return `X asked ${ctx.proxy.requests - before} times in 15 min of 503s`;
+      return `X asked ${ctx.proxy.requests - before} times in 20 min of 503s`;
     },
   },
 
   'long-429': {
-    name: '429 for 15 min',
+    name: '429 for 20 min',
+    stalls: 'always',
     async inject(ctx) {
       const before = ctx.proxy.requests;
-      const resetAt = ctx.sim.clock.now() + 15 * MINUTE;
+      const resetAt = ctx.sim.clock.now() + 20 * MINUTE;
       ctx.proxy.fault = { kind: 'rate-limited', resetAt };
       await ctx.untilSim(resetAt);
       ctx.proxy.fault = undefined;
@@ -139,6 +141,7 @@ export const FAULTS: Record<string, Fault> = {
 
   'usage-cap': {
     name: 'usage cap',
+    stalls: 'always',
     async inject(ctx) {
       // The monthly cap runs out; 10 minutes later the operator's plan allows more. The worker
       // probes a capped query once an hour, so capture resumes at its next probe.
@@ -190,6 +193,8 @@ export const FAULTS: Record<string, Fault> = {
 
   'clock-jump': {
     name: 'clock jumps +20 min',
+    // Twenty minutes without a capture, as far as the clock can tell, until the next poll.
+    stalls: 'may',
     async inject(ctx) {
       // X's clock (the worker follows it) leaps forward in the middle of the spike.
       ctx.sim.clock.set(ctx.sim.clock.now() + 20 * MINUTE);

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
+import libmime from 'libmime';
 
 /** A notice as it reached a channel: which channel, which kind, and its idempotency key. */
 export interface Notice {
@@ -70,12 +71,21 @@ export async function startReceivers(): Promise<Receivers> {
   return receivers;
 }
 
-/** The kind of an alert e-mail, from its subject (`[tagpulse] Resolved: …` or a firing one). */
+/** An alert e-mail's kind by its subject's headline (the worker's alerts/render.ts). */
+const MAIL_KINDS: [RegExp, string][] = [
+  [/^\[tagpulse\] Spike:/i, 'firing'],
+  [/^\[tagpulse\] Still spiking:/i, 'repeat'],
+  [/^\[tagpulse\] Resolved:/i, 'resolved'],
+  [/^\[tagpulse\] Capture stalled:/i, 'stalled'],
+  [/^\[tagpulse\] Capture back:/i, 'recovered'],
+];
+
 function mailNotice(raw: string): Notice {
   const head = (raw.split(/\r?\n\r?\n/, 1)[0] ?? '').replace(/\r?\n[ \t]+/g, ' ');
   const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
-  const subject = header('subject');
-  const kind = /^\[tagpulse\] Resolved/i.test(subject) ? 'resolved' : 'firing';
+  // A subject with a non-ASCII character (the firing one's dash) arrives as RFC 2047 encoded words.
+  const subject = libmime.decodeWords(header('subject'));
+  const kind = MAIL_KINDS.find(([headline]) => headline.test(subject))?.[1] ?? 'unreadable';
   return { channel: 'email', kind, key: header('message-id') };
 }
 

@@ -49,7 +49,7 @@ export function faultTable(results: FaultResult[]): {
     extra: r.posts.extra,
     notices_expected: r.noticesExpected,
     sent: r.noticesSent,
-    recover_s: Number(r.recoverSeconds.toFixed(1)),
+    recovery_s: Number(r.recoverSeconds.toFixed(1)),
     note: r.note,
   }));
   const total = (of: (r: FaultResult) => number) => results.reduce((sum, r) => sum + of(r), 0);
