@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import {
   apiKeysRepository,
   createDb,
@@ -14,7 +13,7 @@ import { Command } from 'commander';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { loadDataset, TRACKED } from '../bench/api-dataset.js';
-import { spawnCli, stopCli } from '../bench/processes.js';
+import { startApi, stopCli } from '../bench/processes.js';
 import { printBench } from '../bench/report.js';
 import { runCommand } from './run-command.js';
 
@@ -27,22 +26,6 @@ interface Options {
   duration: string;
   connections: string;
   reuse?: boolean;
-}
-
-/** The API in its own process, as deployed, so the load generator does not share its CPU. */
-async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawnCli('api', env);
-  const url = `http://127.0.0.1:${env.API_PORT}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`the API exited with code ${child.exitCode}`);
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { child, url };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the API did not become ready in 60 s');
 }
 
 /** A route's path: the same every time, or a new one per request (so no answer is cached). */

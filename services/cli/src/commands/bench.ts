@@ -4,6 +4,7 @@ import { benchApiCommand } from './bench-api.js';
 import { benchFaultsCommand } from './bench-faults.js';
 import { benchFreshnessCommand } from './bench-freshness.js';
 import { benchIngestCommand } from './bench-ingest.js';
+import { benchLoadCommand } from './bench-load.js';
 import { simBenchCommand } from './sim.js';
 
 /**
@@ -18,6 +19,7 @@ export function benchCommand(): Command {
   bench.addCommand(benchIngestCommand());
   bench.addCommand(benchAlertsCommand());
   bench.addCommand(benchFreshnessCommand());
+  bench.addCommand(benchLoadCommand());
   bench.addCommand(benchFaultsCommand());
   return bench;
 }

@@ -105,7 +105,7 @@ let template: string | undefined;
 
 /** A migrated database of the run's own, cloned from a template migrated once per server. */
 async function createRunDatabase(servers: Servers): Promise<{ url: string; name: string }> {
-  if (!template || !template.startsWith(servers.databaseUrl)) {
+  if (!template?.startsWith(servers.databaseUrl)) {
     const name = `tagpulse_faults_tpl_${randomUUID().slice(0, 8)}`;
     await adminQuery(servers.databaseUrl, `create database ${name}`);
     const db = createDb({ url: withDatabase(servers.databaseUrl, name), max: 1 });
