@@ -3,6 +3,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { apiKeysRepository } from '@tagpulse/db';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
 import { createRedis } from '@tagpulse/queue';
+import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { createLogger, loadEnv } from '@tagpulse/runtime';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -50,6 +51,8 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
   const redis = createRedis(env.REDIS_URL, 'producer', () => {});
   await new Promise((resolve) => redis.once('ready', resolve));
   const log = createLogger({ service: 'api-test', level: 'silent' });
+  // The queues routes create (alerts, reports) live under it, and go with the app.
+  const queuePrefix = overrides.queuePrefix ?? testPrefix();
   const answers = await startResponseCache({ url: testDb.url, maxBytes: 16 * 1024 * 1024, log });
   const app = await buildApp({
     db: testDb.db,
@@ -59,7 +62,7 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
     now: () => new Date('2020-07-13T04:00:00Z'),
     rateLimit: { max: 10_000, windowMs: 60_000, nameSpace: `test-${randomUUID()}-` },
     corsOrigins: [],
-    queuePrefix: `test-${randomUUID()}`,
+    queuePrefix,
     queueCounts: async () => ({ 'capture-poll': { waiting: 2, active: 1 } }),
     ...overrides,
   });
@@ -114,6 +117,7 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
     async close() {
       await app.close();
       await answers.close();
+      await deletePrefix(redis, queuePrefix);
       redis.disconnect();
       await testDb.drop();
     },
