@@ -42,15 +42,16 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
   };
 }
 
-/** Polls `check` until it returns true, failing with `what` after `timeoutMs`. */
+/** Polls `check` every `everyMs` until it returns true, failing with `what` after `timeoutMs`. */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
   timeoutMs = 60_000,
+  everyMs = 200,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

@@ -1,6 +1,6 @@
+import { waitFor } from '@tagpulse/worker/testing/worker-process';
 import { Redis } from 'ioredis';
 import type { Fault, FaultContext } from './run.js';
-import { waitFor } from './run.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MINUTE = 60_000;

@@ -4,13 +4,13 @@ import { createDb, type Database, hashtagsRepository } from '@tagpulse/db';
 import { adminQuery, withDatabase } from '@tagpulse/db/testing';
 import { migrateToLatest } from '@tagpulse/migrations';
 import { deletePrefix } from '@tagpulse/queue/testing';
+import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/worker/testing/worker-process';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type Notice, type Receivers, startReceivers } from './receivers.js';
 import type { PrivatePostgres, PrivateRedis } from './servers.js';
 import { comparePosts, type PostCount, truthPosts } from './truth.js';
-import { spawnWorker, type WorkerProcess } from './workers.js';
 import { startXProxy, type XProxy } from './x-proxy.js';
 
 /** The spike scenario (services/x-sim/scenarios/spike.yaml): one known spike, so the right notices are known. */
@@ -88,18 +88,6 @@ export interface FaultResult {
 
 export const SPEED = 180;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 let template: string | undefined;
 
@@ -293,6 +281,8 @@ async function timeToRecover(ctx: FaultContext): Promise<number> {
       return Number(stored?.n ?? 0) >= ids.length;
     },
     180_000,
+    // The recovery time is read to a tenth of a second.
+    100,
   );
   return (Date.now() - began) / 1000;
 }

@@ -1,14 +1,7 @@
 import { hashtagKey } from '@tagpulse/core';
 import type { Database } from '@tagpulse/db';
+import type { TruthPost } from '@tagpulse/x-sim';
 import { type Kysely, sql } from 'kysely';
-
-export interface TruthPost {
-  id: string;
-  edit_history_tweet_ids: string[];
-  created_at: string;
-  searchable_at: string;
-  deleted_at?: string;
-}
 
 export interface PostCount {
   /** Posts X has with the hashtag, created before the cut-off. */
