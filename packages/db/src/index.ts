@@ -1,4 +1,4 @@
-export { CHANGES_CHANNEL, type Change, type ChangeFeed, listenForChanges } from './change-feed.js';
+export { type Change, listenForChanges } from './change-feed.js';
 export { createDb, type DbOptions } from './client.js';
 export type * from './database.js';
 export { REFRESH_AGES_MS, type RefreshSchedule, refreshSchedule } from './refresh-schedule.js';

@@ -93,10 +93,6 @@ export class ResponseCache {
     );
     for (const [key] of stale) this.#entries.delete(key);
   }
-
-  get size(): number {
-    return this.#entries.size;
-  }
 }
 
 /**
