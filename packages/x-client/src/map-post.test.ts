@@ -13,7 +13,7 @@ function readJson(url: URL): Record<string, unknown> {
 const example = readJson(new URL('./testing/search-recent-example.json', import.meta.url));
 /** The docs payload verbatim: a pre-2023 post without bookmark and impression counts. */
 const legacyExample = readJson(
-  new URL('../../../../shared/design/x-search-recent-example.json', import.meta.url),
+  new URL('../../../vendor/x-api/data-dictionary-tweet-example.json', import.meta.url),
 );
 
 describe('mapPage on the data-dictionary example', () => {

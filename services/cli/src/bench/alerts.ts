@@ -9,7 +9,7 @@ import type { Figure } from './report.js';
 const run = promisify(execFile);
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const NAB_DIR = path.resolve(REPO_ROOT, '../shared/bench/nab');
+export const NAB_DIR = path.resolve(REPO_ROOT, 'vendor/nab');
 /** The best detector on SCOREBOARD.md (NAB standard profile, these five files). */
 export const ARTIME_SCORE = 83.77;
 

@@ -2,7 +2,8 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminQuery, withDatabase } from '@tagpulse/db/testing';
 import { createRedis } from '@tagpulse/queue';
@@ -10,7 +11,7 @@ import { deletePrefix } from '@tagpulse/queue/testing';
 import { loadEnv } from '@tagpulse/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The checkout under test; the clone sits beside it so that `../shared` resolves as it does here.
+// The checkout under test, cloned into the system's temp directory: the repository needs nothing beside it.
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const { DATABASE_URL, REDIS_URL } = loadEnv();
 const DB_NAME = `tagpulse_start_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -105,7 +106,7 @@ async function npmStart() {
 }
 
 beforeAll(async () => {
-  clone = mkdtempSync(join(dirname(ROOT), 'tmp-start-'));
+  clone = mkdtempSync(join(tmpdir(), 'tagpulse-start-'));
   execFileSync('git', ['clone', '--quiet', ROOT, clone]);
   port = await freePort();
 });

@@ -1,5 +1,5 @@
 /**
- * Error bodies exactly as X sends them (see ../shared/design/X-API.md §3).
+ * Error bodies exactly as X sends them (see services/x-sim/README.md, "Sources").
  * Handlers throw {@link ApiError}; the server turns it into status + body.
  */
 export const PROBLEM_BASE = 'https://api.twitter.com/2/problems/';

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { default as formats } from 'ajv-formats';
 
-/** The X API v2 OpenAPI specification x-sim serves; `shared/` sits beside the clone. */
+/** The X API v2 OpenAPI specification x-sim serves, vendored in `vendor/x-api/`. */
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-export const SPEC_PATH = path.resolve(repoRoot, '../shared/contracts/x-api-v2.152.openapi.json');
+export const SPEC_PATH = path.resolve(repoRoot, 'vendor/x-api/openapi-v2.152.json');
 
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
