@@ -80,7 +80,10 @@ describe('database.ts against the migrated schema', () => {
   it('declares every column of each table, nullable exactly where the schema allows null', async () => {
     const migrated = await migratedTables();
     for (const [table, columns] of declaredTables()) {
-      expect({ table, columns: byName(columns) }).toEqual({ table, columns: byName(migrated.get(table) ?? []) });
+      expect({ table, columns: byName(columns) }).toEqual({
+        table,
+        columns: byName(migrated.get(table) ?? []),
+      });
     }
   });
 });
