@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApiContext } from '../api/context.js';
-import { countsRecent } from '../api/counts.js';
+import { countsAll, countsRecent } from '../api/counts.js';
 import { lookupTweets } from '../api/lookup.js';
 import {
   ApiError,
@@ -14,7 +14,7 @@ import {
   unauthorized,
   usageCapped,
 } from '../api/problems.js';
-import { type ApiResult, searchRecent } from '../api/search.js';
+import { type ApiResult, searchAll, searchRecent } from '../api/search.js';
 import { usageTweets } from '../api/usage.js';
 import type { SimClock } from '../clock.js';
 import type { Endpoint, PerSecondPacer, RateLimiter, RateState, UsageMeter } from './access.js';
@@ -27,6 +27,8 @@ type Handler = (deps: ServerDeps, query: URLSearchParams, now: number) => ApiRes
 const ROUTES: Record<string, { endpoint: Endpoint; handle: Handler }> = {
   '/2/tweets/search/recent': { endpoint: 'search', handle: (d, q, now) => searchRecent(d.api, q, now) },
   '/2/tweets/counts/recent': { endpoint: 'counts', handle: (d, q, now) => countsRecent(d.api, q, now) },
+  '/2/tweets/search/all': { endpoint: 'searchAll', handle: (d, q, now) => searchAll(d.api, q, now) },
+  '/2/tweets/counts/all': { endpoint: 'countsAll', handle: (d, q, now) => countsAll(d.api, q, now) },
   '/2/tweets': { endpoint: 'lookup', handle: (d, q, now) => lookupTweets(d.api, q, now) },
   '/2/usage/tweets': {
     endpoint: 'usage',

@@ -86,3 +86,22 @@ export function simPerTest(): { start(options: SimOptions): Promise<TestSim> } {
     },
   };
 }
+
+/** What the twitter-api-v2 client rejects with on an HTTP error (ApiResponseError), as tests read it. */
+export interface ClientError {
+  code: number;
+  data: Record<string, unknown> & { title?: string; errors?: { message: string }[] };
+  headers: Record<string, string>;
+  rateLimit?: { limit: number; remaining: number; reset: number };
+  rateLimitError: boolean;
+}
+
+/** The error a client call fails with; the test fails if the call succeeds. */
+export function errorOf(promise: Promise<unknown>): Promise<ClientError> {
+  return promise.then(
+    () => {
+      throw new Error('expected the request to fail');
+    },
+    (err: ClientError) => err,
+  );
+}
