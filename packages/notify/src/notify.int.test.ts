@@ -19,7 +19,6 @@ const message = {
 
 // The receivers of these tests listen on 127.0.0.1, which webhooks reach only when allowed.
 const LOCAL = { allowPrivate: true, allowHosts: [] };
-const PUBLIC_ONLY = { allowPrivate: false, allowHosts: [] };
 
 let hook: WebhookReceiver;
 let smtp: SmtpReceiver;
