@@ -1,5 +1,6 @@
 import { cursorsRepository, hashtagsRepository } from '@tagpulse/db';
 import { removeSchedulesExcept, upsertSchedule } from '@tagpulse/queue';
+import { reconcileSchedules } from '@tagpulse/reports';
 import { groupQueries, inheritedSinceId } from './capture/query-groups.js';
 import type { WorkerDeps } from './deps.js';
 
@@ -13,7 +14,8 @@ export interface ScheduleIntervals {
 }
 
 /**
- * Keeps the job schedulers in step with the tracked hashtags: one poll
+ * Keeps the job schedulers in step with Postgres: the report schedules', and
+ * those of the tracked hashtags: one poll
  * scheduler per query, a cursor per query (a regrouped query inherits its
  * hashtags' position), and the refresh and coverage schedulers. Schedulers are
  * upserted only when the queries changed, so a fleet of workers syncing on an
@@ -25,6 +27,11 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
 
   async function sync(): Promise<void> {
     const { db, queues, settings } = deps;
+    // Report schedules are checked on every sync, not only on a change: their drift (a Redis
+    // failure after a schedule's commit) shows in nothing this process would notice.
+    const reports = await reconcileSchedules(db, queues);
+    if (reports.applied + reports.removed > 0)
+      deps.log.info(reports, 'report schedules brought in step with Postgres');
     const tags = await hashtagsRepository.listHashtags(db, { activeOnly: true });
     const groups = groupQueries(
       tags.map((t) => ({ key: t.tag_key, display: t.display })),
