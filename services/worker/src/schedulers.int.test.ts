@@ -1,13 +1,14 @@
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { cursorsRepository, hashtagsRepository, reportSchedulesRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
+import { createTestDatabase, makePost, storePosts, type TestDatabase } from '@tagpulse/db/testing';
 import { closeQueues, createQueues, createRedis, type Queues } from '@tagpulse/queue';
 import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { applySchedule, removeSchedule, reportSchedulerId } from '@tagpulse/reports';
 import { createLogger, loadEnv } from '@tagpulse/runtime';
 import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from './clock.js';
+import { systemClock, type WorkerClock } from './clock.js';
 import type { WorkerDeps } from './deps.js';
 import { createCaptureSync } from './schedulers.js';
 
@@ -32,11 +33,11 @@ async function pollSchedulers(): Promise<string[]> {
   return (await queues['capture-poll'].getJobSchedulers()).map((s) => s.key).sort();
 }
 
-function workerSync() {
+function workerSync(clock: WorkerClock = systemClock) {
   const deps = {
     db: t.db,
     queues,
-    clock: systemClock,
+    clock,
     log: createLogger({ service: 'worker-test', level: 'silent' }),
     settings: { queryMaxLength: 512 },
   } as unknown as WorkerDeps;
@@ -155,5 +156,41 @@ describe('report schedules', () => {
       [reportSchedulerId(created.id)]: '0 7 * * * Europe/Vienna',
       [reportSchedulerId(changed.id)]: '0 7 * * 1 Asia/Kolkata',
     });
+  });
+});
+
+describe('posts’ month partitions', () => {
+  it('exist before a month’s first page, so storing it never locks the tables the coverage job reads', async () => {
+    // The worker's clock in the last minute of July (X time): its sync prepares August.
+    const sync = workerSync({ ...systemClock, now: () => new Date('2020-07-31T23:59:00Z') });
+    await sync.run();
+    await t.db.connection().execute(async (reader) => {
+      // The coverage job's join, half-way: it holds post_hashtags and is about to read posts.
+      await sql`begin`.execute(reader);
+      await sql`select count(*) from post_hashtags`.execute(reader);
+      // August's first page arrives meanwhile.
+      const first = makePost({ createdAt: new Date('2020-08-01T00:00:30Z') });
+      const stored = storePosts(t.db, [first], []).then(
+        () => 'stored',
+        (err: Error) => `failed: ${err.message}`,
+      );
+      // Long enough for a page that had to create the partition to queue for post_hashtags' lock.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const read = await sql<{ n: number }>`select count(*)::int as n from posts`.execute(reader).then(
+        (r) => `read ${r.rows[0]?.n}`,
+        (err: Error) => `failed: ${err.message}`,
+      );
+      await sql`commit`.execute(reader);
+      expect({ read, stored: await stored }).toEqual({
+        read: expect.stringMatching(/^read \d+$/),
+        stored: 'stored',
+      });
+    });
+    const { rows } = await sql<{ name: string }>`
+      select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'posts'::regclass and c.relname like 'posts_2020_0%' order by 1`.execute(t.db);
+    expect(rows.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['posts_2020_06', 'posts_2020_07', 'posts_2020_08']),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { cursorsRepository, hashtagsRepository } from '@tagpulse/db';
+import { cursorsRepository, hashtagsRepository, postsRepository } from '@tagpulse/db';
 import { removeSchedulesExcept, upsertSchedule } from '@tagpulse/queue';
 import { reconcileSchedules } from '@tagpulse/reports';
 import { groupQueries, inheritedSinceId } from './capture/query-groups.js';
@@ -26,7 +26,14 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
   let running: Promise<void> | undefined;
 
   async function sync(): Promise<void> {
-    const { db, queues, settings } = deps;
+    const { db, queues, settings, clock } = deps;
+    // Posts' partitions for last, this and next month (X time) exist before any page needs them:
+    // created on a page's path, they deadlock with the coverage job's reads.
+    const now = clock.now();
+    await postsRepository.ensureMonthPartitions(
+      db,
+      [-1, 0, 1].map((m) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + m, 1))),
+    );
     // Report schedules are checked on every sync, not only on a change: their drift (a Redis
     // failure after a schedule's commit) shows in nothing this process would notice.
     const reports = await reconcileSchedules(db, queues);
