@@ -3,6 +3,7 @@ import { removeSchedulesExcept, upsertSchedule } from '@tagpulse/queue';
 import { reconcileSchedules } from '@tagpulse/reports';
 import { groupQueries, inheritedSinceId } from './capture/query-groups.js';
 import type { WorkerDeps } from './deps.js';
+import { catchUpReports } from './reports/catch-up.js';
 
 export interface ScheduleIntervals {
   pollMs: number;
@@ -39,6 +40,9 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
     const reports = await reconcileSchedules(db, queues);
     if (reports.applied + reports.removed > 0)
       deps.log.info(reports, 'report schedules brought in step with Postgres');
+    const missed = await catchUpReports(deps);
+    if (missed.queued > 0) deps.log.warn(missed, 'missed reports queued for catch-up');
+    if (missed.failed > 0) deps.log.error(missed, 'reports could not be built; recorded on their schedules');
     const tags = await hashtagsRepository.listHashtags(db, { activeOnly: true });
     const groups = groupQueries(
       tags.map((t) => ({ key: t.tag_key, display: t.display })),
