@@ -18,9 +18,9 @@ export interface Mailer {
  * E-mail over SMTP (nodemailer; `smtp://user:pass@host:port`, `smtps://` for
  * TLS). The Message-ID is derived from the idempotency key, so a message sent
  * twice after a crash is recognisably the same message. `timeoutMs` bounds
- * each send whole (connection to the server's last answer), not only each
- * silence: a server that answers a byte at a time cannot hold a delivery past
- * its lease.
+ * each step (connecting, the greeting, each silence), and twice that the
+ * send whole: a server that answers a line at a time cannot hold a delivery
+ * past its lease (which is longer than two attempts' timeouts).
  */
 export function createMailer(
   smtpUrl: string,
@@ -44,7 +44,7 @@ export function createMailer(
   });
   return {
     async send(to, message) {
-      const deadline = AbortSignal.timeout(timeoutMs);
+      const deadline = AbortSignal.timeout(2 * timeoutMs);
       try {
         await transport.sendMail({
           from,
@@ -59,7 +59,7 @@ export function createMailer(
           signal: deadline,
         });
       } catch (err) {
-        if (deadline.aborted) throw new DeliveryError(`smtp: not sent within ${timeoutMs} ms`);
+        if (deadline.aborted) throw new DeliveryError(`smtp: not sent within ${2 * timeoutMs} ms`);
         const e = err as Error & { responseCode?: number };
         // 5xx SMTP replies (bad address, refused) will not get better; the rest may.
         throw new DeliveryError(`smtp: ${e.message}`, (e.responseCode ?? 0) >= 500);

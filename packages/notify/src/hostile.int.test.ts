@@ -200,7 +200,7 @@ describe('SMTP', () => {
     });
     await expect(d.deliver({ type: 'email', to: ['a@example.org'] }, message)).rejects.toMatchObject({
       permanent: false,
-      message: 'smtp: not sent within 1000 ms',
+      message: 'smtp: not sent within 2000 ms',
     });
     d.close();
   }, 8_000);
