@@ -1,5 +1,5 @@
 import { createDb, rollupsRepository } from '@tagpulse/db';
-import { createDeliverer } from '@tagpulse/notify';
+import { createDeliverer, sendDeadlineMs } from '@tagpulse/notify';
 import { closeQueues, createQueues, createRedis, hashtagsChangedChannel, QUEUE_NAMES } from '@tagpulse/queue';
 import {
   ConfigError,
@@ -46,7 +46,7 @@ function alertSettings(env: Env): AlertSettings {
     ],
     publicUrl: env.PUBLIC_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
     // Longer than one attempt can take, so a live worker's delivery is never taken over.
-    deliveryLeaseMs: 2 * env.DELIVERY_TIMEOUT_MS + 5_000,
+    deliveryLeaseMs: sendDeadlineMs(env.DELIVERY_TIMEOUT_MS) + 2_000,
   };
 }
 
