@@ -26,23 +26,55 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
   let applied: string | undefined;
   let running: Promise<void> | undefined;
 
+  /**
+   * What every sync re-checks, changed or not, each step on its own: one failing (a partition's
+   * lock not granted in time, Redis away) is tried again at the next sync and holds up nothing else.
+   */
+  async function converge(): Promise<void> {
+    const { db, queues, clock, log } = deps;
+    const steps: [string, () => Promise<void>][] = [
+      [
+        // Posts' partitions for last, this and next month (X time) exist before any page needs
+        // them: created on a page's path, they deadlock with the coverage job's reads.
+        'month partitions',
+        async () => {
+          const now = clock.now();
+          await postsRepository.ensureMonthPartitions(
+            db,
+            [-1, 0, 1].map((m) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + m, 1))),
+          );
+        },
+      ],
+      [
+        // Drift (a Redis failure after a schedule's commit) shows in nothing this process would notice.
+        'report schedulers',
+        async () => {
+          const reports = await reconcileSchedules(db, queues);
+          if (reports.applied + reports.removed > 0)
+            log.info(reports, 'report schedules brought in step with Postgres');
+        },
+      ],
+      [
+        'report catch-up',
+        async () => {
+          const missed = await catchUpReports(deps);
+          if (missed.queued > 0) log.warn(missed, 'missed reports queued for catch-up');
+          if (missed.failed > 0) log.error(missed, 'reports could not be built; recorded on their schedules');
+        },
+      ],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        log.warn({ err }, `${what} failed; tried again at the next sync`);
+      }
+    }
+  }
+
   async function sync(): Promise<void> {
-    const { db, queues, settings, clock } = deps;
-    // Posts' partitions for last, this and next month (X time) exist before any page needs them:
-    // created on a page's path, they deadlock with the coverage job's reads.
-    const now = clock.now();
-    await postsRepository.ensureMonthPartitions(
-      db,
-      [-1, 0, 1].map((m) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + m, 1))),
-    );
-    // Report schedules are checked on every sync, not only on a change: their drift (a Redis
-    // failure after a schedule's commit) shows in nothing this process would notice.
-    const reports = await reconcileSchedules(db, queues);
-    if (reports.applied + reports.removed > 0)
-      deps.log.info(reports, 'report schedules brought in step with Postgres');
-    const missed = await catchUpReports(deps);
-    if (missed.queued > 0) deps.log.warn(missed, 'missed reports queued for catch-up');
-    if (missed.failed > 0) deps.log.error(missed, 'reports could not be built; recorded on their schedules');
+    const { db, queues, settings } = deps;
+    await converge();
     const tags = await hashtagsRepository.listHashtags(db, { activeOnly: true });
     const groups = groupQueries(
       tags.map((t) => ({ key: t.tag_key, display: t.display })),
