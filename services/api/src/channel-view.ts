@@ -25,7 +25,11 @@ export function channelView(channelKey: string, scope: ApiKeyScope): string {
 }
 
 /** A delivery's last error as `scope` may see it: never with the channel's full target in it. */
-export function deliveryErrorView(error: string | null, channelKey: string, scope: ApiKeyScope): string | null {
+export function deliveryErrorView(
+  error: string | null,
+  channelKey: string,
+  scope: ApiKeyScope,
+): string | null {
   if (error === null || scope === 'admin') return error;
   const target = channelKey.slice(channelKey.indexOf(':') + 1);
   return target ? error.replaceAll(target, channelView(channelKey, scope)) : error;

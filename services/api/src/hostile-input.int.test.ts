@@ -12,7 +12,10 @@ let operations: { method: 'GET' | 'POST' | 'DELETE'; route: string; operation: O
 // Text from X as a spreadsheet would take it for a formula (OWASP's list of first characters), or not.
 const FORMULA_START = /^[=+\-@\t\r]/;
 const fromX = fc
-  .tuple(fc.constantFrom('=', '+', '-', '@', '\t', '\r', '', '"'), fc.string({ unit: 'grapheme', maxLength: 40 }))
+  .tuple(
+    fc.constantFrom('=', '+', '-', '@', '\t', '\r', '', '"'),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+  )
   // Postgres text holds no NUL.
   .map(([start, rest]) => `${start}${rest}`.replaceAll('\u0000', ''));
 const hostileTexts = fc.sample(fromX, { numRuns: 40, seed: 16 });
@@ -25,9 +28,13 @@ beforeAll(async () => {
     makeAuthor({ id: String(500 + i), username: text.slice(0, 15), name: text }),
   );
   const posts = authors.map((author, i) =>
-    postAt(new Date(Date.parse('2020-07-06T10:00:00Z') + i * 60_000).toISOString(), author, 'original', [
-      'virtualctweek',
-    ], { text: hostileTexts[i] ?? '' }),
+    postAt(
+      new Date(Date.parse('2020-07-06T10:00:00Z') + i * 60_000).toISOString(),
+      author,
+      'original',
+      ['virtualctweek'],
+      { text: hostileTexts[i] ?? '' },
+    ),
   );
   await storePosts(t.testDb.db, posts, authors);
   await rollupsRepository.recomputeTouched(t.testDb.db, touchedBuckets(posts));
@@ -137,7 +144,12 @@ describe('hostile input', () => {
     const routes = ['/v1/posts', '/v1/top/posts', '/v1/top/authors'] as const;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), fc.constantFrom('by', 'accept'), async (route, how) => {
-        const query = { hashtag: 'all', from: '2020-07-06T00:00:00Z', to: '2020-07-07T00:00:00Z', limit: '100' };
+        const query = {
+          hashtag: 'all',
+          from: '2020-07-06T00:00:00Z',
+          to: '2020-07-07T00:00:00Z',
+          limit: '100',
+        };
         const res = await t.call('GET', route, {
           query: how === 'by' ? { ...query, format: 'csv' } : query,
           ...(how === 'accept' ? { headers: { accept: 'text/csv' } } : {}),

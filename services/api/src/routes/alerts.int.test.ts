@@ -1,5 +1,10 @@
 import { STORED_METRICS } from '@tagpulse/core';
-import { alertRulesRepository, alertsRepository, deliveriesRepository, hashtagsRepository } from '@tagpulse/db';
+import {
+  alertRulesRepository,
+  alertsRepository,
+  deliveriesRepository,
+  hashtagsRepository,
+} from '@tagpulse/db';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
@@ -256,7 +261,10 @@ describe('/v1/alerts', () => {
       message: {},
       channels: [
         { key: webhookKey, channel: { type: 'webhook', url: secret } },
-        { key: 'email:ana@example.org,bo@un.org', channel: { type: 'email', to: ['ana@example.org', 'bo@un.org'] } },
+        {
+          key: 'email:ana@example.org,bo@un.org',
+          channel: { type: 'email', to: ['ana@example.org', 'bo@un.org'] },
+        },
       ],
     });
     const [row] = await deliveriesRepository.forAlerts(t.testDb.db, [id]);
@@ -264,10 +272,12 @@ describe('/v1/alerts', () => {
 
     const asRead = await t.call('GET', '/v1/alerts/{id}', { params: { id: String(id) } });
     expect(asRead.body).not.toContain('XXXXXXXX');
-    expect(asRead.json().deliveries.map((d: { channel: string }) => d.channel).sort()).toEqual([
-      'email:example.org,un.org',
-      'webhook:hooks.slack.com',
-    ]);
+    expect(
+      asRead
+        .json()
+        .deliveries.map((d: { channel: string }) => d.channel)
+        .sort(),
+    ).toEqual(['email:example.org,un.org', 'webhook:hooks.slack.com']);
     const list = await t.call('GET', '/v1/alerts', { query: { hashtag: 'SpikeTag' } });
     expect(list.body).not.toContain('XXXXXXXX');
     expect(list.body).not.toContain('ana@');

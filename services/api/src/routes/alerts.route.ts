@@ -17,7 +17,9 @@ import { ApiProblem, badParam, problems } from '../problem.js';
 
 const delivery = z.object({
   kind: z.string(),
-  channel: z.string().describe('webhook:<url> or email:<addresses> for admin keys; the host or the domains for read keys'),
+  channel: z
+    .string()
+    .describe('webhook:<url> or email:<addresses> for admin keys; the host or the domains for read keys'),
   status: z.enum(['pending', 'sending', 'sent', 'failed']),
   attempts: z.number(),
   last_error: z.string().nullable(),
