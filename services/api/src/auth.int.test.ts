@@ -3,9 +3,9 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiKeysRepository } from '@tagpulse/db';
 import { createLogger } from '@tagpulse/runtime';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './testing/test-app.js';
+import { whileLocked } from './testing/while-locked.js';
 
 // Every route the app serves, read from Fastify's own route table, so a route added later is
 // covered without editing this test. Only these answer without a key, and none of them carries
@@ -50,30 +50,6 @@ function routes(app: TestApp['app']): [string, string][] {
     }
   }
   return found;
-}
-
-/** Runs `during` while another transaction holds an exclusive lock on api_keys. */
-async function whileLocked<T>(during: () => Promise<T>): Promise<T> {
-  let release = () => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let locked = () => {};
-  const isLocked = new Promise<void>((resolve) => {
-    locked = resolve;
-  });
-  const holder = t.testDb.db.transaction().execute(async (trx) => {
-    await sql`lock table api_keys in access exclusive mode`.execute(trx);
-    locked();
-    await released;
-  });
-  await isLocked;
-  try {
-    return await during();
-  } finally {
-    release();
-    await holder;
-  }
 }
 
 describe('authentication', () => {
@@ -140,7 +116,7 @@ describe('authentication', () => {
       await sleep(200);
       expect((await call()).statusCode).toBe(200);
       // With the keys' table locked, a key read from the database waits; a key kept in memory does not.
-      const answer = await whileLocked(async () => {
+      const answer = await whileLocked(t.testDb.db, 'api_keys', async () => {
         const answer = call();
         return Promise.race([answer, sleep(2_000).then(() => 'waited on the database')]);
       });

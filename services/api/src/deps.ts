@@ -29,6 +29,8 @@ export interface ApiDeps {
   cache: ResponseCache;
   /** Verified API keys, kept until a committed change of the keys. */
   keys: KeyCache;
+  /** Report previews built at once; more are refused with a 503 and Retry-After. */
+  previewConcurrency: number;
   /** Job counts per queue, for /metrics. */
   queueCounts: () => Promise<QueueCounts>;
 }

@@ -25,6 +25,7 @@ export async function runApi(env: Env): Promise<RunningApi> {
     url: env.DATABASE_URL,
     max: 20,
     applicationName: 'tagpulse-api',
+    statementTimeoutMs: env.API_STATEMENT_TIMEOUT_MS,
     onIdleError: (err) => log.error({ err }, 'idle postgres connection failed'),
   });
   const redis = createRedis(env.REDIS_URL, 'producer', (err) => log.error({ err }, 'redis error'));
@@ -55,6 +56,7 @@ export async function runApi(env: Env): Promise<RunningApi> {
       perAddress: env.API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
     },
     corsOrigins: env.CORS_ORIGINS,
+    previewConcurrency: env.API_PREVIEW_CONCURRENCY,
     queuePrefix: env.QUEUE_PREFIX,
     queueCounts: async () =>
       Object.fromEntries(

@@ -64,6 +64,7 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
     rateLimit: { max: 10_000, windowMs: 60_000, nameSpace: `test-${randomUUID()}-`, perAddress: 10_000 },
     corsOrigins: [],
     queuePrefix,
+    previewConcurrency: 2,
     queueCounts: async () => ({ 'capture-poll': { waiting: 2, active: 1 } }),
     ...overrides,
   });
