@@ -267,8 +267,12 @@ describe('/v1/alerts', () => {
         },
       ],
     });
-    const [row] = await deliveriesRepository.forAlerts(t.testDb.db, [id]);
-    await deliveriesRepository.markFailed(t.testDb.db, row!.id, `could not post to ${secret}: 500`, 5_000);
+    // A failed attempt, as the worker records it: claimed, then marked failed with the error it saw.
+    const claimed = await deliveriesRepository.claimDue(t.testDb.db, { limit: 10, leaseMs: 60_000 });
+    const row = claimed.find((d) => d.channel_key === webhookKey);
+    expect(
+      await deliveriesRepository.markFailed(t.testDb.db, row!, `could not post to ${secret}: 500`, 5_000),
+    ).toBe(true);
 
     const asRead = await t.call('GET', '/v1/alerts/{id}', { params: { id: String(id) } });
     expect(asRead.body).not.toContain('XXXXXXXX');

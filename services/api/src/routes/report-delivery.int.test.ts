@@ -105,6 +105,8 @@ beforeAll(async () => {
       COVERAGE_INTERVAL_MS: '1000',
       ROLLUP_INTERVAL_MS: '300',
       SMTP_URL: smtpUrl,
+      // The webhook receiver listens on 127.0.0.1, which webhooks may reach only when allowed.
+      WEBHOOK_ALLOW_PRIVATE: '1',
       DELIVERY_INTERVAL_MS: '500',
       PUBLIC_URL: 'http://tagpulse.test',
     },
