@@ -22,7 +22,7 @@ const UNLIMITED = new Set(['/healthz']);
 
 /**
  * `Authorization: Bearer <key>` on every route that declares a scope. A
- * request whose key is not already verified in memory (no key, a wrong one,
+ * request whose key was not verified in memory before (no key, a wrong one,
  * a new one; the public routes but /healthz) first counts against its client
  * address's budget, in memory: guessing keys or hammering /readyz costs a
  * counter, then a 429, never an unbounded number of database reads.
@@ -34,7 +34,10 @@ export function registerAuth(app: FastifyInstance, deps: ApiDeps): void {
     const header = request.headers.authorization ?? '';
     const token = /^Bearer ([^\s]{1,200})$/i.exec(header)?.[1];
     const known = token ? deps.keys.known(token) : undefined;
-    if (!known && !UNLIMITED.has(request.routeOptions.url ?? '')) {
+    // A key verified before and due to be read again is no stranger: under load, every request in
+    // flight while it is read again would otherwise count, and a busy key exhaust its address's budget.
+    const stranger = !known && !(token && deps.keys.recognised(token));
+    if (stranger && !UNLIMITED.has(request.routeOptions.url ?? '')) {
       const taken = perAddress.take(request.ip);
       if (!taken.allowed) {
         reply.header('retry-after', taken.retryAfterSeconds);

@@ -66,7 +66,12 @@ describe('the key cache', () => {
     expect(cache.known(key)?.id).toBe(row.id);
     now = KEY_TRUST_MS + 1;
     expect(cache.known(key)).toBeUndefined();
+    // Still recognised (not counted as a stranger) until it is read again…
+    expect(cache.recognised(key)).toBe(true);
+    expect(cache.recognised(`${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`)).toBe(false);
     await apiKeysRepository.revokeApiKey(testDb.db, row.id);
     expect(await cache.verify(testDb.db, key)).toBeUndefined();
+    // …and found revoked: a stranger from then on.
+    expect(cache.recognised(key)).toBe(false);
   });
 });

@@ -38,11 +38,24 @@ export class KeyCache {
    * undefined when it is not kept (it may still be a live key: ask `verify`).
    */
   known(token: string): ApiKeyRow | undefined {
+    const entry = this.#kept(token);
+    return entry && this.#now() - entry.at <= KEY_TRUST_MS ? entry.row : undefined;
+  }
+
+  /**
+   * Whether a token is a key verified here before, however long ago (and not
+   * found revoked since): its requests are no stranger's, even on the request
+   * that reads it again.
+   */
+  recognised(token: string): boolean {
+    return this.#kept(token) !== undefined;
+  }
+
+  #kept(token: string): Entry | undefined {
     if (!this.#trusted()) return undefined;
     const parsed = apiKeysRepository.parseApiKey(token);
     const entry = parsed && this.#entries.get(parsed.id);
-    if (!parsed || !entry || this.#now() - entry.at > KEY_TRUST_MS) return undefined;
-    return apiKeysRepository.secretMatches(entry.row, parsed.secret) ? entry.row : undefined;
+    return parsed && entry && apiKeysRepository.secretMatches(entry.row, parsed.secret) ? entry : undefined;
   }
 
   /** The live key a token stands for, from memory or else from the database; undefined when none. */
@@ -53,6 +66,7 @@ export class KeyCache {
     if (!parsed) return undefined;
     const epoch = this.#epoch;
     const row = await apiKeysRepository.findLiveKey(db, parsed.id);
+    if (!row) this.#entries.delete(parsed.id);
     if (row && epoch === this.#epoch && this.#trusted()) {
       // Oldest first: the map's insertion order is the eviction order.
       this.#entries.delete(row.id);
