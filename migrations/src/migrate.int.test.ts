@@ -10,6 +10,8 @@ const TABLES = [
   'alerts',
   'api_keys',
   'authors',
+  'backfills',
+  'capture_budget',
   'capture_coverage',
   'capture_cursors',
   'capture_gaps',
@@ -23,6 +25,9 @@ const TABLES = [
   'rollup_top_posts',
   'rollup_zones',
   'rollups',
+  'x_billed_reads',
+  'x_spend',
+  'x_usage_days',
 ];
 
 let testDb: TestDatabase;
@@ -145,8 +150,8 @@ describe('a failing migration', () => {
       );
       const tables = await userTables(fresh.db);
       expect(tables).not.toContain('should_vanish');
-      // The reverted last migration (0009) stays reverted.
-      expect(tables).not.toContain('reports');
+      // The reverted last migration (0010) stays reverted.
+      expect(tables).not.toContain('x_spend');
     } finally {
       await fresh.drop();
     }

@@ -71,7 +71,8 @@ export type CaptureStatus =
   | 'usage_capped'
   | 'auth_failed'
   | 'error'
-  | 'retired';
+  | 'retired'
+  | 'budget_paused';
 
 export interface CaptureCursorsTable {
   query_key: string;
@@ -101,7 +102,8 @@ export type GapCause =
   | 'api_error'
   | 'auth'
   | 'worker_down'
-  | 'beyond_search_window';
+  | 'beyond_search_window'
+  | 'budget';
 
 export interface CaptureGapsTable {
   id: Generated<number>;
@@ -112,6 +114,9 @@ export interface CaptureGapsTable {
   cause: GapCause;
   detail: string | null;
   recorded_at: DefaultTimestamp;
+  /** The back-fill that read this span from the full archive since. */
+  filled_by_backfill: number | null;
+  filled_at: Timestamp | null;
 }
 
 export interface CaptureCoverageTable {
@@ -292,6 +297,77 @@ export interface ReportsTable {
   created_at: DefaultTimestamp;
 }
 
+/** Why an X request was made, as the spend ledger breaks spending down. */
+export type SpendPurpose = 'poll' | 'overlap' | 'refresh' | 'coverage' | 'backfill' | 'estimate' | 'usage';
+
+/** The spend ledger: one X request that returned, what it billed, and why it was made. */
+export interface XSpendTable {
+  id: Generated<number>;
+  at: Timestamp;
+  endpoint: string;
+  purpose: SpendPurpose;
+  query_key: string | null;
+  tag_keys: ColumnType<string[], string[] | undefined, string[]>;
+  backfill_id: number | null;
+  posts_returned: number;
+  posts_billed: number;
+  users_returned: number;
+  users_billed: number;
+  counts_requests: number;
+  /** numeric: pg returns it as a string. */
+  usd: ColumnType<string, string | number, string | number>;
+}
+
+/** A resource read on a UTC day: X bills it once that day. */
+export interface XBilledReadsTable {
+  day: ColumnType<Date, string, string>;
+  kind: 'post' | 'user';
+  resource_id: string;
+}
+
+/** X's own count of the posts read on a UTC day (`GET /2/usage/tweets`). */
+export interface XUsageDaysTable {
+  day: ColumnType<Date, string, string>;
+  posts: Count;
+  fetched_at: Timestamp;
+}
+
+export type BudgetStep = 'normal' | 'thin_refresh' | 'sparse_coverage' | 'slow_polling' | 'paused';
+
+export interface CaptureBudgetTable {
+  month: ColumnType<Date, string, string>;
+  step: BudgetStep;
+  spent_usd: ColumnType<string, string | number, string | number>;
+  budget_usd: ColumnType<string, string | number, string | number>;
+  updated_at: DefaultTimestamp;
+}
+
+export type BackfillStatus = 'queued' | 'running' | 'done' | 'failed';
+
+export interface BackfillsTable {
+  id: Generated<number>;
+  tag_keys: string[];
+  query: string;
+  from_at: Timestamp;
+  to_at: Timestamp;
+  max_usd: ColumnType<string | null, string | number | null | undefined, string | number | null>;
+  status: ColumnType<BackfillStatus, BackfillStatus | undefined, BackfillStatus>;
+  estimate_posts: Count;
+  estimate_requests: number;
+  estimate_usd: ColumnType<string, string | number, string | number>;
+  estimate_seconds: number;
+  next_token: string | null;
+  pages_done: ColumnType<number, number | undefined, number>;
+  posts_done: Count;
+  spend_usd: ColumnType<string, string | number | undefined, string | number>;
+  version: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  created_at: DefaultTimestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: DefaultTimestamp;
+}
+
 export interface Database {
   hashtags: HashtagsTable;
   authors: AuthorsTable;
@@ -311,6 +387,11 @@ export interface Database {
   deliveries: DeliveriesTable;
   report_schedules: ReportSchedulesTable;
   reports: ReportsTable;
+  x_spend: XSpendTable;
+  x_billed_reads: XBilledReadsTable;
+  x_usage_days: XUsageDaysTable;
+  capture_budget: CaptureBudgetTable;
+  backfills: BackfillsTable;
 }
 
 export type HashtagRow = Selectable<HashtagsTable>;
@@ -334,3 +415,6 @@ export type AlertSeriesStateRow = Selectable<AlertSeriesStateTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type ReportScheduleRow = Selectable<ReportSchedulesTable>;
 export type ReportRow = Selectable<ReportsTable>;
+export type XSpendRow = Selectable<XSpendTable>;
+export type BackfillRow = Selectable<BackfillsTable>;
+export type CaptureBudgetRow = Selectable<CaptureBudgetTable>;

@@ -21,3 +21,5 @@ export * as reportSchedulesRepository from './repositories/report-schedules.repo
 export * as reportsRepository from './repositories/reports.repository.js';
 export * as rollupOutbox from './repositories/rollup-outbox.repository.js';
 export * as rollupsRepository from './repositories/rollups.repository.js';
+export type { SpendEntry, SpendPrices } from './repositories/spend-ledger.repository.js';
+export * as spendLedger from './repositories/spend-ledger.repository.js';

@@ -3,7 +3,7 @@ import type { Database } from '@tagpulse/db';
 import type { Deliverer } from '@tagpulse/notify';
 import type { Queues } from '@tagpulse/queue';
 import type { Logger } from '@tagpulse/runtime';
-import type { XApi } from '@tagpulse/x-client';
+import type { XApi, XPrices } from '@tagpulse/x-client';
 import type { Kysely } from 'kysely';
 import type { WorkerClock } from './clock.js';
 
@@ -15,6 +15,8 @@ export interface CaptureSettings {
   coverageHours: number;
   /** How often (in X time) a usage-capped or auth-failed query is tried again. */
   pausedProbeMs: number;
+  /** What X bills, from configuration (X_ACCESS, X_PRICE_*). */
+  prices: XPrices;
 }
 
 export interface AlertSettings {

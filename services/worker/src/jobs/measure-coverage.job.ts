@@ -2,6 +2,7 @@ import { coverageRepository, hashtagsRepository } from '@tagpulse/db';
 import type { JobPayload } from '@tagpulse/queue';
 import { XRateLimitedError } from '@tagpulse/x-client';
 import { coverageReadings, coverageWindow } from '../capture/coverage.js';
+import { spendEntry } from '../capture/spend.js';
 import type { JobCtx } from '../job-context.js';
 
 /** For each tracked hashtag and recent whole hour: captured posts against X's own count. */
@@ -17,6 +18,15 @@ export async function measureCoverage(_: JobPayload<'measure-coverage'>, ctx: Jo
         throw err;
       });
     const captured = await coverageRepository.capturedPerHour(db, tag.tag_key, from, to);
-    await coverageRepository.upsertCoverage(db, coverageReadings(tag.tag_key, counts.buckets, captured, now));
+    await coverageRepository.upsertCoverage(
+      db,
+      coverageReadings(tag.tag_key, counts.buckets, captured, now),
+      spendEntry(settings.prices, {
+        at: now,
+        endpoint: 'counts/recent',
+        purpose: 'coverage',
+        tagKeys: [tag.tag_key],
+      }),
+    );
   }
 }

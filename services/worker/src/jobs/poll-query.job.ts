@@ -1,8 +1,10 @@
+import { compareIds } from '@tagpulse/core';
 import { cursorsRepository, gapsRepository, pageStore } from '@tagpulse/db';
 import { type JobPayload, nudge } from '@tagpulse/queue';
 import { XAuthError, XInvalidRequestError, XRateLimitedError, XUsageCappedError } from '@tagpulse/x-client';
 import { UnrecoverableError } from 'bullmq';
 import { cursorAfterPage, hasMore, isPaused, planPoll } from '../capture/poll-plan.js';
+import { spendEntry } from '../capture/spend.js';
 import type { JobCtx } from '../job-context.js';
 
 /**
@@ -33,6 +35,16 @@ export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: Job
       authors: page.authors,
       rejected: page.rejected.length,
       seenAt: now,
+      spend: spendEntry(settings.prices, {
+        at: now,
+        endpoint: 'search/recent',
+        // A page wholly at or below where the cursor stood is the overlap read again for late posts.
+        purpose:
+          page.newestId !== undefined && compareIds(page.newestId, plan.floorId) <= 0 ? 'overlap' : 'poll',
+        billable: page.billable,
+        queryKey,
+        tagKeys: cursor.tag_keys,
+      }),
       cursor: {
         queryKey,
         expectedVersion: cursor.version,

@@ -1,6 +1,7 @@
 import { refreshRepository } from '@tagpulse/db';
 import type { JobPayload } from '@tagpulse/queue';
 import { LOOKUP_MAX_IDS, XRateLimitedError } from '@tagpulse/x-client';
+import { spendEntry } from '../capture/spend.js';
 import type { JobCtx } from '../job-context.js';
 
 /**
@@ -23,7 +24,18 @@ export async function refreshEngagement(_: JobPayload<'refresh-engagement'>, ctx
         throw err;
       });
     const deletedIds = result.missing.filter((m) => m.reason === 'deleted').map((m) => m.id);
-    await refreshRepository.applyRefresh(db, { due, found: result.posts, deletedIds, now });
+    await refreshRepository.applyRefresh(db, {
+      due,
+      found: result.posts,
+      deletedIds,
+      now,
+      spend: spendEntry(settings.prices, {
+        at: now,
+        endpoint: 'tweets',
+        purpose: 'refresh',
+        billable: result.billable,
+      }),
+    });
     ctx.log.debug({ looked: due.length, deleted: deletedIds.length }, 'engagement refreshed');
     if (result.rateLimit && result.rateLimit.remaining <= 0) {
       await ctx.rateLimited(result.rateLimit.resetAt);
