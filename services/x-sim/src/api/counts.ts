@@ -3,7 +3,7 @@ import { versionsDescending } from '../world/scan.js';
 import { bucketIndex, bucketsFor, GRANULARITIES } from './buckets.js';
 import type { ApiContext } from './context.js';
 import { ParamReader } from './params.js';
-import type { ApiResult } from './search.js';
+import { type ApiResult, NO_READS } from './search.js';
 import { readBounds } from './time-bounds.js';
 
 const COUNT_PARAMS = [
@@ -43,5 +43,9 @@ export function countsRecent(ctx: ApiContext, query: URLSearchParams, now: numbe
     tweet_count: counts[i] ?? 0,
   }));
   const total = counts.reduce((sum, n) => sum + n, 0);
-  return { json: JSON.stringify({ data, meta: { total_tweet_count: total } }), postsRead: 0 };
+  return {
+    json: JSON.stringify({ data, meta: { total_tweet_count: total } }),
+    postsRead: 0,
+    reads: NO_READS,
+  };
 }

@@ -22,9 +22,14 @@ const SEARCH_PARAMS = [
 export interface ApiResult {
   /** The response body, serialised. */
   json: string;
-  /** Posts returned, which count against the monthly usage cap. */
+  /** Posts in `data`, which count against a plan's monthly cap. */
   postsRead: number;
+  /** Every post (`data`, `includes.tweets`) and user (`includes.users`) the body holds, for pay-per-use billing. */
+  reads: { postIds: readonly string[]; userIds: readonly string[] };
 }
+
+/** What an answer without posts or users reads. */
+export const NO_READS: ApiResult['reads'] = { postIds: [], userIds: [] };
 
 /**
  * `GET /2/tweets/search/recent`: matching, searchable, current versions of
@@ -69,8 +74,12 @@ export function searchRecent(ctx: ApiContext, query: URLSearchParams, now: numbe
   // Relevancy pages hold the same posts, most engaging first; meta still names the max and min id.
   const ordered =
     sortOrder === 'relevancy' ? [...page].sort((a, b) => engagement(b, now) - engagement(a, now)) : page;
-  const members = pageJson(ordered, fields, now, ctx.userById);
-  return { json: `{${members ? `${members},` : ''}"meta":${JSON.stringify(meta)}}`, postsRead: page.length };
+  const { members, postIds, userIds } = pageJson(ordered, fields, now, ctx.userById);
+  return {
+    json: `{${members ? `${members},` : ''}"meta":${JSON.stringify(meta)}}`,
+    postsRead: page.length,
+    reads: { postIds, userIds },
+  };
 }
 
 function engagement(v: Version, now: number): number {
