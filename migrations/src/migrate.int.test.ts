@@ -11,6 +11,7 @@ const TABLES = [
   'api_keys',
   'authors',
   'backfills',
+  'budget_setting',
   'capture_budget',
   'capture_coverage',
   'capture_cursors',

@@ -70,14 +70,23 @@ export async function up(db: Kysely<any>): Promise<void> {
       fetched_at timestamptz not null
     )`.execute(db);
 
-  // Where spending stands against X_MONTHLY_BUDGET_USD: the degradation step capture is at, per
-  // billing month. The notices themselves are rows of the delivery ledger, unique per month and step.
+  // Where spending stands against the monthly budget: the degradation step capture is at, per
+  // billing month (UTC calendar month). The notices are rows of the delivery ledger, unique per month
+  // and threshold. `monthly_usd` of the one settings row is the budget set at run time (API, CLI),
+  // which wins over X_MONTHLY_BUDGET_USD, so raising it needs no restart.
   await sql`
     create table capture_budget (
       month date primary key,
       step text not null check (step in ('normal', 'thin_refresh', 'sparse_coverage', 'slow_polling', 'paused')),
       spent_usd numeric(14, 6) not null,
       budget_usd numeric(14, 6) not null,
+      paused_at timestamptz,
+      updated_at timestamptz not null default now()
+    )`.execute(db);
+  await sql`
+    create table budget_setting (
+      id boolean primary key default true check (id),
+      monthly_usd numeric(14, 6) check (monthly_usd >= 0),
       updated_at timestamptz not null default now()
     )`.execute(db);
 
@@ -114,6 +123,7 @@ export async function down(db: Kysely<any>): Promise<void> {
       ('idle', 'ok', 'backfilling', 'rate_limited', 'usage_capped', 'auth_failed', 'error', 'retired'))`.execute(
     db,
   );
+  await sql`drop table budget_setting`.execute(db);
   await sql`drop table capture_budget`.execute(db);
   await sql`drop table x_usage_days`.execute(db);
   await sql`drop table x_billed_reads`.execute(db);

@@ -339,6 +339,14 @@ export interface CaptureBudgetTable {
   step: BudgetStep;
   spent_usd: ColumnType<string, string | number, string | number>;
   budget_usd: ColumnType<string, string | number, string | number>;
+  /** When this month's spending reached the budget; null while it has not. */
+  paused_at: Timestamp | null;
+  updated_at: DefaultTimestamp;
+}
+
+export interface BudgetSettingTable {
+  id: ColumnType<boolean, boolean | undefined, never>;
+  monthly_usd: ColumnType<string | null, string | number | null, string | number | null>;
   updated_at: DefaultTimestamp;
 }
 
@@ -391,6 +399,7 @@ export interface Database {
   x_billed_reads: XBilledReadsTable;
   x_usage_days: XUsageDaysTable;
   capture_budget: CaptureBudgetTable;
+  budget_setting: BudgetSettingTable;
   backfills: BackfillsTable;
 }
 

@@ -56,8 +56,12 @@ export const envSchema = z.object({
   X_PRICE_USER_READ: usd.optional(),
   X_PRICE_COUNTS_RECENT: usd.optional(),
   X_PRICE_COUNTS_ALL: usd.optional(),
-  /** What a search that returns nothing costs (X does not document one; 0 by default). */
+  /** What a search that returns nothing costs (X documents none; 0 by default). */
   X_PRICE_EMPTY_REQUEST: usd.optional(),
+  /** Whether X bills the expanded authors of a page as user reads (undocumented; off by default, as x-sim). */
+  X_BILL_EXPANDED_USERS: BoolEnv.default(false),
+  /** How often (real time) X's own usage figures (GET /2/usage/tweets) are fetched: daily by default. */
+  X_USAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(86_400_000),
   /** Spend allowed per billing month (UTC calendar month), in USD; unset, no budget. */
   X_MONTHLY_BUDGET_USD: usd.optional(),
   API_HOST: z.string().min(1).default('127.0.0.1'),

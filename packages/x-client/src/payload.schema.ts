@@ -110,17 +110,18 @@ export const countsBodySchema = z.object({
     .default({}),
 });
 
-/** `GET /2/usage/tweets`: posts X counted per day for the project (usage values are decimal strings). */
+/** The spec types usage figures as strings; X's answers (and x-sim's) carry numbers: read both. */
+const usageFigure = z.union([count, z.string().regex(/^\d+$/).transform(Number)]);
+
+/** `GET /2/usage/tweets`: posts X counted per day for the project. */
 export const usageBodySchema = z.object({
   data: z.object({
-    project_usage: z.string().optional(),
-    project_cap: z.string().optional(),
+    project_usage: usageFigure.optional(),
+    project_cap: usageFigure.optional(),
     cap_reset_day: z.number().int().optional(),
     daily_project_usage: z
       .object({
-        usage: z
-          .array(z.object({ date: instant, usage: z.string().regex(/^\d+$/).nullable().optional() }))
-          .default([]),
+        usage: z.array(z.object({ date: instant, usage: usageFigure.nullable().optional() })).default([]),
       })
       .optional(),
   }),

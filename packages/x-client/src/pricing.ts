@@ -5,13 +5,13 @@ export type XAccess = 'pay-per-use' | 'basic' | 'pro' | 'enterprise';
 export interface XPrices {
   /** Each post returned (includes too), once per UTC day. */
   postRead: number;
-  /** Each user returned (expanded authors), once per UTC day. */
+  /** Each user returned (expanded authors, when X bills them), once per UTC day. */
   userRead: number;
   /** Each `counts/recent` request. */
   countsRecent: number;
   /** Each `counts/all` request. */
   countsAll: number;
-  /** A search or lookup that returned nothing (X documents no charge). */
+  /** A search that returned nothing (X documents no charge). */
   emptyRequest: number;
 }
 

@@ -161,8 +161,8 @@ export function createXApi({
           day: new Date(`${u.date.slice(0, 10)}T00:00:00.000Z`),
           posts: Number(u.usage ?? 0),
         })),
-        projectUsage: d.project_usage === undefined ? undefined : Number(d.project_usage),
-        projectCap: d.project_cap === undefined ? undefined : Number(d.project_cap),
+        projectUsage: d.project_usage,
+        projectCap: d.project_cap,
         capResetDay: d.cap_reset_day,
       };
     },

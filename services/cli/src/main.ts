@@ -8,6 +8,7 @@ import { reportsCommand } from './commands/reports.js';
 import { servicesCommand } from './commands/services.js';
 import { simCommand } from './commands/sim.js';
 import { startCommand } from './commands/start.js';
+import { usageCommand } from './commands/usage.js';
 import { workerCommand } from './commands/worker.js';
 
 const program = new Command('tagpulse')
@@ -22,6 +23,7 @@ const program = new Command('tagpulse')
   .addCommand(apikeyCommand())
   .addCommand(workerCommand())
   .addCommand(hashtagsCommand())
-  .addCommand(reportsCommand());
+  .addCommand(reportsCommand())
+  .addCommand(usageCommand());
 
 await program.parseAsync();

@@ -17,6 +17,11 @@ export interface CaptureSettings {
   pausedProbeMs: number;
   /** What X bills, from configuration (X_ACCESS, X_PRICE_*). */
   prices: XPrices;
+  /** X_MONTHLY_BUDGET_USD; a budget set at run time (API, CLI) wins. */
+  monthlyBudgetUsd: number | undefined;
+  /** Near the budget (X time): one poll per query at most this often, and coverage at most this often. */
+  slowPollMs: number;
+  sparseCoverageMs: number;
 }
 
 export interface AlertSettings {

@@ -47,6 +47,7 @@ describe('the capture schedule', () => {
       rollupMs: 1_000,
       alertMs: 1_000,
       deliveryMs: 1_000,
+      usageMs: 60_000,
     });
     for (const tag of SEED_HASHTAGS) {
       const parsed = parseHashtag(tag);
@@ -59,7 +60,8 @@ describe('the capture schedule', () => {
     expect((await queues['capture-refresh'].getJobSchedulers()).map((s) => s.key)).toEqual([
       'refresh-engagement',
     ]);
-    expect((await queues['capture-coverage'].getJobSchedulers()).map((s) => s.key)).toEqual([
+    expect((await queues['capture-coverage'].getJobSchedulers()).map((s) => s.key).sort()).toEqual([
+      'fetch-x-usage',
       'measure-coverage',
     ]);
     expect((await queues.rollups.getJobSchedulers()).map((s) => s.key)).toEqual(['compute-rollups']);

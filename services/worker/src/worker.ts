@@ -35,6 +35,9 @@ function captureSettings(env: Env): CaptureSettings {
     coverageHours: env.COVERAGE_HOURS,
     pausedProbeMs: 3_600_000,
     prices: xPrices(env),
+    monthlyBudgetUsd: env.X_MONTHLY_BUDGET_USD,
+    slowPollMs: 10 * 60_000,
+    sparseCoverageMs: 6 * 3_600_000,
   };
 }
 
@@ -43,7 +46,7 @@ export function xPrices(env: Env): XPrices {
   const table = defaultPrices(env.X_ACCESS);
   return {
     postRead: env.X_PRICE_POST_READ ?? table.postRead,
-    userRead: env.X_PRICE_USER_READ ?? table.userRead,
+    userRead: env.X_BILL_EXPANDED_USERS ? (env.X_PRICE_USER_READ ?? table.userRead) : 0,
     countsRecent: env.X_PRICE_COUNTS_RECENT ?? table.countsRecent,
     countsAll: env.X_PRICE_COUNTS_ALL ?? table.countsAll,
     emptyRequest: env.X_PRICE_EMPTY_REQUEST ?? table.emptyRequest,
@@ -136,6 +139,7 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     rollupMs: env.ROLLUP_INTERVAL_MS,
     alertMs: env.ALERT_INTERVAL_MS,
     deliveryMs: env.DELIVERY_INTERVAL_MS,
+    usageMs: env.X_USAGE_INTERVAL_MS,
   });
   // The report schedules' job schedulers live in Redis; a Redis restored from an old dump or wiped
   // gets them back from Postgres here.

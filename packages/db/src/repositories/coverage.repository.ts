@@ -64,6 +64,15 @@ async function writeReadings(db: Kysely<Database>, readings: CoverageReading[]):
     .execute();
 }
 
+/** When coverage was last measured, for any hashtag. */
+export async function lastMeasuredAt(db: Db): Promise<Date | null> {
+  const row = await db
+    .selectFrom('capture_coverage')
+    .select((eb) => eb.fn.max('measured_at').as('at'))
+    .executeTakeFirst();
+  return row?.at ?? null;
+}
+
 export async function listCoverage(
   db: Db,
   { tagKey, from, to }: { tagKey: string; from: Date; to: Date },

@@ -213,12 +213,23 @@ export async function spendSummary(
   };
 }
 
-/** Stores X's own daily counts (`GET /2/usage/tweets`); a later reading of a day replaces the earlier. */
+/**
+ * Stores X's own daily counts (`GET /2/usage/tweets`), with the request that
+ * read them; a later reading of a day replaces the earlier.
+ */
 export async function recordXUsage(
-  db: Db,
+  db: Kysely<Database>,
   days: { day: Date; posts: number }[],
   fetchedAt: Date,
+  spend?: SpendEntry,
 ): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (spend) await recordSpend(trx, spend);
+    await writeUsageDays(trx, days, fetchedAt);
+  });
+}
+
+async function writeUsageDays(db: Db, days: { day: Date; posts: number }[], fetchedAt: Date): Promise<void> {
   if (days.length === 0) return;
   await db
     .insertInto('x_usage_days')

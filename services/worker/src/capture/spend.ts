@@ -42,8 +42,8 @@ export function spendEntry(
       postRead: prices.postRead,
       userRead: prices.userRead,
       countsRequest: counts ? prices[counts] : 0,
-      // `usage/tweets` is X's own account of spending and bills nothing.
-      emptyRequest: request.endpoint === 'usage/tweets' ? 0 : prices.emptyRequest,
+      // Only a search that found nothing may bill as one (X_PRICE_EMPTY_REQUEST).
+      emptyRequest: request.endpoint.startsWith('search/') ? prices.emptyRequest : 0,
     },
   };
 }

@@ -1,6 +1,7 @@
-import { coverageRepository, hashtagsRepository } from '@tagpulse/db';
+import { budgetRepository, coverageRepository, hashtagsRepository } from '@tagpulse/db';
 import type { JobPayload } from '@tagpulse/queue';
 import { XRateLimitedError } from '@tagpulse/x-client';
+import { atLeast } from '../capture/budget-plan.js';
 import { coverageReadings, coverageWindow } from '../capture/coverage.js';
 import { spendEntry } from '../capture/spend.js';
 import type { JobCtx } from '../job-context.js';
@@ -9,6 +10,12 @@ import type { JobCtx } from '../job-context.js';
 export async function measureCoverage(_: JobPayload<'measure-coverage'>, ctx: JobCtx): Promise<void> {
   const { db, x, clock, settings } = ctx.deps;
   const now = clock.now();
+  const step = (await budgetRepository.currentBudget(db, now))?.step ?? 'normal';
+  if (step === 'paused') return;
+  if (atLeast(step, 'sparse_coverage')) {
+    const last = await coverageRepository.lastMeasuredAt(db);
+    if (last && now.getTime() - last.getTime() < settings.sparseCoverageMs) return;
+  }
   const { from, to } = coverageWindow(now, settings.coverageHours);
   for (const tag of await hashtagsRepository.listHashtags(db, { activeOnly: true })) {
     const counts = await x

@@ -77,6 +77,9 @@ export function handlerDeps(
       coverageHours: 24,
       pausedProbeMs: 3_600_000,
       prices: defaultPrices('pay-per-use'),
+      monthlyBudgetUsd: undefined,
+      slowPollMs: 10 * 60_000,
+      sparseCoverageMs: 6 * 3_600_000,
     },
     alerts: {
       settleMs: 60_000,
