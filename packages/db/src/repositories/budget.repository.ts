@@ -22,6 +22,14 @@ export async function setBudget(db: Db, monthlyUsd: number | null): Promise<void
     .execute();
 }
 
+/** Forgets the month's standing (no budget applies any more): nothing is held back. */
+export async function clearBudgetState(db: Db, month: Date): Promise<void> {
+  await db
+    .deleteFrom('capture_budget')
+    .where(sql<boolean>`month = ${month.toISOString().slice(0, 10)}::date`)
+    .execute();
+}
+
 export interface BudgetState {
   month: Date;
   step: BudgetStep;

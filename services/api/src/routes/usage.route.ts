@@ -59,7 +59,7 @@ export function usageRoutes(app: FastifyInstance, deps: ApiDeps): void {
             budget: z
               .object({
                 usd: z.number(),
-                used: z.number().describe('spent / budget'),
+                used: z.number().describe('spent / budget, to 4 decimals'),
                 remaining_usd: z.number(),
                 step: z.string().describe('where capture stands in the degradation order'),
               })
@@ -102,7 +102,7 @@ export function usageRoutes(app: FastifyInstance, deps: ApiDeps): void {
         budget: budget
           ? {
               usd: budget.budgetUsd,
-              used: budget.budgetUsd > 0 ? s.month.usd / budget.budgetUsd : 1,
+              used: budget.budgetUsd > 0 ? Math.round((s.month.usd / budget.budgetUsd) * 1e4) / 1e4 : 1,
               remaining_usd: money(Math.max(0, budget.budgetUsd - s.month.usd)),
               step: budget.step,
             }

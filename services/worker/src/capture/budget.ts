@@ -14,9 +14,12 @@ export async function checkBudget(ctx: JobCtx): Promise<BudgetState | undefined>
   const { db, clock, settings, alerts, queues } = ctx.deps;
   const set = await budgetRepository.budgetSetting(db);
   const budgetUsd = set === undefined ? settings.monthlyBudgetUsd : set;
-  if (budgetUsd === undefined || budgetUsd === null) return undefined;
   const now = clock.now();
   const month = billingMonth(now);
+  if (budgetUsd === undefined || budgetUsd === null) {
+    await budgetRepository.clearBudgetState(db, month);
+    return undefined;
+  }
   const spentUsd = await spendLedger.monthSpend(db, now);
   const step = budgetStep(spentUsd, budgetUsd);
   let queued = 0;
