@@ -7,4 +7,5 @@ export { type Charge, PRICES_MICROS, tokenFingerprint } from './server/billing.j
 export { type FaultConfig, parseFaults } from './server/faults.js';
 export { createSimCore, type Sim, type SimOptions, startSim } from './start-sim.js';
 export type { TruthCount, TruthPost } from './truth.js';
+export { SEARCH_INDEXES, type SearchIndex } from './world/search-index.js';
 export { World } from './world/world.js';

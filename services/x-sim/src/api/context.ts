@@ -2,6 +2,7 @@ import { Lru } from '../lru.js';
 import { compileQuery, type PostMatcher } from '../query/match-query.js';
 import { parseQuery, QuerySyntaxError } from '../query/parse-query.js';
 import type { SimUser } from '../world/authors.js';
+import { inIndex, type SearchIndex } from '../world/search-index.js';
 import type { World } from '../world/world.js';
 import { EXPANSIONS, MEDIA_FIELDS, PLACE_FIELDS, POLL_FIELDS, TWEET_FIELDS, USER_FIELDS } from './fields.js';
 import type { ParamReader } from './params.js';
@@ -12,17 +13,33 @@ import type { Reach } from './time-bounds.js';
 /** Full-archive search and counts take queries of up to 1,024 characters (rate-limits.mdx). */
 const ARCHIVE_MAX_QUERY_LENGTH = 1_024;
 
-/** What every endpoint handler reads: the world and the per-server caches around it. */
+/** How an empty search page names its ids: live X leaves them out, X's emulator sends `""`. */
+export type EmptyPage = 'x' | 'emulator';
+
+export interface ApiOptions {
+  /** X enforces 512 characters on recent search for self-serve tiers. */
+  maxQueryLength?: number | undefined;
+  /** The index search and counts read; `2026` leaves reposts out. */
+  searchIndex?: SearchIndex | undefined;
+  emptyPage?: EmptyPage | undefined;
+}
+
+/** What every endpoint handler reads: the world, how the API behaves, and the per-server caches around it. */
 export class ApiContext {
   private readonly queries = new Lru<string, PostMatcher>(256);
   private readonly users: Map<string, SimUser>;
+  readonly maxQueryLength: number;
+  readonly searchIndex: SearchIndex;
+  readonly emptyPage: EmptyPage;
 
   constructor(
     readonly world: World,
-    /** X enforces 512 characters on recent search for self-serve tiers. */
-    readonly maxQueryLength = 512,
+    options: ApiOptions = {},
   ) {
     this.users = new Map(world.users.map((u) => [u.id, u]));
+    this.maxQueryLength = options.maxQueryLength ?? 512;
+    this.searchIndex = options.searchIndex ?? '2026';
+    this.emptyPage = options.emptyPage ?? 'x';
   }
 
   userById = (id: string): SimUser | undefined => this.users.get(id);
@@ -43,7 +60,9 @@ export class ApiContext {
     let matcher = this.queries.get(query);
     if (matcher) return matcher;
     try {
-      matcher = compileQuery(parseQuery(query));
+      const compiled = compileQuery(parseQuery(query));
+      const index = this.searchIndex;
+      matcher = index === 'legacy' ? compiled : (v) => inIndex(v.post.kind, index) && compiled(v);
     } catch (err) {
       if (!(err instanceof QuerySyntaxError)) throw err;
       throw invalidRequest([{ parameters: { query: [query] }, message: err.message }]);

@@ -75,7 +75,9 @@ function search(ctx: ApiContext, query: URLSearchParams, now: number, reach: Rea
   const meta: Record<string, unknown> =
     newest && oldest
       ? { newest_id: newest.id, oldest_id: oldest.id, result_count: page.length }
-      : { result_count: 0 };
+      : ctx.emptyPage === 'emulator'
+        ? { newest_id: '', oldest_id: '', result_count: 0 }
+        : { result_count: 0 };
   if (oldest && found.length > maxResults) meta.next_token = encodeNextToken(requestKey, oldest.id);
   // Relevancy pages hold the same posts, most engaging first; meta still names the max and min id.
   const ordered =
