@@ -1,4 +1,5 @@
 import { ApiContext, type EmptyPage } from './api/context.js';
+import type { Dialect } from './api/dialect.js';
 import { createClock, type SimClock } from './clock.js';
 import { loadScenario } from './scenario/load-scenario.js';
 import type { Scenario } from './scenario/scenario-schema.js';
@@ -66,6 +67,12 @@ export interface SimOptions {
    * and \`"oldest_id": ""\`.
    */
   emptyPage?: EmptyPage;
+  /**
+   * Field, expansion and \`includes\` names: \`tweet\` (default), OpenAPI 2.152's
+   * (\`tweet.fields\`, \`includes.tweets\`…); \`post\`, 2.167's (\`post.fields\`,
+   * \`includes.posts\`…). Problem types follow the dialect's spec.
+   */
+  dialect?: Dialect;
   /** Longest query accepted, in characters. Default 512, X's limit for recent search on self-serve tiers. */
   maxQueryLength?: number;
   /** One-minute slices of posts kept in memory. Default 256. */

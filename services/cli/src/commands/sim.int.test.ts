@@ -83,15 +83,19 @@ describe('tagpulse sim', () => {
       '0.01',
       '--search-index',
       'legacy',
+      '--dialect',
+      'post',
     ]);
     const search = (query: string) =>
       fetch(`${url}/2/tweets/search/recent?query=${encodeURIComponent(query)}&max_results=100`, {
         headers: { authorization: 'Bearer demo' },
       });
     const reposts = (await (await search('#UNiteToCounterTerrorism is:retweet')).json()) as {
+      data: { edit_history_post_ids: string[] }[];
       meta: { result_count: number };
     };
     expect(reposts.meta.result_count).toBeGreaterThan(2); // more than $0.01 of posts
+    expect(reposts.data[0]?.edit_history_post_ids).toHaveLength(1);
     const refused = await search('#UNiteToCounterTerrorism');
     expect(refused.status).toBe(402);
     const billing = (await (await fetch(`${url}/__sim/billing`)).json()) as { total_usd: number };

@@ -4,6 +4,9 @@ import {
   type Access,
   BUILTIN_SCENARIOS,
   benchSim,
+  DIALECTS,
+  type Dialect,
+  type EmptyPage,
   SEARCH_INDEXES,
   type SearchIndex,
   startSim,
@@ -28,6 +31,8 @@ interface SimFlags {
   billExpandedUsers?: boolean;
   billEmptySearch?: boolean;
   searchIndex: SearchIndex;
+  dialect: Dialect;
+  emptyPage: EmptyPage;
   faults?: string;
   token?: string;
 }
@@ -74,6 +79,22 @@ export function simCommand(): Command {
         .choices([...SEARCH_INDEXES])
         .default('2026'),
     )
+    .addOption(
+      new Option(
+        '--dialect <names>',
+        'tweet: OpenAPI 2.152 names; post: 2.167 (post.fields, includes.posts…)',
+      )
+        .choices([...DIALECTS])
+        .default('tweet'),
+    )
+    .addOption(
+      new Option(
+        '--empty-page <shape>',
+        'x: {"result_count":0}; emulator: with "newest_id":"" and "oldest_id":""',
+      )
+        .choices(['x', 'emulator'])
+        .default('x'),
+    )
     .option('--faults <spec>', 'failure rates, e.g. 503=0.1,slow=0.05@2000,drop=0.01,truncate=0.01')
     .option('--token <token>', 'accept only this bearer token (default: any non-empty one)')
     .action((flags: SimFlags) =>
@@ -85,6 +106,8 @@ export function simCommand(): Command {
           seed: flags.seed,
           speed: flags.speed,
           searchIndex: flags.searchIndex,
+          dialect: flags.dialect,
+          emptyPage: flags.emptyPage,
           ...(flags.access ? { access: flags.access } : {}),
           ...(flags.tier ? { tier: flags.tier } : {}),
           ...(flags.credits !== undefined ? { credits: flags.credits } : {}),

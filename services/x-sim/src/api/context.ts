@@ -4,7 +4,8 @@ import { parseQuery, QuerySyntaxError } from '../query/parse-query.js';
 import type { SimUser } from '../world/authors.js';
 import { inIndex, type SearchIndex } from '../world/search-index.js';
 import type { World } from '../world/world.js';
-import { EXPANSIONS, MEDIA_FIELDS, PLACE_FIELDS, POLL_FIELDS, TWEET_FIELDS, USER_FIELDS } from './fields.js';
+import { DIALECT_NAMES, type Dialect } from './dialect.js';
+import { MEDIA_FIELDS, PLACE_FIELDS, POLL_FIELDS, USER_FIELDS } from './fields.js';
 import type { ParamReader } from './params.js';
 import { invalidRequest } from './problems.js';
 import type { FieldSelection } from './project.js';
@@ -22,6 +23,8 @@ export interface ApiOptions {
   /** The index search and counts read; `2026` leaves reposts out. */
   searchIndex?: SearchIndex | undefined;
   emptyPage?: EmptyPage | undefined;
+  /** Field, expansion and `includes` names of OpenAPI 2.152 (`tweet`, default) or 2.167 (`post`). */
+  dialect?: Dialect | undefined;
 }
 
 /** What every endpoint handler reads: the world, how the API behaves, and the per-server caches around it. */
@@ -31,6 +34,7 @@ export class ApiContext {
   readonly maxQueryLength: number;
   readonly searchIndex: SearchIndex;
   readonly emptyPage: EmptyPage;
+  readonly dialect: Dialect;
 
   constructor(
     readonly world: World,
@@ -40,6 +44,7 @@ export class ApiContext {
     this.maxQueryLength = options.maxQueryLength ?? 512;
     this.searchIndex = options.searchIndex ?? '2026';
     this.emptyPage = options.emptyPage ?? 'x';
+    this.dialect = options.dialect ?? 'tweet';
   }
 
   userById = (id: string): SimUser | undefined => this.users.get(id);
@@ -72,23 +77,37 @@ export class ApiContext {
   }
 }
 
-/** The field and expansion parameters shared by search and lookup. */
-export const FIELD_PARAMS = [
-  'tweet.fields',
-  'expansions',
-  'user.fields',
-  'media.fields',
-  'poll.fields',
-  'place.fields',
-] as const;
+/** The field and expansion parameters shared by search and lookup, in the dialect's names. */
+export function fieldParams(dialect: Dialect): string[] {
+  return [
+    DIALECT_NAMES[dialect].fieldsParam,
+    'expansions',
+    'user.fields',
+    'media.fields',
+    'poll.fields',
+    'place.fields',
+  ];
+}
 
-export function readFields(params: ParamReader): FieldSelection {
+export function readFields(params: ParamReader, dialect: Dialect): FieldSelection {
   params.list('poll.fields', POLL_FIELDS);
   params.list('place.fields', PLACE_FIELDS);
+  const names = DIALECT_NAMES[dialect];
   return {
-    tweet: params.list('tweet.fields', TWEET_FIELDS),
-    expansions: params.list('expansions', EXPANSIONS),
+    tweet: internal(params.list(names.fieldsParam, [...names.fields.keys()]), names.fields),
+    expansions: internal(params.list('expansions', [...names.expansions.keys()]), names.expansions),
     user: params.list('user.fields', USER_FIELDS),
     media: params.list('media.fields', MEDIA_FIELDS),
+    names,
   };
+}
+
+/** What x-sim has of the requested names; the rest are accepted and answered with nothing, as X does for absent data. */
+function internal<T>(requested: Set<string>, known: ReadonlyMap<string, T | undefined>): Set<T> {
+  const out = new Set<T>();
+  for (const name of requested) {
+    const inside = known.get(name);
+    if (inside !== undefined) out.add(inside);
+  }
+  return out;
 }

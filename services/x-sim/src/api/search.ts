@@ -1,6 +1,6 @@
 import { isSearchable, publicMetrics, type Version } from '../world/post.js';
 import { versionsDescending } from '../world/scan.js';
-import { type ApiContext, FIELD_PARAMS, readFields } from './context.js';
+import { type ApiContext, fieldParams, readFields } from './context.js';
 import { encodeNextToken, readCursor } from './next-token.js';
 import { ParamReader } from './params.js';
 import { pageJson } from './project.js';
@@ -16,7 +16,6 @@ const SEARCH_PARAMS = [
   'next_token',
   'pagination_token',
   'sort_order',
-  ...FIELD_PARAMS,
 ];
 
 export interface ApiResult {
@@ -46,10 +45,10 @@ export const searchAll = (ctx: ApiContext, query: URLSearchParams, now: number):
   search(ctx, query, now, 'all');
 
 function search(ctx: ApiContext, query: URLSearchParams, now: number, reach: Reach): ApiResult {
-  const params = new ParamReader(query, SEARCH_PARAMS);
+  const params = new ParamReader(query, [...SEARCH_PARAMS, ...fieldParams(ctx.dialect)]);
   const maxResults = params.int('max_results', 10, reach === 'recent' ? 100 : 500, 10);
   const sortOrder = params.oneOf('sort_order', ['recency', 'relevancy'], 'recency');
-  const fields = readFields(params);
+  const fields = readFields(params, ctx.dialect);
   const bounds = readBounds(params, now, reach);
   const matcher = ctx.matcher(params, reach);
   const { requestKey, cursor } = readCursor(params, `search-${reach}`, [
