@@ -2,20 +2,12 @@ import { createXClient } from '@tagpulse/x-client';
 import { describe, expect, it } from 'vitest';
 import { tokenFingerprint } from './server/billing.js';
 import { SHORT_END, shortScenario } from './testing/scenarios.js';
-import { rawGet, simPerTest, TEST_TOKEN } from './testing/test-sim.js';
+import { errorOf, rawGet, simPerTest, TEST_TOKEN } from './testing/test-sim.js';
 
 const NOW = SHORT_END + 3_600_000;
 const NEXT_DAY = Date.parse('2024-05-02T09:00:00Z');
 const sims = simPerTest();
 const payPerUse = { scenario: shortScenario(), speed: 0, start: NOW } as const;
-
-const errorOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected the request to fail');
-    },
-    (err: { code: number; data: Record<string, unknown>; headers: Record<string, string> }) => err,
-  );
 
 describe('pay-per-use billing', () => {
   it('bills a post once per UTC day and token, again the next day, includes too', async () => {
@@ -169,6 +161,34 @@ describe('GET /2/usage/tweets', () => {
     const t = await sims.start(payPerUse);
     const bad = await errorOf(t.client.v2.usage({ days: 91 }));
     expect(bad.code).toBe(400);
+  });
+});
+
+describe('access levels', () => {
+  it('keeps the full archive from Basic with 403 client-forbidden, and does not meter the plans', async () => {
+    const t = await sims.start({ ...payPerUse, access: 'basic' });
+    const forbidden = await errorOf(t.client.v2.searchAll('#AlphaTag'));
+    expect(forbidden.code).toBe(403);
+    expect(forbidden.data).toMatchObject({ reason: 'client-not-enrolled', title: 'Client Forbidden' });
+    expect((await errorOf(t.client.v2.tweetCountAll('#AlphaTag'))).code).toBe(403);
+    await t.client.v2.search('#AlphaTag');
+    expect(await t.billing()).toEqual({ data: [], total_usd: 0 });
+  });
+
+  it('opens the archive to Pro and enterprise, unmetered, with their own limits', async () => {
+    for (const access of ['pro', 'enterprise'] as const) {
+      const t = await sims.start({ ...payPerUse, access });
+      const page = await t.client.v2.searchAll('#AlphaTag', { start_time: '2024-05-01T10:00:00Z' });
+      expect(page.meta.result_count).toBe(10);
+      expect(page.rateLimit.limit).toBe(300);
+      expect((await rawGet(t.sim, '/2/tweets?ids=1')).headers.get('x-rate-limit-limit')).toBe(
+        access === 'pro' ? '450' : '3500',
+      );
+      expect((await t.billing()).data).toEqual([]);
+      if (access === 'enterprise') continue; // closed and checked after the test
+      await t.close();
+      expect(t.violations).toEqual([]);
+    }
   });
 });
 

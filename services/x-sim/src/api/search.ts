@@ -1,10 +1,10 @@
 import { isSearchable, publicMetrics, type Version } from '../world/post.js';
 import { versionsDescending } from '../world/scan.js';
-import { type ApiContext, FIELD_PARAMS, readFields } from './context.js';
-import { decodeNextToken, encodeNextToken } from './next-token.js';
+import { type ApiContext, fieldParams, readFields } from './context.js';
+import { encodeNextToken, readCursor } from './next-token.js';
 import { ParamReader } from './params.js';
 import { pageJson } from './project.js';
-import { readBounds } from './time-bounds.js';
+import { type Reach, readBounds } from './time-bounds.js';
 
 const SEARCH_PARAMS = [
   'query',
@@ -16,7 +16,6 @@ const SEARCH_PARAMS = [
   'next_token',
   'pagination_token',
   'sort_order',
-  ...FIELD_PARAMS,
 ];
 
 export interface ApiResult {
@@ -33,29 +32,35 @@ export const NO_READS: ApiResult['reads'] = { postIds: [], userIds: [] };
 
 /**
  * `GET /2/tweets/search/recent`: matching, searchable, current versions of
- * live posts, newest id first, `max_results` per page, paged by `next_token`.
+ * live posts, newest id first, `max_results` (10–100) per page, paged by `next_token`.
  */
-export function searchRecent(ctx: ApiContext, query: URLSearchParams, now: number): ApiResult {
-  const params = new ParamReader(query, SEARCH_PARAMS);
-  const maxResults = params.int('max_results', 10, 100, 10);
+export const searchRecent = (ctx: ApiContext, query: URLSearchParams, now: number): ApiResult =>
+  search(ctx, query, now, 'recent');
+
+/**
+ * `GET /2/tweets/search/all`: the same over the whole archive (every date the
+ * scenario covers), up to 500 posts a page, the last 30 days by default.
+ */
+export const searchAll = (ctx: ApiContext, query: URLSearchParams, now: number): ApiResult =>
+  search(ctx, query, now, 'all');
+
+function search(ctx: ApiContext, query: URLSearchParams, now: number, reach: Reach): ApiResult {
+  const params = new ParamReader(query, [...SEARCH_PARAMS, ...fieldParams(ctx.dialect)]);
+  const maxResults = params.int('max_results', 10, reach === 'recent' ? 100 : 500, 10);
   const sortOrder = params.oneOf('sort_order', ['recency', 'relevancy'], 'recency');
-  const fields = readFields(params);
-  const bounds = readBounds(params, now);
-  const matcher = ctx.matcher(params);
-  const requestKey = ['query', 'start_time', 'end_time', 'since_id', 'until_id', 'sort_order']
-    .map((name) => `${name}=${params.string(name) ?? ''}`)
-    .join('&');
-  const token = params.string('next_token') ?? params.string('pagination_token');
+  const fields = readFields(params, ctx.dialect);
+  const bounds = readBounds(params, now, reach);
+  const matcher = ctx.matcher(params, reach);
+  const { requestKey, cursor } = readCursor(params, `search-${reach}`, [
+    'query',
+    'start_time',
+    'end_time',
+    'since_id',
+    'until_id',
+    'sort_order',
+  ]);
   let belowId = bounds.untilId;
-  if (token !== undefined) {
-    const cursor = decodeNextToken(requestKey, token);
-    if (cursor === undefined) {
-      const name = params.string('next_token') !== undefined ? 'next_token' : 'pagination_token';
-      params.fail(name, token, `The \`${name}\` query parameter value [${token}] is not valid`);
-      params.check();
-    }
-    if (cursor !== undefined && (belowId === undefined || cursor < belowId)) belowId = cursor;
-  }
+  if (cursor !== undefined && (belowId === undefined || cursor < belowId)) belowId = cursor;
 
   const found: Version[] = [];
   for (const v of versionsDescending(ctx.world, { ...bounds, aboveId: bounds.sinceId, belowId })) {
@@ -69,7 +74,9 @@ export function searchRecent(ctx: ApiContext, query: URLSearchParams, now: numbe
   const meta: Record<string, unknown> =
     newest && oldest
       ? { newest_id: newest.id, oldest_id: oldest.id, result_count: page.length }
-      : { result_count: 0 };
+      : ctx.emptyPage === 'emulator'
+        ? { newest_id: '', oldest_id: '', result_count: 0 }
+        : { result_count: 0 };
   if (oldest && found.length > maxResults) meta.next_token = encodeNextToken(requestKey, oldest.id);
   // Relevancy pages hold the same posts, most engaging first; meta still names the max and min id.
   const ordered =

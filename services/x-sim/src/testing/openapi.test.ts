@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SPEC_PATH, specErrors } from './openapi.js';
 
 const example = JSON.parse(
-  readFileSync(path.resolve(path.dirname(SPEC_PATH), '../design/x-search-recent-example.json'), 'utf8'),
+  readFileSync(path.resolve(path.dirname(SPEC_PATH), 'data-dictionary-tweet-example.json'), 'utf8'),
 ) as {
   data: { public_metrics: Record<string, number> }[];
   includes: { tweets: { public_metrics: Record<string, number> }[] };
@@ -13,7 +13,7 @@ const example = JSON.parse(
 // The validator is what makes every int test's "valid against the spec" claim mean something,
 // so it must reject what the spec rejects.
 describe('specErrors', () => {
-  it('rejects the 2020 doc payload, whose public_metrics lack the now-required counts', () => {
+  it('rejects the data-dictionary example payload, whose public_metrics lack the now-required counts', () => {
     expect(specErrors('/2/tweets/search/recent', 200, 'application/json', example).join('\n')).toMatch(
       /bookmark_count/,
     );

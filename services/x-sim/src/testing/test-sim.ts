@@ -22,7 +22,7 @@ export interface TestSim {
 
 /**
  * Starts x-sim on a free port with every /2/ response body validated against
- * the X OpenAPI spec, and a real twitter-api-v2 client pointed at it.
+ * the X OpenAPI spec of its dialect, and a real twitter-api-v2 client pointed at it.
  */
 export async function startTestSim(options: SimOptions): Promise<TestSim> {
   const violations: string[] = [];
@@ -33,7 +33,8 @@ export async function startTestSim(options: SimOptions): Promise<TestSim> {
       if (!url.pathname.startsWith('/2/')) return;
       checked++;
       const path = status === 404 ? '/2/tweets' : url.pathname;
-      for (const error of specErrors(path, status, headers['content-type'] ?? '', JSON.parse(body))) {
+      const type = headers['content-type'] ?? '';
+      for (const error of specErrors(path, status, type, JSON.parse(body), options.dialect)) {
         violations.push(`${status} ${url.pathname}: ${error}`);
       }
     },
@@ -85,4 +86,23 @@ export function simPerTest(): { start(options: SimOptions): Promise<TestSim> } {
       return current;
     },
   };
+}
+
+/** What the twitter-api-v2 client rejects with on an HTTP error (ApiResponseError), as tests read it. */
+export interface ClientError {
+  code: number;
+  data: Record<string, unknown> & { title?: string; errors?: { message: string }[] };
+  headers: Record<string, string>;
+  rateLimit?: { limit: number; remaining: number; reset: number };
+  rateLimitError: boolean;
+}
+
+/** The error a client call fails with; the test fails if the call succeeds. */
+export function errorOf(promise: Promise<unknown>): Promise<ClientError> {
+  return promise.then(
+    () => {
+      throw new Error('expected the request to fail');
+    },
+    (err: ClientError) => err,
+  );
 }
