@@ -18,8 +18,9 @@ interface DialectParams {
   fields: string;
 }
 
-// v2.167 lists author_id, referenced_posts and edit history among the expansions, not the fields;
-// the defaults (id, text, edit history) come back either way.
+// v2.167's field enum leaves out author_id, in_reply_to_user_id, referenced_posts and
+// edit_history_post_ids although its Post schema has them; without them a post's author and
+// references could not be asked for at all, so they are asked for.
 const PARAMS: Record<FieldDialect, DialectParams> = {
   tweet: {
     fieldsParam: 'tweet.fields',
@@ -30,7 +31,8 @@ const PARAMS: Record<FieldDialect, DialectParams> = {
   post: {
     fieldsParam: 'post.fields',
     expansions: 'author_id,referenced_posts,attachments.media_keys',
-    fields: 'created_at,lang,conversation_id,entities,public_metrics,possibly_sensitive',
+    fields:
+      'created_at,author_id,lang,conversation_id,referenced_posts,entities,public_metrics,edit_history_post_ids,in_reply_to_user_id,possibly_sensitive',
   },
 };
 
@@ -76,6 +78,14 @@ export function postInTweetNames(item: unknown): unknown {
     out.public_metrics = { ...metrics, retweet_count: metrics.repost_count };
   }
   return out ?? item;
+}
+
+/** A user object in v2.152's names: v2.167 counts a user's posts as `post_count`. */
+export function userInTweetNames(item: unknown): unknown {
+  if (!isRecord(item) || !isRecord(item.public_metrics)) return item;
+  const metrics = item.public_metrics;
+  if (!('post_count' in metrics) || 'tweet_count' in metrics) return item;
+  return { ...item, public_metrics: { ...metrics, tweet_count: metrics.post_count } };
 }
 
 /** The referenced posts of a body: `includes.tweets` in v2.152, `includes.posts` in v2.167. */

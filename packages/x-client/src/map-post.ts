@@ -8,7 +8,7 @@ import {
   type RejectedPost,
   snowflakeTime,
 } from '@tagpulse/core';
-import { includedPosts, postInTweetNames } from './dialect.js';
+import { includedPosts, postInTweetNames, userInTweetNames } from './dialect.js';
 import { isRecord } from './is-record.js';
 import {
   describe,
@@ -65,7 +65,7 @@ function indexUsers(list: unknown, observedAt: Date): UserIndex {
   const index: UserIndex = { valid: new Map(), invalid: new Map() };
   if (!Array.isArray(list)) return index;
   for (const item of list) {
-    const parsed = userSchema.safeParse(item);
+    const parsed = userSchema.safeParse(userInTweetNames(item));
     if (parsed.success) {
       if (!index.valid.has(parsed.data.id))
         index.valid.set(parsed.data.id, toAuthor(parsed.data, observedAt));
