@@ -10,7 +10,6 @@ const TABLES = [
   'alerts',
   'api_keys',
   'authors',
-  'backfills',
   'budget_setting',
   'capture_budget',
   'capture_coverage',

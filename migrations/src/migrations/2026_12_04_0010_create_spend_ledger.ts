@@ -2,35 +2,6 @@ import { type Kysely, sql } from 'kysely';
 
 // Frozen in time: this file imports nothing from the workspace (kysely docs, "migrations").
 export async function up(db: Kysely<any>): Promise<void> {
-  // Back-fills of past spans from X's full archive: the estimate made before, the cursor (the
-  // archive's next_token) and the progress, guarded by a version like capture cursors.
-  await sql`
-    create table backfills (
-      id bigint generated always as identity primary key,
-      tag_keys text[] not null,
-      query text not null,
-      from_at timestamptz not null,
-      to_at timestamptz not null,
-      max_usd numeric(14, 6),
-      status text not null default 'queued'
-        check (status in ('queued', 'running', 'done', 'failed')),
-      estimate_posts bigint not null,
-      estimate_requests integer not null,
-      estimate_usd numeric(14, 6) not null,
-      estimate_seconds integer not null,
-      next_token text,
-      pages_done integer not null default 0,
-      posts_done bigint not null default 0,
-      spend_usd numeric(14, 6) not null default 0,
-      version integer not null default 0,
-      last_error text,
-      created_at timestamptz not null default now(),
-      started_at timestamptz,
-      finished_at timestamptz,
-      updated_at timestamptz not null default now(),
-      check (from_at < to_at)
-    )`.execute(db);
-
   // The spend ledger: every X request that returned, what it billed and why it was made. Written in
   // the transaction that stores what the request brought. `at` is X's time (x-sim's clock on x-sim).
   await sql`
@@ -39,10 +10,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       at timestamptz not null,
       endpoint text not null,
       purpose text not null
-        check (purpose in ('poll', 'overlap', 'refresh', 'coverage', 'backfill', 'estimate', 'usage')),
+        check (purpose in ('poll', 'overlap', 'refresh', 'coverage', 'usage')),
       query_key text,
       tag_keys text[] not null default '{}',
-      backfill_id bigint references backfills (id),
       posts_returned integer not null,
       posts_billed integer not null,
       users_returned integer not null,
@@ -102,16 +72,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       ('rate_limited', 'usage_cap', 'api_error', 'auth', 'worker_down', 'beyond_search_window', 'budget'))`.execute(
     db,
   );
-  await sql`alter table capture_gaps add column filled_by_backfill bigint references backfills (id)`.execute(
-    db,
-  );
-  await sql`alter table capture_gaps add column filled_at timestamptz`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`alter table capture_gaps drop column filled_at`.execute(db);
-  await sql`alter table capture_gaps drop column filled_by_backfill`.execute(db);
-  await sql`delete from capture_gaps where cause = 'budget'`.execute(db);
   await sql`alter table capture_gaps drop constraint capture_gaps_cause_check`.execute(db);
   await sql`
     alter table capture_gaps add constraint capture_gaps_cause_check check (cause in
@@ -128,5 +91,4 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop table x_usage_days`.execute(db);
   await sql`drop table x_billed_reads`.execute(db);
   await sql`drop table x_spend`.execute(db);
-  await sql`drop table backfills`.execute(db);
 }

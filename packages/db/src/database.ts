@@ -114,9 +114,6 @@ export interface CaptureGapsTable {
   cause: GapCause;
   detail: string | null;
   recorded_at: DefaultTimestamp;
-  /** The back-fill that read this span from the full archive since. */
-  filled_by_backfill: number | null;
-  filled_at: Timestamp | null;
 }
 
 export interface CaptureCoverageTable {
@@ -298,7 +295,7 @@ export interface ReportsTable {
 }
 
 /** Why an X request was made, as the spend ledger breaks spending down. */
-export type SpendPurpose = 'poll' | 'overlap' | 'refresh' | 'coverage' | 'backfill' | 'estimate' | 'usage';
+export type SpendPurpose = 'poll' | 'overlap' | 'refresh' | 'coverage' | 'usage';
 
 /** The spend ledger: one X request that returned, what it billed, and why it was made. */
 export interface XSpendTable {
@@ -308,7 +305,6 @@ export interface XSpendTable {
   purpose: SpendPurpose;
   query_key: string | null;
   tag_keys: ColumnType<string[], string[] | undefined, string[]>;
-  backfill_id: number | null;
   posts_returned: number;
   posts_billed: number;
   users_returned: number;
@@ -350,32 +346,6 @@ export interface BudgetSettingTable {
   updated_at: DefaultTimestamp;
 }
 
-export type BackfillStatus = 'queued' | 'running' | 'done' | 'failed';
-
-export interface BackfillsTable {
-  id: Generated<number>;
-  tag_keys: string[];
-  query: string;
-  from_at: Timestamp;
-  to_at: Timestamp;
-  max_usd: ColumnType<string | null, string | number | null | undefined, string | number | null>;
-  status: ColumnType<BackfillStatus, BackfillStatus | undefined, BackfillStatus>;
-  estimate_posts: Count;
-  estimate_requests: number;
-  estimate_usd: ColumnType<string, string | number, string | number>;
-  estimate_seconds: number;
-  next_token: string | null;
-  pages_done: ColumnType<number, number | undefined, number>;
-  posts_done: Count;
-  spend_usd: ColumnType<string, string | number | undefined, string | number>;
-  version: ColumnType<number, number | undefined, number>;
-  last_error: string | null;
-  created_at: DefaultTimestamp;
-  started_at: Timestamp | null;
-  finished_at: Timestamp | null;
-  updated_at: DefaultTimestamp;
-}
-
 export interface Database {
   hashtags: HashtagsTable;
   authors: AuthorsTable;
@@ -400,7 +370,6 @@ export interface Database {
   x_usage_days: XUsageDaysTable;
   capture_budget: CaptureBudgetTable;
   budget_setting: BudgetSettingTable;
-  backfills: BackfillsTable;
 }
 
 export type HashtagRow = Selectable<HashtagsTable>;
@@ -425,5 +394,4 @@ export type DeliveryRow = Selectable<DeliveriesTable>;
 export type ReportScheduleRow = Selectable<ReportSchedulesTable>;
 export type ReportRow = Selectable<ReportsTable>;
 export type XSpendRow = Selectable<XSpendTable>;
-export type BackfillRow = Selectable<BackfillsTable>;
 export type CaptureBudgetRow = Selectable<CaptureBudgetTable>;

@@ -177,6 +177,36 @@ describe('against x-sim', () => {
   });
 });
 
+const WEEK_QUERY = '(#UNCCTExpo OR #UNiteToCounterTerrorism OR #VirtualCTWeek)';
+
+describe('the full archive', () => {
+  it('pages search/all at 500 a request, one request per second, and counts/all agrees', async () => {
+    // After the week, on the 2026 index: what the archive holds of the seed hashtags that week.
+    const { sim: s, api } = await sim({ start: '2020-07-20T00:00:00.000Z' });
+    const range = { startTime: new Date('2020-07-06T00:00:00Z'), endTime: new Date('2020-07-13T00:00:00Z') };
+    const ids: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await api.searchPage(
+        { query: WEEK_QUERY, ...range, maxResults: 500, archive: true, nextToken },
+        observedAt,
+      );
+      expect(page.resultCount).toBeLessThanOrEqual(500);
+      ids.push(...page.posts.map((p) => p.id));
+      nextToken = page.nextToken;
+      pages += 1;
+      s.clock.set(s.clock.now() + 1_000); // the archive's 1 request per second, on the sim clock
+    } while (nextToken);
+    expect(pages).toBeGreaterThan(1);
+    expect(new Set(ids).size).toBe(ids.length);
+    const counts = await api.counts(WEEK_QUERY, { ...range, granularity: 'day', archive: true });
+    expect(counts.buckets).toHaveLength(7);
+    expect(counts.nextToken).toBeUndefined();
+    expect(counts.total).toBe(ids.length);
+  });
+});
+
 describe('field dialects and empty pages', () => {
   it('learns from X’s 400 that the server speaks the post dialect, says so once, and reads the same posts', async () => {
     const { sim: tweetSim, api: tweetApi } = await sim();

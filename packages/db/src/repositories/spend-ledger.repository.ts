@@ -12,7 +12,6 @@ export interface SpendEntry {
   purpose: SpendPurpose;
   queryKey?: string | null;
   tagKeys?: string[];
-  backfillId?: number | null;
   /** Every post id returned (includes too) and every user id, each once. */
   postIds: string[];
   userIds: string[];
@@ -56,10 +55,10 @@ export function spendCtes(entry: SpendEntry, name = 'spend'): RawBuilder<unknown
       select ${day}::date, 'user', id from unnest(${userIds}::text[]) as id
       on conflict do nothing returning 1),
     ${sql.ref(`${name}_row`)} as (
-      insert into x_spend (at, endpoint, purpose, query_key, tag_keys, backfill_id, posts_returned, posts_billed,
+      insert into x_spend (at, endpoint, purpose, query_key, tag_keys, posts_returned, posts_billed,
         users_returned, users_billed, counts_requests, usd)
       select ${entry.at}, ${entry.endpoint}, ${entry.purpose}, ${entry.queryKey ?? null},
-        ${entry.tagKeys ?? []}::text[], ${entry.backfillId ?? null}::int8, ${entry.postIds.length}::int4, np.n,
+        ${entry.tagKeys ?? []}::text[], ${entry.postIds.length}::int4, np.n,
         ${entry.userIds.length}::int4, nu.n, ${entry.countsRequests}::int4,
         np.n * ${p.postRead}::numeric + nu.n * ${p.userRead}::numeric
           + ${entry.countsRequests}::numeric * ${p.countsRequest}::numeric + ${empty}::numeric * ${p.emptyRequest}::numeric

@@ -24,7 +24,6 @@ export function spendEntry(
     billable?: Billable;
     queryKey?: string;
     tagKeys?: string[];
-    backfillId?: number;
   },
 ): SpendEntry {
   const counts = COUNTS[request.endpoint];
@@ -34,7 +33,6 @@ export function spendEntry(
     purpose: request.purpose,
     queryKey: request.queryKey ?? null,
     tagKeys: request.tagKeys ?? [],
-    backfillId: request.backfillId ?? null,
     postIds: request.billable?.postIds ?? [],
     userIds: request.billable?.userIds ?? [],
     countsRequests: counts ? 1 : 0,
