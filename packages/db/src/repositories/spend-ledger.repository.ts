@@ -155,6 +155,32 @@ export async function monthSpend(db: Db, at: Date): Promise<number> {
   return Number(rows[0]?.usd ?? 0);
 }
 
+/** Spending in [from, to), in all and by purpose, with X's own count of the whole days in it. */
+export async function spendBetween(
+  db: Db,
+  { from, to }: { from: Date; to: Date },
+): Promise<{
+  totals: SpendTotals;
+  byPurpose: (SpendTotals & { purpose: SpendPurpose })[];
+  xPosts: number | null;
+}> {
+  const [all, byPurpose, x] = await Promise.all([
+    sql<TotalsRow>`select ${TOTALS} from x_spend where at >= ${from} and at < ${to}`.execute(db),
+    sql<TotalsRow & { purpose: SpendPurpose }>`
+      select purpose, ${TOTALS} from x_spend where at >= ${from} and at < ${to}
+      group by purpose order by sum(usd) desc, purpose`.execute(db),
+    sql<{ posts: string | null }>`
+      select sum(posts)::int8 as posts from x_usage_days
+      where day >= ${from} at time zone 'UTC' and day + 1 <= ${to} at time zone 'UTC'`.execute(db),
+  ]);
+  const xPosts = x.rows[0]?.posts;
+  return {
+    totals: totals(all.rows[0]),
+    byPurpose: byPurpose.rows.map((r) => ({ ...totals(r), purpose: r.purpose })),
+    xPosts: xPosts === null || xPosts === undefined ? null : Number(xPosts),
+  };
+}
+
 /** Spending today, this month, by query and purpose, the forecast, and each day beside X's own count. */
 export async function spendSummary(
   db: Db,
