@@ -10,6 +10,8 @@ const TABLES = [
   'alerts',
   'api_keys',
   'authors',
+  'budget_setting',
+  'capture_budget',
   'capture_coverage',
   'capture_cursors',
   'capture_gaps',
@@ -23,6 +25,9 @@ const TABLES = [
   'rollup_top_posts',
   'rollup_zones',
   'rollups',
+  'x_billed_reads',
+  'x_spend',
+  'x_usage_days',
 ];
 
 let testDb: TestDatabase;

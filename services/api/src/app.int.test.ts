@@ -44,6 +44,7 @@ describe('the OpenAPI document', () => {
       '/v1/summary',
       '/v1/top/authors',
       '/v1/top/posts',
+      '/v1/usage',
     ]);
     const series = doc.paths['/v1/series'].get;
     expect(Object.keys(series.responses['200'].content)).toEqual(['application/json', 'text/csv']);

@@ -20,6 +20,7 @@ import { reportSchedulesRoutes } from './routes/report-schedules.route.js';
 import { reportsRoutes } from './routes/reports.route.js';
 import { seriesRoutes } from './routes/series.route.js';
 import { summaryRoutes } from './routes/summary.route.js';
+import { usageRoutes } from './routes/usage.route.js';
 
 /** The API, ready to `listen()` or to `inject()` in tests. */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
@@ -62,6 +63,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   insightsRoutes(app, deps);
   postsRoutes(app, deps);
   captureRoutes(app, deps);
+  usageRoutes(app, deps);
   reportSchedulesRoutes(app, deps);
   reportsRoutes(app, deps);
   alertRulesRoutes(app, deps);

@@ -7,6 +7,7 @@ import { reportsCommand } from './commands/reports.js';
 import { servicesCommand } from './commands/services.js';
 import { simCommand } from './commands/sim.js';
 import { startCommand } from './commands/start.js';
+import { usageCommand } from './commands/usage.js';
 import { workerCommand } from './commands/worker.js';
 
 const program = new Command('tagpulse')
@@ -20,7 +21,8 @@ const program = new Command('tagpulse')
   .addCommand(apikeyCommand())
   .addCommand(workerCommand())
   .addCommand(hashtagsCommand())
-  .addCommand(reportsCommand());
+  .addCommand(reportsCommand())
+  .addCommand(usageCommand());
 
 // Benchmarks need packages a production image leaves out (devDependencies): loaded only when run.
 if (process.argv[2] === 'bench') program.addCommand((await import('./commands/bench.js')).benchCommand());

@@ -48,6 +48,7 @@ function workerSync(clock: WorkerClock = systemClock) {
     rollupMs: 1_000,
     alertMs: 1_000,
     deliveryMs: 1_000,
+    usageMs: 60_000,
   });
 }
 
@@ -65,7 +66,8 @@ describe('the capture schedule', () => {
     expect((await queues['capture-refresh'].getJobSchedulers()).map((s) => s.key)).toEqual([
       'refresh-engagement',
     ]);
-    expect((await queues['capture-coverage'].getJobSchedulers()).map((s) => s.key)).toEqual([
+    expect((await queues['capture-coverage'].getJobSchedulers()).map((s) => s.key).sort()).toEqual([
+      'fetch-x-usage',
       'measure-coverage',
     ]);
     expect((await queues.rollups.getJobSchedulers()).map((s) => s.key)).toEqual(['compute-rollups']);

@@ -12,6 +12,7 @@ export interface ScheduleIntervals {
   rollupMs: number;
   alertMs: number;
   deliveryMs: number;
+  usageMs: number;
 }
 
 /**
@@ -97,6 +98,7 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
     if (applied === undefined) {
       await upsertSchedule(queues, 'refresh-engagement', {}, intervals.refreshMs);
       await upsertSchedule(queues, 'measure-coverage', {}, intervals.coverageMs);
+      await upsertSchedule(queues, 'fetch-x-usage', {}, intervals.usageMs);
       await upsertSchedule(queues, 'compute-rollups', {}, intervals.rollupMs);
       await upsertSchedule(queues, 'evaluate-alerts', {}, intervals.alertMs);
       await upsertSchedule(queues, 'deliver-notifications', {}, intervals.deliveryMs);
