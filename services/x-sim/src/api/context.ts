@@ -77,16 +77,14 @@ export class ApiContext {
   }
 }
 
+const FIELD_PARAMS: Record<Dialect, readonly string[]> = {
+  tweet: ['tweet.fields', 'expansions', 'user.fields', 'media.fields', 'poll.fields', 'place.fields'],
+  post: ['post.fields', 'expansions', 'user.fields', 'media.fields', 'poll.fields', 'place.fields'],
+};
+
 /** The field and expansion parameters shared by search and lookup, in the dialect's names. */
-export function fieldParams(dialect: Dialect): string[] {
-  return [
-    DIALECT_NAMES[dialect].fieldsParam,
-    'expansions',
-    'user.fields',
-    'media.fields',
-    'poll.fields',
-    'place.fields',
-  ];
+export function fieldParams(dialect: Dialect): readonly string[] {
+  return FIELD_PARAMS[dialect];
 }
 
 export function readFields(params: ParamReader, dialect: Dialect): FieldSelection {
@@ -94,8 +92,8 @@ export function readFields(params: ParamReader, dialect: Dialect): FieldSelectio
   params.list('place.fields', PLACE_FIELDS);
   const names = DIALECT_NAMES[dialect];
   return {
-    tweet: internal(params.list(names.fieldsParam, [...names.fields.keys()]), names.fields),
-    expansions: internal(params.list('expansions', [...names.expansions.keys()]), names.expansions),
+    tweet: internal(params.list(names.fieldsParam, names.fieldValues), names.fields),
+    expansions: internal(params.list('expansions', names.expansionValues), names.expansions),
     user: params.list('user.fields', USER_FIELDS),
     media: params.list('media.fields', MEDIA_FIELDS),
     names,

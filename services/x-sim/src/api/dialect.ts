@@ -27,6 +27,11 @@ export interface DialectNames {
   fields: ReadonlyMap<string, TweetField | undefined>;
   /** Accepted values of `expansions`, and the internal expansion each stands for (if x-sim has it). */
   expansions: ReadonlyMap<string, Expansion | undefined>;
+  /** The keys of `fields` and `expansions`, as the lists the parameter reader checks against. */
+  fieldValues: readonly string[];
+  expansionValues: readonly string[];
+  /** Cache key of a post's serialised head (its edit history's name differs by dialect). */
+  headKey: string;
   problemBase: string;
 }
 
@@ -69,8 +74,18 @@ function postNames<T extends string>(internal: readonly T[], only: string[], dro
 const same = <T extends string>(names: readonly T[]) =>
   new Map<string, T | undefined>(names.map((n) => [n, n]));
 
+/** The names, with the lists and keys derived from them built once. */
+function dialect(names: Omit<DialectNames, 'fieldValues' | 'expansionValues' | 'headKey'>): DialectNames {
+  return {
+    ...names,
+    fieldValues: [...names.fields.keys()],
+    expansionValues: [...names.expansions.keys()],
+    headKey: `head:${names.editHistory}`,
+  };
+}
+
 export const DIALECT_NAMES: Record<Dialect, DialectNames> = {
-  tweet: {
+  tweet: dialect({
     fieldsParam: 'tweet.fields',
     editHistory: 'edit_history_tweet_ids',
     referenced: 'referenced_tweets',
@@ -82,8 +97,8 @@ export const DIALECT_NAMES: Record<Dialect, DialectNames> = {
     fields: same(TWEET_FIELDS),
     expansions: same(EXPANSIONS),
     problemBase: 'https://api.twitter.com/2/problems/',
-  },
-  post: {
+  }),
+  post: dialect({
     fieldsParam: 'post.fields',
     editHistory: 'edit_history_post_ids',
     referenced: 'referenced_posts',
@@ -95,5 +110,5 @@ export const DIALECT_NAMES: Record<Dialect, DialectNames> = {
     fields: postNames(TWEET_FIELDS, POST_ONLY_FIELDS),
     expansions: postNames(EXPANSIONS, POST_ONLY_EXPANSIONS, NOT_POST_EXPANSIONS),
     problemBase: 'https://api.x.com/2/problems/',
-  },
+  }),
 };

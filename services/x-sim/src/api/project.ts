@@ -121,7 +121,10 @@ function tweetJson(v: Version, selection: FieldSelection, key: string, now: numb
   // A chain of one never changes; only an edited post's history depends on the clock.
   const head =
     post.versions.length === 1
-      ? cached(v, `head:${history}`, () => ({ id: v.id, text: v.text.text, [history]: [v.id] })).slice(0, -1)
+      ? cached(v, selection.names.headKey, () => ({ id: v.id, text: v.text.text, [history]: [v.id] })).slice(
+          0,
+          -1,
+        )
       : `${cached(v, 'head', () => ({ id: v.id, text: v.text.text })).slice(0, -1)},"${history}":${JSON.stringify(editHistory(post, now))}`;
   if (fields.size === 0) return `${head}}`;
   const rest = cached(v, `fields:${key}`, () => staticFields(v, fields, selection.names)).slice(1, -1);

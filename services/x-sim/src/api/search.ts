@@ -1,12 +1,13 @@
 import { isSearchable, publicMetrics, type Version } from '../world/post.js';
 import { versionsDescending } from '../world/scan.js';
 import { type ApiContext, fieldParams, readFields } from './context.js';
+import type { Dialect } from './dialect.js';
 import { encodeNextToken, readCursor } from './next-token.js';
 import { ParamReader } from './params.js';
 import { pageJson } from './project.js';
 import { type Reach, readBounds } from './time-bounds.js';
 
-const SEARCH_PARAMS = [
+const QUERY_PARAMS = [
   'query',
   'start_time',
   'end_time',
@@ -17,6 +18,11 @@ const SEARCH_PARAMS = [
   'pagination_token',
   'sort_order',
 ];
+/** Every parameter search accepts, per dialect (built once: every request checks against it). */
+const SEARCH_PARAMS: Record<Dialect, readonly string[]> = {
+  tweet: [...QUERY_PARAMS, ...fieldParams('tweet')],
+  post: [...QUERY_PARAMS, ...fieldParams('post')],
+};
 
 export interface ApiResult {
   /** The response body, serialised. */
@@ -45,7 +51,7 @@ export const searchAll = (ctx: ApiContext, query: URLSearchParams, now: number):
   search(ctx, query, now, 'all');
 
 function search(ctx: ApiContext, query: URLSearchParams, now: number, reach: Reach): ApiResult {
-  const params = new ParamReader(query, [...SEARCH_PARAMS, ...fieldParams(ctx.dialect)]);
+  const params = new ParamReader(query, SEARCH_PARAMS[ctx.dialect]);
   const maxResults = params.int('max_results', 10, reach === 'recent' ? 100 : 500, 10);
   const sortOrder = params.oneOf('sort_order', ['recency', 'relevancy'], 'recency');
   const fields = readFields(params, ctx.dialect);
