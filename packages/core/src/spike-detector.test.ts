@@ -119,6 +119,18 @@ describe('spike detector', () => {
     expect(alerts).toContain(5 * PER_DAY + 200);
   });
 
+  it('starts a series at its first non-zero value: days of zeros before capture began block no spike', () => {
+    // What the worker reads for a newly tracked hashtag: zero-filled days, then a day and a half of
+    // one post a minute, then the spike (x-sim's spike scenario).
+    const zeros = new Array<number>(12 * PER_DAY).fill(0);
+    const live = poissonSeries(flat(432, 5), 3);
+    const verdicts = run([...zeros, ...live, 205, 205, 205, 5, 5]);
+    const spikeAt = zeros.length + live.length;
+    expect(alertsOf(verdicts).filter((i) => i >= zeros.length + PER_DAY)).toEqual([spikeAt]);
+    expect(verdicts.slice(spikeAt, spikeAt + 3).every((v) => v.anomalous)).toBe(true);
+    expect(verdicts.at(-1)?.anomalous).toBe(false);
+  });
+
   it('starts afresh from a state saved by the earlier model', () => {
     const older = { version: 1, buckets: 5000, level: 3.2, spread: 0.3 };
     const detector = createSpikeDetector({}, older as unknown as SpikeDetectorState);
@@ -148,7 +160,13 @@ describe('spike detector', () => {
       previous = verdicts;
     }
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
-    expect(counts.at(-1)).toBeGreaterThan(counts[0] ?? 0);
+    // A modest spike, about 5σ and bigger than anything lately: news at the default and above,
+    // below the least sensitive setting's 6σ.
+    const modest = poissonSeries(flat(3 * PER_DAY, 100), 14);
+    modest[2 * PER_DAY + 100] = 150;
+    const firesAt = (sensitivity: number) =>
+      alertsOf(run(modest, { sensitivity })).includes(2 * PER_DAY + 100);
+    expect([1, 5, 10].map(firesAt)).toEqual([false, true, true]);
   });
 
   it('restores from serialized state and gives the same verdicts as an unbroken run', () => {

@@ -8,7 +8,7 @@
  * typical value. Both are unmoved by the spikes they judge and both scale with the data, so
  * multiplying a series by 1,000 changes no verdict. A bucket opens an episode when its score
  * passes the sensitivity's threshold and also beats the largest score of the last
- * RECORD_BUCKETS buckets (times a factor from the sensitivity): what a series does every few
+ * RECORD_BLOCK × RECORD_BLOCKS buckets (times a factor from the sensitivity): what a series does every few
  * days, however wild, is its normal; news is what it has not done lately. The episode goes on
  * while the following buckets stay past the threshold. Nothing is judged before WARMUP_BUCKETS
  * values have been seen. Windows are counted in buckets, not hours, so the detector reads
@@ -22,7 +22,7 @@ export const DEFAULT_SENSITIVITY = 5;
 export interface SpikeDetectorOptions {
   /**
    * The one knob, 1 to 10 (default 5). Higher alerts more: the threshold and the factor over the
-   * recent record both fall with it (see `gateFor`), so every bucket anomalous at a lower setting
+   * recent record both fall with it (see `gatesFor`), so every bucket anomalous at a lower setting
    * is anomalous at a higher one.
    */
   sensitivity?: number;
@@ -79,19 +79,22 @@ const FLAT_SCALE = 0.01;
 // Scores are kept finite (a step off a flat zero line is infinitely many σ) so the state stays JSON.
 const MAX_SCORE = 1e9;
 
-/**
- * The gate at a sensitivity of 1 to 10: the threshold a bucket must pass is 3σ times it, and it
- * is the factor over the recent record a new episode must reach. 1 at the default, doubling every
- * four steps down (2 at 1: only what dwarfs the recent record) and halving every four up.
- */
-export function gateFor(sensitivity: number): number {
+/** The gates at a sensitivity of 1 to 10; both loosen as it rises, so verdicts nest. */
+export function gatesFor(sensitivity: number): { threshold: number; overRecord: number } {
   if (!Number.isFinite(sensitivity) || sensitivity < 1 || sensitivity > 10)
     throw new RangeError(`sensitivity must be between 1 and 10, got ${sensitivity}`);
-  return 2 ** ((DEFAULT_SENSITIVITY - sensitivity) / 4);
+  const steps = DEFAULT_SENSITIVITY - sensitivity;
+  return {
+    // 3σ at the default, doubling every four steps down (6σ at 1) and halving every four up.
+    threshold: 3 * 2 ** (steps / 4),
+    // A new episode must beat the recent record; below the default, by up to 41% (at 1). Never
+    // by less than the record: a series' routine extremes are not news at any setting.
+    overRecord: Math.max(1, 2 ** (steps / 8)),
+  };
 }
 
 /** The |score| a bucket must pass at a sensitivity of 1 to 10. */
-export const thresholdFor = (sensitivity: number): number => 3 * gateFor(sensitivity);
+export const thresholdFor = (sensitivity: number): number => gatesFor(sensitivity).threshold;
 
 export function initialSpikeState(): SpikeDetectorState {
   return { version: 2, buckets: 0, window: [], records: [], block: { max: 0, count: 0 }, inEpisode: false };
@@ -106,13 +109,16 @@ export function createSpikeDetector(
   options: SpikeDetectorOptions = {},
   from: SpikeDetectorState | { version?: unknown } = initialSpikeState(),
 ): SpikeDetector {
-  const gate = gateFor(options.sensitivity ?? DEFAULT_SENSITIVITY);
-  const threshold = 3 * gate;
+  const { threshold, overRecord } = gatesFor(options.sensitivity ?? DEFAULT_SENSITIVITY);
   const s = adopt(from);
 
   function update(at: number | Date, value: number): SpikeVerdict {
     const t = typeof at === 'number' ? at : at.getTime();
     if (!Number.isFinite(t) || !Number.isFinite(value)) throw new RangeError('t and value must be finite');
+    // A series starts at its first non-zero value: the zeros before it (a hashtag not yet used,
+    // history from before capture began) say nothing of its level or spread.
+    if (s.window.length === 0 && value === 0)
+      return { alert: false, anomalous: false, expected: 0, lower: 0, upper: 0, score: 0 };
     const verdict = judge(value);
     s.window.push(value);
     if (s.window.length > BASELINE_BUCKETS) s.window.shift();
@@ -131,7 +137,7 @@ export function createSpikeDetector(
     const size = Math.abs(score);
     const record = Math.max(s.block.max, ...s.records);
     const past = size > threshold;
-    const alert = past && !s.inEpisode && size > gate * record;
+    const alert = past && !s.inEpisode && size > overRecord * record;
     const anomalous = alert || (past && s.inEpisode);
     s.inEpisode = anomalous;
     remember(size);

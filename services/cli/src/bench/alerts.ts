@@ -53,7 +53,9 @@ async function scoreWithCli(outDir: string): Promise<number> {
     ...NAB_DATA_DIRS.flatMap((d) => ['--data', d]),
     ...['--labels', NAB_LABELS, '--results', outDir],
   ]);
-  const report = JSON.parse(await readFile(json, 'utf8')) as { profiles: { standard: { normalized: number } } };
+  const report = JSON.parse(await readFile(json, 'utf8')) as {
+    profiles: { standard: { normalized: number } };
+  };
   return report.profiles.standard.normalized;
 }
 
@@ -114,7 +116,9 @@ export async function benchAlerts(options: { outDir: string }): Promise<AlertsBe
       numenta: 'not in SCOREBOARD.md',
     };
   });
-  const locoScores = categories.flatMap((c) => corpus.tally(loco, 'standard', (f) => f.category === c).score ?? []);
+  const locoScores = categories.flatMap(
+    (c) => corpus.tally(loco, 'standard', (f) => f.category === c).score ?? [],
+  );
   const pooled = corpus.tally(loco, 'standard');
   categoryRows.push({
     category: 'all 53 files',
@@ -141,8 +145,7 @@ export async function benchAlerts(options: { outDir: string }): Promise<AlertsBe
       false_alerts: standard.falseAlerts,
     };
   });
-  const profileScore = (p: (typeof PROFILES)[number]) =>
-    corpus.tally(at(PROFILE_SENSITIVITY[p]), p).score;
+  const profileScore = (p: (typeof PROFILES)[number]) => corpus.tally(at(PROFILE_SENSITIVITY[p]), p).score;
   const tweets = corpus.tally(defaults, 'standard', (f) => f.category === 'realTweets');
 
   return {

@@ -65,7 +65,10 @@ export interface NabCorpus {
 async function categoryDirs(): Promise<[string, string][]> {
   const data = NAB_DATA_DIRS[0] as string;
   const categories = (await readdir(data, { withFileTypes: true })).filter((d) => d.isDirectory());
-  return [...categories.map((d): [string, string] => [d.name, path.join(data, d.name)]), ['realTweets', NAB_DATA_DIRS[1] as string]];
+  return [
+    ...categories.map((d): [string, string] => [d.name, path.join(data, d.name)]),
+    ['realTweets', NAB_DATA_DIRS[1] as string],
+  ];
 }
 
 /** The 53 files of NAB's development corpus (vendor/nab/README.md), with their windows and sweeps. */
@@ -87,12 +90,25 @@ export async function loadNabCorpus(): Promise<NabCorpus> {
         PROFILES.map((p) => [p, nab.sweepScores(timestamps.length, windows, nab.DEFAULT_PROFILES[p])]),
       ) as Record<Profile, Sweep>;
       const scorable = new Set(sweeps.standard.win.filter((w) => w >= 0)).size;
-      files.push({ key, category, stamps, times: timestamps, values, windows: windows.length, scorable, sweeps });
+      files.push({
+        key,
+        category,
+        stamps,
+        times: timestamps,
+        values,
+        windows: windows.length,
+        scorable,
+        sweeps,
+      });
     }
   }
   files.sort((a, b) => a.key.localeCompare(b.key));
 
-  function tally(alerts: Uint8Array[], profile: Profile, include: (f: NabFile) => boolean = () => true): Tally {
+  function tally(
+    alerts: Uint8Array[],
+    profile: Profile,
+    include: (f: NabFile) => boolean = () => true,
+  ): Tally {
     const cost = nab.DEFAULT_PROFILES[profile];
     let raw = 0;
     let windows = 0;
