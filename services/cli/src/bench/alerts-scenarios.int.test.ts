@@ -10,19 +10,24 @@ const REMARKS = { start: Date.parse('2020-07-10T15:30:00Z'), end: Date.parse('20
 const TAGS = ['VirtualCTWeek', 'UNCCTExpo', 'UNiteToCounterTerrorism'];
 const FIVE_MINUTES = 300_000;
 
-let sim: Sim;
-beforeAll(async () => {
-  sim = await startSim({ scenario: 'virtual-ct-week-2020', speed: 0, start: WEEK_END, port: 0 });
-});
-afterAll(() => sim.close());
+// services/x-sim/scenarios/spike.yaml: three days, the spike from 12:00 to 12:30 on the second.
+const SPIKE_DAYS = { start: Date.parse('2024-03-01T00:00:00Z'), end: Date.parse('2024-03-04T00:00:00Z') };
 
-/** x-sim's truth: every post of the week on the tag, per 5 minutes, as a perfect capture would store it. */
-async function weekOf(tag: string): Promise<SeriesPoint[]> {
+let week: Sim;
+let spike: Sim;
+beforeAll(async () => {
+  week = await startSim({ scenario: 'virtual-ct-week-2020', speed: 0, start: WEEK_END, port: 0 });
+  spike = await startSim({ scenario: 'spike', speed: 0, start: SPIKE_DAYS.end, port: 0 });
+});
+afterAll(() => Promise.all([week.close(), spike.close()]));
+
+/** x-sim's truth: every post on the tag, per 5 minutes, as a perfect capture would store it. */
+async function truthOf(sim: Sim, tag: string, from: number, to: number): Promise<SeriesPoint[]> {
   const q = new URLSearchParams({
     hashtag: tag,
     granularity: 'minute',
-    start_time: new Date(WEEK_START).toISOString(),
-    end_time: new Date(WEEK_END).toISOString(),
+    start_time: new Date(from).toISOString(),
+    end_time: new Date(to).toISOString(),
   });
   const res = await fetch(`${sim.url}/__sim/truth/counts?${q}`);
   expect(res.status).toBe(200);
@@ -33,8 +38,7 @@ async function weekOf(tag: string): Promise<SeriesPoint[]> {
     buckets.set(t, (buckets.get(t) ?? 0) + m.post_count);
   }
   const points: SeriesPoint[] = [];
-  for (let t = WEEK_START; t < WEEK_END; t += FIVE_MINUTES)
-    points.push({ t, value: buckets.get(t) ?? 0, quality: 'ok' });
+  for (let t = from; t < to; t += FIVE_MINUTES) points.push({ t, value: buckets.get(t) ?? 0, quality: 'ok' });
   return points;
 }
 
@@ -42,7 +46,7 @@ describe('the default rule on the virtual CT week', () => {
   it("fires once, on the closing session's spike, and nowhere else: not the quiet nights, not the daily sessions", async () => {
     const fired: { tag: string; at: string }[] = [];
     for (const tag of TAGS) {
-      const episodes = backtestRule(DEFAULT_RULE, tag, await weekOf(tag), {
+      const episodes = backtestRule(DEFAULT_RULE, tag, await truthOf(week, tag, WEEK_START, WEEK_END), {
         from: new Date(WEEK_START),
         to: new Date(WEEK_END),
       });
@@ -52,5 +56,16 @@ describe('the default rule on the virtual CT week', () => {
     const at = Date.parse(fired[0]?.at ?? '');
     expect(at).toBeGreaterThanOrEqual(REMARKS.start);
     expect(at).toBeLessThan(REMARKS.end);
+  }, 120_000);
+
+  it("fires once on the spike scenario's first spiking bucket and resolves after it", async () => {
+    const points = await truthOf(spike, 'SpikeTag', SPIKE_DAYS.start, SPIKE_DAYS.end);
+    const episodes = backtestRule(DEFAULT_RULE, 'spiketag', points, {
+      from: new Date(SPIKE_DAYS.start),
+      to: new Date(SPIKE_DAYS.end),
+    });
+    expect(episodes.map((e) => [e.startedAt.toISOString(), e.resolvedAt?.toISOString()])).toEqual([
+      ['2024-03-02T12:00:00.000Z', '2024-03-02T12:40:00.000Z'],
+    ]);
   }, 120_000);
 });
