@@ -71,7 +71,8 @@ export type CaptureStatus =
   | 'usage_capped'
   | 'auth_failed'
   | 'error'
-  | 'retired';
+  | 'retired'
+  | 'budget_paused';
 
 export interface CaptureCursorsTable {
   query_key: string;
@@ -101,7 +102,8 @@ export type GapCause =
   | 'api_error'
   | 'auth'
   | 'worker_down'
-  | 'beyond_search_window';
+  | 'beyond_search_window'
+  | 'budget';
 
 export interface CaptureGapsTable {
   id: Generated<number>;
@@ -274,6 +276,11 @@ export interface ReportSchedulesTable {
   enabled: Generated<boolean>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** The latest period whose report could not be built, until it is: see `recordFailure`. */
+  last_failure_period_start: Timestamp | null;
+  last_failure_period_end: Timestamp | null;
+  last_failure_error: string | null;
+  last_failure_at: Timestamp | null;
 }
 
 /** A built report: its model (JSON) and chart (PNG); one per schedule and period. */
@@ -290,6 +297,58 @@ export interface ReportsTable {
   model: ColumnType<unknown, string, string>;
   chart_png: Buffer;
   created_at: DefaultTimestamp;
+}
+
+/** Why an X request was made, as the spend ledger breaks spending down. */
+export type SpendPurpose = 'poll' | 'overlap' | 'refresh' | 'coverage' | 'usage';
+
+/** The spend ledger: one X request that returned, what it billed, and why it was made. */
+export interface XSpendTable {
+  id: Generated<number>;
+  at: Timestamp;
+  endpoint: string;
+  purpose: SpendPurpose;
+  query_key: string | null;
+  tag_keys: ColumnType<string[], string[] | undefined, string[]>;
+  posts_returned: number;
+  posts_billed: number;
+  users_returned: number;
+  users_billed: number;
+  counts_requests: number;
+  /** numeric: pg returns it as a string. */
+  usd: ColumnType<string, string | number, string | number>;
+}
+
+/** A resource read on a UTC day: X bills it once that day. */
+export interface XBilledReadsTable {
+  day: ColumnType<Date, string, string>;
+  kind: 'post' | 'user';
+  resource_id: string;
+}
+
+/** X's own count of the posts read on a UTC day (`GET /2/usage/tweets`). */
+export interface XUsageDaysTable {
+  day: ColumnType<Date, string, string>;
+  posts: Count;
+  fetched_at: Timestamp;
+}
+
+export type BudgetStep = 'normal' | 'thin_refresh' | 'sparse_coverage' | 'slow_polling' | 'paused';
+
+export interface CaptureBudgetTable {
+  month: ColumnType<Date, string, string>;
+  step: BudgetStep;
+  spent_usd: ColumnType<string, string | number, string | number>;
+  budget_usd: ColumnType<string, string | number, string | number>;
+  /** When this month's spending reached the budget; null while it has not. */
+  paused_at: Timestamp | null;
+  updated_at: DefaultTimestamp;
+}
+
+export interface BudgetSettingTable {
+  id: ColumnType<boolean, boolean | undefined, never>;
+  monthly_usd: ColumnType<string | null, string | number | null, string | number | null>;
+  updated_at: DefaultTimestamp;
 }
 
 export interface Database {
@@ -311,6 +370,11 @@ export interface Database {
   deliveries: DeliveriesTable;
   report_schedules: ReportSchedulesTable;
   reports: ReportsTable;
+  x_spend: XSpendTable;
+  x_billed_reads: XBilledReadsTable;
+  x_usage_days: XUsageDaysTable;
+  capture_budget: CaptureBudgetTable;
+  budget_setting: BudgetSettingTable;
 }
 
 export type HashtagRow = Selectable<HashtagsTable>;
@@ -334,3 +398,5 @@ export type AlertSeriesStateRow = Selectable<AlertSeriesStateTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type ReportScheduleRow = Selectable<ReportSchedulesTable>;
 export type ReportRow = Selectable<ReportsTable>;
+export type XSpendRow = Selectable<XSpendTable>;
+export type CaptureBudgetRow = Selectable<CaptureBudgetTable>;

@@ -6,6 +6,8 @@ export type { AlertRule, NewAlertRule } from './repositories/alert-rules.reposit
 export * as alertRulesRepository from './repositories/alert-rules.repository.js';
 export * as alertsRepository from './repositories/alerts.repository.js';
 export * as apiKeysRepository from './repositories/api-keys.repository.js';
+export type { BudgetState } from './repositories/budget.repository.js';
+export * as budgetRepository from './repositories/budget.repository.js';
 export type { CoverageReading } from './repositories/coverage.repository.js';
 export * as coverageRepository from './repositories/coverage.repository.js';
 export type { CursorPatch } from './repositories/cursors.repository.js';
@@ -21,3 +23,10 @@ export * as reportSchedulesRepository from './repositories/report-schedules.repo
 export * as reportsRepository from './repositories/reports.repository.js';
 export * as rollupOutbox from './repositories/rollup-outbox.repository.js';
 export * as rollupsRepository from './repositories/rollups.repository.js';
+export type {
+  SpendEntry,
+  SpendPrices,
+  SpendSummary,
+  SpendTotals,
+} from './repositories/spend-ledger.repository.js';
+export * as spendLedger from './repositories/spend-ledger.repository.js';

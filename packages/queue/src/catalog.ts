@@ -55,6 +55,13 @@ export const jobCatalog = {
     opts: retrying,
     schedulerId: () => 'measure-coverage',
   },
+  'fetch-x-usage': {
+    // X's own account of the posts read per day (GET /2/usage/tweets), set beside the spend ledger.
+    queue: 'capture-coverage',
+    schema: z.object({}),
+    opts: retrying,
+    schedulerId: () => 'fetch-x-usage',
+  },
   'compute-rollups': {
     queue: 'rollups',
     // The work list is the roll-up outbox in Postgres, not the payload: any run drains it all.

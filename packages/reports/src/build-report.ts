@@ -24,6 +24,7 @@ import {
   insightsRepository,
   reportsRepository,
   rollupsRepository,
+  spendLedger,
 } from '@tagpulse/db';
 import type { Kysely } from 'kysely';
 import { renderChartPng } from './chart.js';
@@ -178,6 +179,7 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
       ratio: xCount === 0 ? null : captured / xCount,
     });
   }
+  const spend = await spendLedger.spendBetween(db, period);
   const alerts = await reportsRepository.alertsFired(db, {
     series: scope.labels[0] === 'all' ? undefined : scope.tags,
     ...period,
@@ -234,6 +236,17 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
       expected: a.expected,
     })),
     coverage,
+    usage: {
+      usd: Math.round(spend.totals.usd * 1e6) / 1e6,
+      requests: spend.totals.requests,
+      posts_billed: spend.totals.postsBilled,
+      by_purpose: spend.byPurpose.map((p) => ({
+        purpose: p.purpose,
+        usd: Math.round(p.usd * 1e6) / 1e6,
+        requests: p.requests,
+      })),
+      x_posts: spend.xPosts,
+    },
     gaps: gaps.map((g) => ({
       from: show(g.start_at),
       to: show(g.end_at),

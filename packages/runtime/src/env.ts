@@ -22,6 +22,8 @@ const port = z.coerce
   .min(1, 'expected a port between 1 and 65535')
   .max(65_535, 'expected a port between 1 and 65535');
 
+const usd = z.coerce.number({ error: 'expected an amount in USD' }).min(0, 'expected an amount of 0 or more');
+
 /** A comma-separated list of `item`s; empty (or unset) is the empty list. */
 function commaList<T extends z.ZodType<unknown, string>>(item: T) {
   return z
@@ -45,6 +47,23 @@ export const envSchema = z.object({
   X_BEARER_TOKEN: z.string().min(20, 'expected an X bearer token (20 characters or more)').optional(),
   /** Absent means the real API; x-sim's base URL otherwise. */
   X_API_BASE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
+  /** Field names asked in first (OpenAPI v2.152 `tweet` or v2.167 `post`); X's 400 corrects a wrong guess. */
+  X_FIELD_DIALECT: z.enum(['tweet', 'post']).default('tweet'),
+  /** The X access bought: what is billed per read (`pay-per-use`) or covered by a monthly plan. */
+  X_ACCESS: z.enum(['pay-per-use', 'basic', 'pro', 'enterprise']).default('pay-per-use'),
+  /** Prices in USD; unset, X's published pay-per-use table (0 on the flat-fee plans). */
+  X_PRICE_POST_READ: usd.optional(),
+  X_PRICE_USER_READ: usd.optional(),
+  X_PRICE_COUNTS_RECENT: usd.optional(),
+  X_PRICE_COUNTS_ALL: usd.optional(),
+  /** What a search that returns nothing costs (X documents none; 0 by default). */
+  X_PRICE_EMPTY_REQUEST: usd.optional(),
+  /** Whether X bills the expanded authors of a page as user reads (undocumented; off by default, as x-sim). */
+  X_BILL_EXPANDED_USERS: BoolEnv.default(false),
+  /** How often (real time) X's own usage figures (GET /2/usage/tweets) are fetched: daily by default. */
+  X_USAGE_INTERVAL_MS: z.coerce.number().int().min(50).default(86_400_000),
+  /** Spend allowed per billing month (UTC calendar month), in USD; unset, no budget. */
+  X_MONTHLY_BUDGET_USD: usd.optional(),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -109,8 +128,14 @@ export const envSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
 
   // Query API (services/api).
-  /** Requests one API key (or one address, before authentication) may make per minute. */
+  /** Requests one API key (or one address, on the routes without a key) may make per minute. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Requests one client address may make per minute without a key already verified (wrong keys, /readyz, …). */
+  API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Longest one SQL statement of the API may run before PostgreSQL cancels it (the request is a 503). */
+  API_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Report previews one API process builds at once; more are a 503 with Retry-After. */
+  API_PREVIEW_CONCURRENCY: z.coerce.number().int().min(1).default(2),
   /** Megabytes of computed answers the API keeps until a change alters them; 0 turns the cache off. */
   API_CACHE_MB: z.coerce.number().min(0).default(64),
   /** Comma-separated origins allowed to call the API from a browser; empty keeps CORS off. */

@@ -60,6 +60,9 @@ function classifyResponse(err: ApiResponseError, now: Date): XError {
     if (type.endsWith('/usage-capped') || title === 'UsageCapExceeded') return new XUsageCappedError(message);
     return new XRateLimitedError(message, resetAt(err, now));
   }
+  // 402 CreditsDepleted: pay-per-use credits or the spending limit are spent; like the cap, only a
+  // person (buying credits, raising the limit) or the next billing month ends it.
+  if (status === 402) return new XUsageCappedError(message);
   if (status === 401 || status === 403) return new XAuthError(message, status);
   if (status >= 500 || status === 408) return new XTransientError(message);
   return new XInvalidRequestError(message, parameterNames(data.errors));

@@ -1,5 +1,7 @@
+export type { Billable } from './billable.js';
 export { classifyError } from './classify-error.js';
 export { baseUrlPlugin, createXClient } from './client.js';
+export { FIELD_DIALECTS, type FieldDialect } from './dialect.js';
 export {
   XAuthError,
   XError,
@@ -9,6 +11,7 @@ export {
   XUsageCappedError,
 } from './errors.js';
 export { mapPage } from './map-post.js';
+export { defaultPrices, type XAccess, type XPrices } from './pricing.js';
 export type {
   CountBucket,
   CountGranularity,
@@ -18,6 +21,8 @@ export type {
   RateLimit,
   SearchPage,
   SearchParams,
+  UsageDay,
+  UsageReading,
 } from './types.js';
 export {
   type CountsParams,

@@ -8,6 +8,7 @@ import {
   type RejectedPost,
   snowflakeTime,
 } from '@tagpulse/core';
+import { includedPosts, postInTweetNames, userInTweetNames } from './dialect.js';
 import { isRecord } from './is-record.js';
 import {
   describe,
@@ -19,8 +20,8 @@ import {
 } from './payload.schema.js';
 
 /**
- * Maps one X response body (`data`, `includes.users`, `includes.tweets`) to
- * core posts and authors. The body is `unknown` and checked piece by piece: a
+ * Maps one X response body (`data`, `includes.users`, `includes.tweets` or
+ * `includes.posts`, in either field dialect) to core posts and authors. The body is `unknown` and checked piece by piece: a
  * malformed post lands in `rejected` with its id (when it has one) and a
  * reason, and the rest of the page still maps. Never throws.
  */
@@ -29,7 +30,7 @@ export function mapPage(payload: unknown, observedAt: Date): MappedPage {
     return { posts: [], authors: [], rejected: [{ id: null, reason: 'body is not a JSON object' }] };
   const includes = isRecord(payload.includes) ? payload.includes : {};
   const users = indexUsers(includes.users, observedAt);
-  const originals = indexHashtags(includes.tweets);
+  const originals = indexHashtags(includedPosts(includes));
 
   const rejected: RejectedPost[] = [];
   // One post per edit chain: when two versions of a chain arrive (lookup of both
@@ -64,7 +65,7 @@ function indexUsers(list: unknown, observedAt: Date): UserIndex {
   const index: UserIndex = { valid: new Map(), invalid: new Map() };
   if (!Array.isArray(list)) return index;
   for (const item of list) {
-    const parsed = userSchema.safeParse(item);
+    const parsed = userSchema.safeParse(userInTweetNames(item));
     if (parsed.success) {
       if (!index.valid.has(parsed.data.id))
         index.valid.set(parsed.data.id, toAuthor(parsed.data, observedAt));
@@ -99,7 +100,7 @@ function mapPost(
   observedAt: Date,
 ): Post | RejectedPost {
   const rawId = isRecord(item) && typeof item.id === 'string' && item.id !== '' ? item.id : null;
-  const parsed = postSchema.safeParse(item);
+  const parsed = postSchema.safeParse(postInTweetNames(item));
   if (!parsed.success) return { id: rawId, reason: describe(parsed.error) };
   const p = parsed.data;
 

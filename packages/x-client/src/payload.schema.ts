@@ -73,18 +73,58 @@ export const partialErrorSchema = z.object({
   resource_type: z.string().optional(),
 });
 
+/** X's emulator sends `"newest_id": ""` on an empty page where live X leaves the key out: both mean none. */
+const pageEdgeId = z.preprocess((v) => (v === '' ? undefined : v), id.optional());
+
 export const searchMetaSchema = z.object({
   result_count: z.number().int().nonnegative(),
-  newest_id: id.optional(),
-  oldest_id: id.optional(),
+  newest_id: pageEdgeId,
+  oldest_id: pageEdgeId,
   next_token: z.string().min(1).optional(),
 });
 
+const count = z.number().int().nonnegative();
+
+/** Counts in either dialect: v2.152's `tweet_count`/`total_tweet_count`, v2.167's `post_count`/`total_post_count`. */
 export const countsBodySchema = z.object({
   data: z
-    .array(z.object({ start: instant, end: instant, tweet_count: z.number().int().nonnegative() }))
+    .array(
+      z
+        .object({ start: instant, end: instant, tweet_count: count.optional(), post_count: count.optional() })
+        .transform((b, ctx) => {
+          const n = b.tweet_count ?? b.post_count;
+          if (n === undefined) {
+            ctx.addIssue({ code: 'custom', message: 'expected tweet_count or post_count' });
+            return z.NEVER;
+          }
+          return { start: b.start, end: b.end, count: n };
+        }),
+    )
     .default([]),
-  meta: z.object({ total_tweet_count: z.number().int().nonnegative() }),
+  meta: z
+    .object({
+      total_tweet_count: count.optional(),
+      total_post_count: count.optional(),
+      next_token: z.string().min(1).optional(),
+    })
+    .default({}),
+});
+
+/** The spec types usage figures as strings; X's answers (and x-sim's) carry numbers: read both. */
+const usageFigure = z.union([count, z.string().regex(/^\d+$/).transform(Number)]);
+
+/** `GET /2/usage/tweets`: posts X counted per day for the project. */
+export const usageBodySchema = z.object({
+  data: z.object({
+    project_usage: usageFigure.optional(),
+    project_cap: usageFigure.optional(),
+    cap_reset_day: z.number().int().optional(),
+    daily_project_usage: z
+      .object({
+        usage: z.array(z.object({ date: instant, usage: usageFigure.nullable().optional() })).default([]),
+      })
+      .optional(),
+  }),
 });
 
 /** The first problem zod found, as `path: message`, for logs and `RejectedPost.reason`. */

@@ -43,6 +43,7 @@ describe('requests refused before they are sent', () => {
       rejected: [],
       missing: [],
       rateLimit: undefined,
+      billable: { postIds: [], userIds: [] },
     });
   });
 });

@@ -1,10 +1,18 @@
 import type { TwitterRateLimit, TwitterResponse } from 'twitter-api-v2';
+import { billableIds } from './billable.js';
 import { classifyError } from './classify-error.js';
 import { createXClient } from './client.js';
+import { type FieldDialect, fieldParams, otherDialect, rejectsDialect } from './dialect.js';
 import { type XError, XInvalidRequestError, XTransientError } from './errors.js';
 import { isRecord } from './is-record.js';
 import { mapPage } from './map-post.js';
-import { countsBodySchema, describe, partialErrorSchema, searchMetaSchema } from './payload.schema.js';
+import {
+  countsBodySchema,
+  describe,
+  partialErrorSchema,
+  searchMetaSchema,
+  usageBodySchema,
+} from './payload.schema.js';
 import type {
   CountGranularity,
   CountsResult,
@@ -13,15 +21,8 @@ import type {
   RateLimit,
   SearchPage,
   SearchParams,
+  UsageReading,
 } from './types.js';
-
-/** Everything capture reads, requested on every search and lookup. */
-const POST_FIELDS = {
-  expansions: 'author_id,referenced_tweets.id,referenced_tweets.id.author_id,attachments.media_keys',
-  'tweet.fields':
-    'created_at,author_id,lang,conversation_id,referenced_tweets,entities,public_metrics,edit_history_tweet_ids,in_reply_to_user_id,possibly_sensitive',
-  'user.fields': 'username,name,public_metrics,verified,verified_type,created_at,protected',
-};
 
 /** `GET /2/tweets?ids=` takes at most 100 ids. */
 export const LOOKUP_MAX_IDS = 100;
@@ -30,6 +31,10 @@ export interface XApiOptions {
   bearerToken: string;
   /** Another server to talk to instead of api.x.com (x-sim). */
   baseUrl?: string;
+  /** The field names to ask in first (`tweet` by default); the server's 400 corrects it. */
+  dialect?: FieldDialect;
+  /** Told once when a 400 showed the server speaks the other dialect, which is used from then on. */
+  onDialectChange?: (dialect: FieldDialect, rejectedParameter: string) => void;
 }
 
 export interface CountsParams {
@@ -37,6 +42,9 @@ export interface CountsParams {
   endTime?: Date;
   /** `hour` when omitted, as X defaults. */
   granularity?: CountGranularity;
+  /** `counts/all` (the full archive) instead of `counts/recent`. */
+  archive?: boolean;
+  nextToken?: string;
 }
 
 /**
@@ -46,16 +54,26 @@ export interface CountsParams {
  * Every method rejects only with an `XError`.
  */
 export interface XApi {
-  /** One page of `GET /2/tweets/search/recent`. */
+  /** One page of `GET /2/tweets/search/recent` (`search/all` with `archive`). */
   searchPage(params: SearchParams, observedAt: Date): Promise<SearchPage>;
-  /** `GET /2/tweets/counts/recent`: X's own post counts, ascending buckets. */
+  /** `GET /2/tweets/counts/recent` (`counts/all` with `archive`): X's own post counts, ascending buckets. */
   counts(query: string, params?: CountsParams): Promise<CountsResult>;
   /** `GET /2/tweets?ids=` for up to 100 ids; ids that did not come back are listed in `missing`. */
   lookup(ids: string[], observedAt: Date): Promise<LookupResult>;
+  /** `GET /2/usage/tweets`: the posts X counted against the project, per day, for the last `days` days. */
+  usage(days: number): Promise<UsageReading>;
+  /** The field dialect requests go out in now. */
+  readonly dialect: FieldDialect;
 }
 
-export function createXApi({ bearerToken, baseUrl }: XApiOptions): XApi {
+export function createXApi({
+  bearerToken,
+  baseUrl,
+  dialect: initial = 'tweet',
+  onDialectChange,
+}: XApiOptions): XApi {
   const v2 = createXClient(bearerToken, baseUrl).v2;
+  let dialect = initial;
 
   async function get(endpoint: string, query: Record<string, string>): Promise<TwitterResponse<unknown>> {
     try {
@@ -65,9 +83,36 @@ export function createXApi({ bearerToken, baseUrl }: XApiOptions): XApi {
     }
   }
 
+  /**
+   * A request carrying post fields. When X answers 400 naming the fields
+   * parameter of the dialect asked in, the server speaks the other one: it
+   * is remembered, said once, and the request goes again in it.
+   */
+  async function getWithFields(
+    endpoint: string,
+    query: Record<string, string>,
+  ): Promise<TwitterResponse<unknown>> {
+    const asked = dialect;
+    try {
+      return await get(endpoint, { ...query, ...fieldParams(asked) });
+    } catch (err) {
+      if (!(err instanceof XInvalidRequestError) || !rejectsDialect(asked, err.parameters)) throw err;
+      if (dialect === asked) {
+        dialect = otherDialect(asked);
+        onDialectChange?.(dialect, err.parameters.join(','));
+      }
+      return get(endpoint, { ...query, ...fieldParams(dialect) });
+    }
+  }
+
   return {
+    get dialect() {
+      return dialect;
+    },
+
     async searchPage(params, observedAt) {
-      const res = await get('tweets/search/recent', searchQuery(params));
+      const endpoint = params.archive ? 'tweets/search/all' : 'tweets/search/recent';
+      const res = await getWithFields(endpoint, searchQuery(params));
       const meta = searchMetaSchema.safeParse(isRecord(res.data) ? res.data.meta : undefined);
       if (!meta.success) throw unreadable('search', describe(meta.error));
       return {
@@ -77,6 +122,7 @@ export function createXApi({ bearerToken, baseUrl }: XApiOptions): XApi {
         nextToken: meta.data.next_token,
         resultCount: meta.data.result_count,
         rateLimit: toRateLimit(res.rateLimit),
+        billable: billableIds(res.data),
       };
     },
 
@@ -84,17 +130,40 @@ export function createXApi({ bearerToken, baseUrl }: XApiOptions): XApi {
       const q: Record<string, string> = { query, granularity: params.granularity ?? 'hour' };
       if (params.startTime) q.start_time = xTime(params.startTime, 'start_time', 'floor');
       if (params.endTime) q.end_time = xTime(params.endTime, 'end_time', 'ceil');
-      const res = await get('tweets/counts/recent', q);
+      if (params.nextToken !== undefined) q.next_token = params.nextToken;
+      const res = await get(params.archive ? 'tweets/counts/all' : 'tweets/counts/recent', q);
       const body = countsBodySchema.safeParse(res.data);
       if (!body.success) throw unreadable('counts', describe(body.error));
+      const buckets = body.data.data.map((b) => ({
+        start: new Date(b.start),
+        end: new Date(b.end),
+        count: b.count,
+      }));
+      const { total_tweet_count, total_post_count, next_token } = body.data.meta;
       return {
-        buckets: body.data.data.map((b) => ({
-          start: new Date(b.start),
-          end: new Date(b.end),
-          count: b.tweet_count,
-        })),
-        total: body.data.meta.total_tweet_count,
+        buckets,
+        total: total_tweet_count ?? total_post_count ?? buckets.reduce((n, b) => n + b.count, 0),
+        nextToken: next_token,
         rateLimit: toRateLimit(res.rateLimit),
+      };
+    },
+
+    async usage(days) {
+      const res = await get('usage/tweets', {
+        days: String(days),
+        'usage.fields': 'cap_reset_day,daily_project_usage,project_cap,project_usage',
+      });
+      const body = usageBodySchema.safeParse(res.data);
+      if (!body.success) throw unreadable('usage', describe(body.error));
+      const d = body.data.data;
+      return {
+        days: (d.daily_project_usage?.usage ?? []).map((u) => ({
+          day: new Date(`${u.date.slice(0, 10)}T00:00:00.000Z`),
+          posts: Number(u.usage ?? 0),
+        })),
+        projectUsage: d.project_usage,
+        projectCap: d.project_cap,
+        capResetDay: d.cap_reset_day,
       };
     },
 
@@ -106,13 +175,21 @@ export function createXApi({ bearerToken, baseUrl }: XApiOptions): XApi {
         ]);
       }
       if (wanted.length === 0)
-        return { posts: [], authors: [], rejected: [], missing: [], rateLimit: undefined };
-      const res = await get('tweets', { ids: wanted.join(','), ...POST_FIELDS });
+        return {
+          posts: [],
+          authors: [],
+          rejected: [],
+          missing: [],
+          rateLimit: undefined,
+          billable: { postIds: [], userIds: [] },
+        };
+      const res = await getWithFields('tweets', { ids: wanted.join(',') });
       if (!isRecord(res.data)) throw unreadable('lookup', 'body is not a JSON object');
       return {
         ...mapPage(res.data, observedAt),
         missing: missingPosts(wanted, res.data),
         rateLimit: toRateLimit(res.rateLimit),
+        billable: billableIds(res.data),
       };
     },
   };
@@ -130,11 +207,7 @@ function searchQuery(p: SearchParams): Record<string, string> {
       ...(p.endTime !== undefined ? ['end_time'] : []),
     ]);
   }
-  const q: Record<string, string> = {
-    query: p.query,
-    max_results: String(p.maxResults ?? 100),
-    ...POST_FIELDS,
-  };
+  const q: Record<string, string> = { query: p.query, max_results: String(p.maxResults ?? 100) };
   if (p.sinceId !== undefined) q.since_id = p.sinceId;
   if (p.untilId !== undefined) q.until_id = p.untilId;
   if (p.startTime) q.start_time = xTime(p.startTime, 'start_time', 'floor');

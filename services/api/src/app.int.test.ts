@@ -44,6 +44,7 @@ describe('the OpenAPI document', () => {
       '/v1/summary',
       '/v1/top/authors',
       '/v1/top/posts',
+      '/v1/usage',
     ]);
     const series = doc.paths['/v1/series'].get;
     expect(Object.keys(series.responses['200'].content)).toEqual(['application/json', 'text/csv']);
@@ -154,7 +155,9 @@ describe('rate limit per key', () => {
 
 async function startTestAppWithLimit(max: number): Promise<TestApp> {
   const { randomUUID } = await import('node:crypto');
-  return startTestApp({ rateLimit: { max, windowMs: 60_000, nameSpace: `test-${randomUUID()}-` } });
+  return startTestApp({
+    rateLimit: { max, windowMs: 60_000, nameSpace: `test-${randomUUID()}-`, perAddress: 10_000 },
+  });
 }
 
 describe('CORS when configured', () => {

@@ -20,6 +20,7 @@ import { reportSchedulesRoutes } from './routes/report-schedules.route.js';
 import { reportsRoutes } from './routes/reports.route.js';
 import { seriesRoutes } from './routes/series.route.js';
 import { summaryRoutes } from './routes/summary.route.js';
+import { usageRoutes } from './routes/usage.route.js';
 
 /** The API, ready to `listen()` or to `inject()` in tests. */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
@@ -36,8 +37,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(helmet);
   if (deps.corsOrigins.length > 0) await app.register(cors, { origin: deps.corsOrigins });
-  registerAuth(app, deps);
-  // After authentication (preHandler), so each key has its own budget; unauthenticated routes count per address.
+  // Per key after authentication (preHandler), so each key has its own budget; routes without a key
+  // count per address. The per-address budget before authentication is the auth hook's.
   await app.register(rateLimit, {
     hook: 'preHandler',
     max: deps.rateLimit.max,
@@ -51,6 +52,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       message: `rate limit of ${context.max} requests per ${context.after} reached; retry in ${context.after}`,
     }),
   });
+  registerAuth(app, deps);
   const registry = registerMetrics(app, deps);
   await registerOpenApi(app);
 
@@ -61,6 +63,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   insightsRoutes(app, deps);
   postsRoutes(app, deps);
   captureRoutes(app, deps);
+  usageRoutes(app, deps);
   reportSchedulesRoutes(app, deps);
   reportsRoutes(app, deps);
   alertRulesRoutes(app, deps);

@@ -3,7 +3,7 @@ import type { Database } from '@tagpulse/db';
 import type { Deliverer } from '@tagpulse/notify';
 import type { Queues } from '@tagpulse/queue';
 import type { Logger } from '@tagpulse/runtime';
-import type { XApi } from '@tagpulse/x-client';
+import type { XApi, XPrices } from '@tagpulse/x-client';
 import type { Kysely } from 'kysely';
 import type { WorkerClock } from './clock.js';
 
@@ -15,6 +15,13 @@ export interface CaptureSettings {
   coverageHours: number;
   /** How often (in X time) a usage-capped or auth-failed query is tried again. */
   pausedProbeMs: number;
+  /** What X bills, from configuration (X_ACCESS, X_PRICE_*). */
+  prices: XPrices;
+  /** X_MONTHLY_BUDGET_USD; a budget set at run time (API, CLI) wins. */
+  monthlyBudgetUsd: number | undefined;
+  /** Near the budget (X time): one poll per query at most this often, and coverage at most this often. */
+  slowPollMs: number;
+  sparseCoverageMs: number;
 }
 
 export interface AlertSettings {

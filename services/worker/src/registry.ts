@@ -4,6 +4,7 @@ import { buildReportJob } from './jobs/build-report.job.js';
 import { computeRollups } from './jobs/compute-rollups.job.js';
 import { deliverNotifications } from './jobs/deliver-notifications.job.js';
 import { evaluateAlerts } from './jobs/evaluate-alerts.job.js';
+import { fetchXUsage } from './jobs/fetch-x-usage.job.js';
 import { measureCoverage } from './jobs/measure-coverage.job.js';
 import { pollQuery } from './jobs/poll-query.job.js';
 import { refreshEngagement } from './jobs/refresh-engagement.job.js';
@@ -15,6 +16,7 @@ export const handlers: { [K in JobName]: Handler<K> } = {
   'poll-query': pollQuery,
   'refresh-engagement': refreshEngagement,
   'measure-coverage': measureCoverage,
+  'fetch-x-usage': fetchXUsage,
   'compute-rollups': computeRollups,
   'evaluate-alerts': evaluateAlerts,
   'deliver-notifications': deliverNotifications,

@@ -1,7 +1,6 @@
 import { createDb, rollupsRepository } from '@tagpulse/db';
-import { createDeliverer } from '@tagpulse/notify';
+import { createDeliverer, sendDeadlineMs } from '@tagpulse/notify';
 import { closeQueues, createQueues, createRedis, hashtagsChangedChannel, QUEUE_NAMES } from '@tagpulse/queue';
-import { reconcileSchedules } from '@tagpulse/reports';
 import {
   ConfigError,
   createLogger,
@@ -10,7 +9,7 @@ import {
   type Logger,
   type Shutdown,
 } from '@tagpulse/runtime';
-import { createXApi } from '@tagpulse/x-client';
+import { createXApi, defaultPrices, type XPrices } from '@tagpulse/x-client';
 import { Worker } from 'bullmq';
 import { createWorkerClock } from './clock.js';
 import type { AlertSettings, CaptureSettings, WorkerDeps } from './deps.js';
@@ -34,6 +33,22 @@ function captureSettings(env: Env): CaptureSettings {
     refreshBatchesPerRun: env.REFRESH_BATCHES_PER_RUN,
     coverageHours: env.COVERAGE_HOURS,
     pausedProbeMs: 3_600_000,
+    prices: xPrices(env),
+    monthlyBudgetUsd: env.X_MONTHLY_BUDGET_USD,
+    slowPollMs: 10 * 60_000,
+    sparseCoverageMs: 6 * 3_600_000,
+  };
+}
+
+/** X's published prices for the access bought, each overridable by its X_PRICE_* variable. */
+export function xPrices(env: Env): XPrices {
+  const table = defaultPrices(env.X_ACCESS);
+  return {
+    postRead: env.X_PRICE_POST_READ ?? table.postRead,
+    userRead: env.X_BILL_EXPANDED_USERS ? (env.X_PRICE_USER_READ ?? table.userRead) : 0,
+    countsRecent: env.X_PRICE_COUNTS_RECENT ?? table.countsRecent,
+    countsAll: env.X_PRICE_COUNTS_ALL ?? table.countsAll,
+    emptyRequest: env.X_PRICE_EMPTY_REQUEST ?? table.emptyRequest,
   };
 }
 
@@ -47,7 +62,7 @@ function alertSettings(env: Env): AlertSettings {
     ],
     publicUrl: env.PUBLIC_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
     // Longer than one attempt can take, so a live worker's delivery is never taken over.
-    deliveryLeaseMs: 2 * env.DELIVERY_TIMEOUT_MS + 5_000,
+    deliveryLeaseMs: sendDeadlineMs(env.DELIVERY_TIMEOUT_MS) + 2_000,
   };
 }
 
@@ -77,6 +92,12 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
   const x = createXApi({
     bearerToken: env.X_BEARER_TOKEN ?? SIM_TOKEN,
     ...(env.X_API_BASE_URL ? { baseUrl: env.X_API_BASE_URL } : {}),
+    dialect: env.X_FIELD_DIALECT,
+    onDialectChange: (dialect, rejected) =>
+      log.warn(
+        { dialect, rejected },
+        `X does not know ${rejected}: asking in the ${dialect} field names from now on`,
+      ),
   });
   const deliverer = createDeliverer({
     smtpUrl: env.SMTP_URL,
@@ -119,11 +140,8 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     rollupMs: env.ROLLUP_INTERVAL_MS,
     alertMs: env.ALERT_INTERVAL_MS,
     deliveryMs: env.DELIVERY_INTERVAL_MS,
+    usageMs: env.X_USAGE_INTERVAL_MS,
   });
-  // The report schedules' job schedulers live in Redis; a Redis restored from an old dump or wiped
-  // gets them back from Postgres here.
-  const schedules = await reconcileSchedules(db, queues);
-  if (schedules > 0) log.info({ schedules }, 'report schedules in step');
   const resync = () => sync.run().catch((err: unknown) => log.error({ err }, 'hashtag sync failed'));
   await sync.run();
   // A CLI change announces itself at once; the interval catches a missed message.

@@ -1,3 +1,5 @@
+export type { EmptyPage } from './api/context.js';
+export { DIALECTS, type Dialect } from './api/dialect.js';
 export { benchSim, type SimBenchResult } from './bench.js';
 export { createClock, type SimClock, wallMinutes } from './clock.js';
 export { BUILTIN_SCENARIOS, loadScenario, parseScenario, ScenarioError } from './scenario/load-scenario.js';
@@ -7,4 +9,5 @@ export { type Charge, PRICES_MICROS, tokenFingerprint } from './server/billing.j
 export { type FaultConfig, parseFaults } from './server/faults.js';
 export { createSimCore, type Sim, type SimOptions, startSim } from './start-sim.js';
 export type { TruthCount, TruthPost } from './truth.js';
+export { SEARCH_INDEXES, type SearchIndex } from './world/search-index.js';
 export { World } from './world/world.js';

@@ -145,21 +145,6 @@ describe('search/recent payloads', () => {
     }
   });
 
-  it('matches reposts on the original hashtags, even when the truncated repost text lost them', async () => {
-    const { paginator } = await pageAll('#AlphaTag is:retweet', { start_time });
-    expect(paginator.tweets.length).toBeGreaterThan(10);
-    const lostTag = paginator.tweets.filter(
-      (tw) =>
-        !(tw.entities?.hashtags ?? []).some((h) => h.tag.toLowerCase().normalize('NFKD').startsWith('alph')),
-    );
-    expect(lostTag.length).toBeGreaterThan(0);
-    for (const repost of paginator.tweets) {
-      expect(repost.text).toMatch(/^RT @\w+: /);
-      const original = paginator.includes.retweet(repost);
-      expect(original?.entities?.hashtags?.some((h) => /^alph/i.test(h.tag.normalize('NFKD')))).toBe(true);
-    }
-  });
-
   it('gives replies the replied-to author and the root as conversation', async () => {
     const { paginator } = await pageAll('#BetaTag is:reply', { start_time });
     expect(paginator.tweets.length).toBeGreaterThan(0);

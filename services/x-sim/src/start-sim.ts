@@ -1,4 +1,5 @@
-import { ApiContext } from './api/context.js';
+import { ApiContext, type EmptyPage } from './api/context.js';
+import type { Dialect } from './api/dialect.js';
 import { createClock, type SimClock } from './clock.js';
 import { loadScenario } from './scenario/load-scenario.js';
 import type { Scenario } from './scenario/scenario-schema.js';
@@ -15,6 +16,7 @@ import {
 import { BillingLedger, type BillingOptions } from './server/billing.js';
 import { type FaultConfig, FaultInjector, parseFaults } from './server/faults.js';
 import { createSimServer, listen, type ResponseObserver } from './server/http-server.js';
+import type { SearchIndex } from './world/search-index.js';
 import { World } from './world/world.js';
 
 export interface SimOptions {
@@ -54,6 +56,23 @@ export interface SimOptions {
   faults?: FaultConfig | string;
   /** Accept only this bearer token; by default any non-empty bearer token is accepted. */
   bearerToken?: string;
+  /**
+   * The search index: \`2026\` (default), X's since 2026-05-04, leaves reposts
+   * out of search and counts; \`legacy\` returns them, as X did before.
+   */
+  searchIndex?: SearchIndex;
+  /**
+   * An empty search page's meta: \`x\` (default) as live X, \`{"result_count":0}\`;
+   * \`emulator\` as X's emulator (xdevplatform/playground), with \`"newest_id": ""\`
+   * and \`"oldest_id": ""\`.
+   */
+  emptyPage?: EmptyPage;
+  /**
+   * Field, expansion and \`includes\` names: \`tweet\` (default), OpenAPI 2.152's
+   * (\`tweet.fields\`, \`includes.tweets\`…); \`post\`, 2.167's (\`post.fields\`,
+   * \`includes.posts\`…). Problem types follow the dialect's spec.
+   */
+  dialect?: Dialect;
   /** Longest query accepted, in characters. Default 512, X's limit for recent search on self-serve tiers. */
   maxQueryLength?: number;
   /** One-minute slices of posts kept in memory. Default 256. */
@@ -91,7 +110,7 @@ export function createSimCore(options: SimOptions): { world: World; clock: SimCl
         : Date.parse(options.start));
   if (Number.isNaN(start)) throw new Error(`start must be an ISO instant: ${String(options.start)}`);
   const clock = createClock({ start, speed: options.speed ?? 1 });
-  return { world, clock, api: new ApiContext(world, options.maxQueryLength) };
+  return { world, clock, api: new ApiContext(world, options) };
 }
 
 /** Starts x-sim: an X API v2 server over a simulated world, with ground truth under /__sim/. */

@@ -2,6 +2,7 @@ import { hashtagKey, type PostKind } from '@tagpulse/core';
 import { type Bucket, bucketIndex, bucketsFor, type Granularity } from './api/buckets.js';
 import { isCurrent, isDeleted, searchableAt } from './world/post.js';
 import { versionsDescending } from './world/scan.js';
+import { indexesOf, inIndex, type SearchIndex } from './world/search-index.js';
 import type { World } from './world/world.js';
 
 /** One post as it stands at the sim's now: what a perfect capture would hold about it. */
@@ -17,6 +18,8 @@ export interface TruthPost {
   deleted_at?: string;
   kind: PostKind;
   author_id: string;
+  /** The search indexes a search can find it in: reposts only `legacy`'s, since X's 2026 index. */
+  search_indexes: SearchIndex[];
 }
 
 export interface TruthRange {
@@ -24,19 +27,23 @@ export interface TruthRange {
   startMs: number;
   endMs: number;
   now: number;
+  /** Only posts a search on this index can find; every post when undefined. */
+  index?: SearchIndex | undefined;
 }
 
 /**
  * Every post that exists at `now` and carries the hashtag (folded for case and
  * accents; a repost carries its original's), whose current version was created
- * in [startMs, endMs), newest first, deleted ones included and marked.
+ * in [startMs, endMs), and that a search on `index` can find, newest first,
+ * deleted ones included and marked.
  */
-export function truthPosts(world: World, { hashtag, startMs, endMs, now }: TruthRange): TruthPost[] {
+export function truthPosts(world: World, { hashtag, startMs, endMs, now, index }: TruthRange): TruthPost[] {
   const key = hashtagKey(hashtag);
   const posts: TruthPost[] = [];
   for (const v of versionsDescending(world, { startMs, endMs: Math.min(endMs, now + 1) })) {
     if (!isCurrent(v, now) || !v.post.tagKeys.includes(key)) continue;
     const { post } = v;
+    if (index !== undefined && !inIndex(post.kind, index)) continue;
     posts.push({
       id: v.id,
       edit_history_tweet_ids: post.versions.slice(0, v.n + 1).map((x) => x.id),
@@ -47,6 +54,7 @@ export function truthPosts(world: World, { hashtag, startMs, endMs, now }: Truth
         : {}),
       kind: post.kind,
       author_id: post.author.id,
+      search_indexes: indexesOf(post.kind),
     });
   }
   return posts;

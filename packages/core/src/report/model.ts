@@ -28,6 +28,8 @@ export interface ReportModel {
   alerts: ReportAlert[];
   coverage: ReportCoverage[];
   gaps: { from: string; to: string; cause: string; detail: string | null; hashtags: string[] }[];
+  /** What all of capture spent on X in the period (absent from reports built before it was kept). */
+  usage?: ReportUsage;
   /** How far capture had reached when the report was built: null before its first successful poll. */
   data_as_of: string | null;
   generated_at: string;
@@ -63,6 +65,16 @@ export interface ReportAlert {
   resolved_at: string | null;
   observed: number | null;
   expected: number | null;
+}
+
+/** X spend of the period: every request capture made (all hashtags), from the spend ledger. */
+export interface ReportUsage {
+  usd: number;
+  requests: number;
+  posts_billed: number;
+  by_purpose: { purpose: string; usd: number; requests: number }[];
+  /** Posts X counted on the whole UTC days of the period (`GET /2/usage/tweets`); null when not fetched. */
+  x_posts: number | null;
 }
 
 /** Captured posts against X's own counts, per hashtag over the period's measured hours. */

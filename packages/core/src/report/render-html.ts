@@ -133,6 +133,13 @@ export function renderReportHtml(model: ReportModel, { chartSrc }: HtmlOptions):
           ]),
           [1, 2, 3, 4],
         );
+  const usage = !m.usage
+    ? none('Spend was not recorded for this period.')
+    : `<p style="${NOTE}">$${esc(m.usage.usd.toFixed(2))} on X for ${esc(formatNumber(m.usage.requests))} requests (${esc(formatNumber(m.usage.posts_billed))} posts billed${m.usage.x_posts === null ? '' : `; X counted ${esc(formatNumber(m.usage.x_posts))} on the whole days`}), all of capture.</p>${table(
+        ['Purpose', 'Requests', 'USD'],
+        m.usage.by_purpose.map((p) => [esc(p.purpose), esc(formatNumber(p.requests)), esc(p.usd.toFixed(4))]),
+        [1, 2],
+      )}`;
   const gaps =
     m.gaps.length === 0
       ? none('No capture gap in the period.')
@@ -172,6 +179,7 @@ ${section('Other hashtags on these posts', cohashtags)}
 ${section('Languages', languages)}
 ${section('Alerts fired', alerts)}
 ${section('Coverage', coverage)}
+${section('Spend on X', usage)}
 ${section('Capture gaps', gaps)}
 <hr style="border:0;border-top:1px solid #d9e2ec;margin:24px 0 8px 0;">
 ${footer}
@@ -196,6 +204,9 @@ export function renderReportText(model: ReportModel): string {
       ? `Peak: ${model.peak.posts} posts from ${formatLocal(model.peak.from)}`
       : 'No post in the period.',
     `Alerts fired: ${model.alerts.length}; capture gaps: ${model.gaps.length}.`,
+    ...(model.usage
+      ? [`Spend on X (all of capture): $${model.usage.usd.toFixed(2)} for ${model.usage.requests} requests.`]
+      : []),
     '',
     `Times in ${model.tz}. ${model.data_as_of ? `Data as of ${formatLocal(model.data_as_of)}` : 'Capture has not completed a poll yet'}. Metric definitions version ${model.definitions_version}.`,
   ];

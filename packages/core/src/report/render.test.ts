@@ -68,6 +68,31 @@ describe('report rendering', () => {
     expect(html).toContain('1.23%');
     expect(html).toContain('Metric definitions version 1');
     expect(html).toContain('No alert fired in the period.');
+    // A report stored before spend was kept still renders.
+    expect(html).toContain('Spend was not recorded for this period.');
+  });
+
+  it('says what capture spent on X in the period, by purpose, beside X’s own count', () => {
+    const html = renderReportHtml(
+      {
+        ...sampleModel,
+        usage: {
+          usd: 12.345,
+          requests: 2_000,
+          posts_billed: 2_400,
+          by_purpose: [
+            { purpose: 'poll', usd: 12.005, requests: 1_900 },
+            { purpose: 'coverage', usd: 0.34, requests: 68 },
+          ],
+          x_posts: 2_400,
+        },
+      },
+      { chartSrc: 'cid:chart@tagpulse' },
+    );
+    expect(html).toContain(
+      '$12.35 on X for 2,000 requests (2,400 posts billed; X counted 2,400 on the whole days)',
+    );
+    expect(html).toContain('12.0050');
   });
 
   it('writes the series as CSV with the bucket starts in the zone', () => {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { CaptureCoverageRow, Database } from '../database.js';
+import { recordSpend, type SpendEntry } from './spend-ledger.repository.js';
 
 type Db = Kysely<Database>;
 
@@ -27,8 +28,18 @@ export interface CoverageReading {
   measuredAt: Date;
 }
 
-/** Stores readings; a later reading of the same hour replaces the earlier one. */
-export async function upsertCoverage(db: Db, readings: CoverageReading[]): Promise<void> {
+/**
+ * Stores readings, with the counts request that measured them in the spend
+ * ledger; a later reading of the same hour replaces the earlier one.
+ */
+export async function upsertCoverage(db: Db, readings: CoverageReading[], spend?: SpendEntry): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (spend) await recordSpend(trx, spend);
+    await writeReadings(trx, readings);
+  });
+}
+
+async function writeReadings(db: Kysely<Database>, readings: CoverageReading[]): Promise<void> {
   if (readings.length === 0) return;
   await db
     .insertInto('capture_coverage')
@@ -51,6 +62,15 @@ export async function upsertCoverage(db: Db, readings: CoverageReading[]): Promi
       })),
     )
     .execute();
+}
+
+/** When coverage was last measured, for any hashtag. */
+export async function lastMeasuredAt(db: Db): Promise<Date | null> {
+  const row = await db
+    .selectFrom('capture_coverage')
+    .select((eb) => eb.fn.max('measured_at').as('at'))
+    .executeTakeFirst();
+  return row?.at ?? null;
 }
 
 export async function listCoverage(

@@ -5,6 +5,7 @@ import type { Database } from '../database.js';
 import { type CursorPatch, cursorAdvance } from './cursors.repository.js';
 import { authorsUpsert, ensureMonthPartitions, hashtagLinksInsert, postsUpsert } from './posts.repository.js';
 import { markDirtySql } from './rollup-outbox.repository.js';
+import { type SpendEntry, spendCtes } from './spend-ledger.repository.js';
 
 export interface PageToStore {
   posts: Post[];
@@ -14,6 +15,8 @@ export interface PageToStore {
   /** When the page was read. */
   seenAt: Date;
   cursor: { queryKey: string; expectedVersion: number; patch: CursorPatch };
+  /** The request that brought the page, for the spend ledger: recorded even when the page is dropped, as X billed it. */
+  spend?: SpendEntry;
 }
 
 export type StoreResult = { committed: true; posts: number } | { committed: false; reason: 'stale-cursor' };
@@ -41,7 +44,7 @@ export async function storePage(db: Kysely<Database>, page: PageToStore): Promis
       authors_written as (${authorsUpsert(page.authors, CURSOR_MOVED)}),
       posts_written as (${postsUpsert(page.posts, page.seenAt, CURSOR_MOVED)}),
       links_written as (${hashtagLinksInsert(page.posts, CURSOR_MOVED)}),
-      buckets_marked as (${markDirtySql(page.posts, CURSOR_MOVED)})
+      buckets_marked as (${markDirtySql(page.posts, CURSOR_MOVED)})${page.spend ? sql`, ${spendCtes(page.spend)}` : sql``}
     select count(*)::int as moved from moved`.execute(db);
   if (rows[0]?.moved !== 1) return { committed: false, reason: 'stale-cursor' };
   return { committed: true, posts: new Set(page.posts.map((p) => p.editRootId)).size };

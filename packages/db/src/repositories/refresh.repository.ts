@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Database } from '../database.js';
 import { refreshSchedule } from '../refresh-schedule.js';
 import { markDirty } from './rollup-outbox.repository.js';
+import { recordSpend, type SpendEntry } from './spend-ledger.repository.js';
 
 type Db = Kysely<Database>;
 
@@ -33,7 +34,13 @@ export async function duePosts(db: Db, now: Date, limit: number): Promise<DuePos
  */
 export async function applyRefresh(
   db: Db,
-  { due, found, deletedIds, now }: { due: DuePost[]; found: Post[]; deletedIds: string[]; now: Date },
+  {
+    due,
+    found,
+    deletedIds,
+    now,
+    spend,
+  }: { due: DuePost[]; found: Post[]; deletedIds: string[]; now: Date; spend?: SpendEntry },
 ): Promise<void> {
   const byRoot = new Map(found.map((p) => [p.editRootId, p]));
   const deleted = new Set(deletedIds);
@@ -46,6 +53,7 @@ export async function applyRefresh(
   const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
   // A post not found keeps its metrics: its observation time is -infinity, so nothing is newer.
   await db.transaction().execute(async (trx) => {
+    if (spend) await recordSpend(trx, spend);
     // New metrics and deletions change the roll-ups of the buckets these posts are in.
     await markDirty(trx, due);
     if (rows.length > 0) {

@@ -146,6 +146,10 @@ describe('the dashboard over a replayed day of Virtual CT Week', () => {
     expect(await page.$$eval('#top-authors tbody tr', (tr) => tr.length)).toBeGreaterThan(0);
     expect(await page.textContent('#capture-status tbody')).toContain('#VirtualCTWeek');
     expect(await page.textContent('#coverage')).toMatch(/% of the posts X counts/);
+    // The worker read the day on pay-per-use x-sim: the spend card says what it cost.
+    expect(await page.textContent('#usage')).toMatch(
+      /^\$\d+\.\d\d today · \$[1-9]\d*\.\d\d this month \(forecast/,
+    );
     // The recent alerts are the ones /v1/alerts gave the page for the period.
     const given = alertLists.at(-1)?.alerts;
     expect(given).toBeDefined();

@@ -1,5 +1,11 @@
 import { formatInZone } from '@tagpulse/core';
-import { coverageRepository, cursorsRepository, gapsRepository } from '@tagpulse/db';
+import {
+  budgetRepository,
+  coverageRepository,
+  cursorsRepository,
+  gapsRepository,
+  spendLedger,
+} from '@tagpulse/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -146,7 +152,24 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
         summary: 'capture status per search query',
         querystring: z.object({ tz: tzParam }),
         response: {
-          200: z.object({ tz: z.string(), queries: z.array(status) }),
+          200: z.object({
+            tz: z.string(),
+            queries: z.array(status),
+            budget: z
+              .object({
+                month: z.string().describe('billing month (UTC), YYYY-MM'),
+                step: z
+                  .enum(['normal', 'thin_refresh', 'sparse_coverage', 'slow_polling', 'paused'])
+                  .describe(
+                    'degradation as spend nears the budget: refreshes thinned (80 %), coverage sparser (90 %), polling slower (95 %), paused (100 %)',
+                  ),
+                spent_usd: z.number(),
+                budget_usd: z.number(),
+                paused_at: z.string().nullable(),
+              })
+              .nullable()
+              .describe('the monthly X budget and where capture stands; null without a budget'),
+          }),
           ...problems(400, 401, 403, 429),
         },
       },
@@ -154,8 +177,21 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const tz = parseTz(request.query.tz);
       const cursors = await cursorsRepository.listCursors(deps.db);
+      const budget = await budgetRepository.currentBudget(
+        deps.db,
+        (await spendLedger.lastSpendAt(deps.db)) ?? deps.now(),
+      );
       return {
         tz,
+        budget: budget
+          ? {
+              month: budget.month.toISOString().slice(0, 7),
+              step: budget.step,
+              spent_usd: Math.round(budget.spentUsd * 1e6) / 1e6,
+              budget_usd: budget.budgetUsd,
+              paused_at: at(budget.pausedAt, tz),
+            }
+          : null,
         queries: cursors.map((c) => ({
           query: c.query_key,
           search: c.query,

@@ -68,4 +68,39 @@ describe('tagpulse sim', () => {
     expect(code).toBe(0);
     expect(output()).toContain('shutdown complete');
   });
+
+  it('takes the access level, credits and search index from its flags', async () => {
+    const { url } = await startCli([
+      '--port',
+      '0',
+      '--scenario',
+      'virtual-ct-week-2020',
+      '--speed',
+      '0',
+      '--start',
+      '2020-07-10T16:30:00Z',
+      '--credits',
+      '0.01',
+      '--search-index',
+      'legacy',
+      '--dialect',
+      'post',
+    ]);
+    const search = (query: string) =>
+      fetch(`${url}/2/tweets/search/recent?query=${encodeURIComponent(query)}&max_results=100`, {
+        headers: { authorization: 'Bearer demo' },
+      });
+    const reposts = (await (await search('#UNiteToCounterTerrorism is:retweet')).json()) as {
+      data: { edit_history_post_ids: string[] }[];
+      meta: { result_count: number };
+    };
+    expect(reposts.meta.result_count).toBeGreaterThan(2); // more than $0.01 of posts
+    expect(reposts.data[0]?.edit_history_post_ids).toHaveLength(1);
+    const refused = await search('#UNiteToCounterTerrorism');
+    expect(refused.status).toBe(402);
+    const billing = (await (await fetch(`${url}/__sim/billing`)).json()) as { total_usd: number };
+    expect(billing.total_usd).toBe((reposts.meta.result_count * 5_000) / 1e6);
+    child?.kill('SIGINT');
+    await once(child as ChildProcess, 'exit');
+  });
 });

@@ -1,5 +1,18 @@
 import { createLogger, createShutdown, loadEnv } from '@tagpulse/runtime';
-import { BUILTIN_SCENARIOS, benchSim, startSim, TIERS, type Tier } from '@tagpulse/x-sim';
+import {
+  ACCESS,
+  type Access,
+  BUILTIN_SCENARIOS,
+  benchSim,
+  DIALECTS,
+  type Dialect,
+  type EmptyPage,
+  SEARCH_INDEXES,
+  type SearchIndex,
+  startSim,
+  TIERS,
+  type Tier,
+} from '@tagpulse/x-sim';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { printBench } from '../bench/report.js';
 import { runCommand } from './run-command.js';
@@ -11,7 +24,15 @@ interface SimFlags {
   seed: number;
   speed: number;
   start?: string;
-  tier: Tier;
+  access?: Access;
+  tier?: Tier;
+  credits?: number;
+  spendingLimit?: number;
+  billExpandedUsers?: boolean;
+  billEmptySearch?: boolean;
+  searchIndex: SearchIndex;
+  dialect: Dialect;
+  emptyPage: EmptyPage;
   faults?: string;
   token?: string;
 }
@@ -42,7 +63,37 @@ export function simCommand(): Command {
       "where the clock starts (default: the scenario's first instant; now: today, real time)",
     )
     .addOption(
-      new Option('--tier <tier>', 'rate limits and usage cap').choices(Object.keys(TIERS)).default('pro'),
+      new Option('--access <level>', 'endpoints, rate limits, cap and prices (default: pay-per-use)').choices(
+        Object.keys(ACCESS),
+      ),
+    )
+    .addOption(
+      new Option('--tier <tier>', 'the legacy name of --access basic|pro').choices(Object.keys(TIERS)),
+    )
+    .option('--credits <usd>', 'pay-per-use: prepaid credits (default: never run out)', number('credits'))
+    .option('--spending-limit <usd>', 'pay-per-use: most spent per billing cycle', number('spending limit'))
+    .option('--bill-expanded-users', 'pay-per-use: bill each expanded author as a User read')
+    .option('--bill-empty-search', 'pay-per-use: bill a search page with no posts as one Post read')
+    .addOption(
+      new Option('--search-index <index>', '2026 leaves reposts out of search and counts')
+        .choices([...SEARCH_INDEXES])
+        .default('2026'),
+    )
+    .addOption(
+      new Option(
+        '--dialect <names>',
+        'tweet: OpenAPI 2.152 names; post: 2.167 (post.fields, includes.posts…)',
+      )
+        .choices([...DIALECTS])
+        .default('tweet'),
+    )
+    .addOption(
+      new Option(
+        '--empty-page <shape>',
+        'x: {"result_count":0}; emulator: with "newest_id":"" and "oldest_id":""',
+      )
+        .choices(['x', 'emulator'])
+        .default('x'),
     )
     .option('--faults <spec>', 'failure rates, e.g. 503=0.1,slow=0.05@2000,drop=0.01,truncate=0.01')
     .option('--token <token>', 'accept only this bearer token (default: any non-empty one)')
@@ -54,7 +105,15 @@ export function simCommand(): Command {
           scenario: flags.scenario,
           seed: flags.seed,
           speed: flags.speed,
-          tier: flags.tier,
+          searchIndex: flags.searchIndex,
+          dialect: flags.dialect,
+          emptyPage: flags.emptyPage,
+          ...(flags.access ? { access: flags.access } : {}),
+          ...(flags.tier ? { tier: flags.tier } : {}),
+          ...(flags.credits !== undefined ? { credits: flags.credits } : {}),
+          ...(flags.spendingLimit !== undefined ? { spendingLimit: flags.spendingLimit } : {}),
+          ...(flags.billExpandedUsers ? { billExpandedUsers: true } : {}),
+          ...(flags.billEmptySearch ? { billEmptySearch: true } : {}),
           port: flags.port,
           host: flags.host,
           ...(flags.start ? { start: flags.start } : {}),

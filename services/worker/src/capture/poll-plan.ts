@@ -51,6 +51,7 @@ const GAP_CAUSE: Partial<Record<CaptureStatus, GapCause>> = {
   auth_failed: 'auth',
   error: 'api_error',
   rate_limited: 'rate_limited',
+  budget_paused: 'budget',
 };
 
 /**

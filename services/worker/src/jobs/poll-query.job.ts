@@ -1,8 +1,12 @@
+import { compareIds } from '@tagpulse/core';
 import { cursorsRepository, gapsRepository, pageStore } from '@tagpulse/db';
 import { type JobPayload, nudge } from '@tagpulse/queue';
 import { XAuthError, XInvalidRequestError, XRateLimitedError, XUsageCappedError } from '@tagpulse/x-client';
 import { UnrecoverableError } from 'bullmq';
+import { checkBudget } from '../capture/budget.js';
+import { atLeast } from '../capture/budget-plan.js';
 import { cursorAfterPage, hasMore, isPaused, planPoll } from '../capture/poll-plan.js';
+import { spendEntry } from '../capture/spend.js';
 import type { JobCtx } from '../job-context.js';
 
 /**
@@ -12,11 +16,21 @@ import type { JobCtx } from '../job-context.js';
  */
 export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: JobCtx): Promise<void> {
   const { db, x, clock, settings } = ctx.deps;
+  const budget = await checkBudget(ctx);
   for (let n = 0; n < settings.maxPagesPerJob; n++) {
     const cursor = await cursorsRepository.getCursor(db, queryKey);
     if (!cursor || cursor.status === 'retired') return;
     const now = clock.now();
     if (isPaused(cursor, now, settings.pausedProbeMs)) return;
+    if (budget?.step === 'paused') {
+      await pauseForBudget(ctx, cursor, budget.pausedAt ?? now, now);
+      return;
+    }
+    // Near the budget a query is polled less often; a cycle under way still finishes.
+    const lastPoll = cursor.last_poll_at?.getTime() ?? Number.NEGATIVE_INFINITY;
+    const slowed =
+      budget !== undefined && atLeast(budget.step, 'slow_polling') && cursor.cycle_until_id === null;
+    if (n === 0 && slowed && now.getTime() - lastPoll < settings.slowPollMs) return;
     const plan = planPoll(cursor, now, settings);
     if (plan.gap) {
       await gapsRepository.recordGap(db, { queryKey, tagKeys: cursor.tag_keys, ...plan.gap });
@@ -33,6 +47,16 @@ export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: Job
       authors: page.authors,
       rejected: page.rejected.length,
       seenAt: now,
+      spend: spendEntry(settings.prices, {
+        at: now,
+        endpoint: 'search/recent',
+        // A page wholly at or below where the cursor stood is the overlap read again for late posts.
+        purpose:
+          page.newestId !== undefined && compareIds(page.newestId, plan.floorId) <= 0 ? 'overlap' : 'poll',
+        billable: page.billable,
+        queryKey,
+        tagKeys: cursor.tag_keys,
+      }),
       cursor: {
         queryKey,
         expectedVersion: cursor.version,
@@ -54,6 +78,37 @@ export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: Job
       if (more) throw retry;
     }
     if (!more) return;
+  }
+}
+
+/**
+ * The month's budget is spent: the query polls nothing, says so in its
+ * status, and the span is a gap of cause `budget` (widened at each poll it
+ * skips). Its cursor stays where it was, so capture resumes from there.
+ */
+async function pauseForBudget(
+  ctx: JobCtx,
+  cursor: { query_key: string; tag_keys: string[]; last_success_at: Date | null },
+  pausedAt: Date,
+  now: Date,
+): Promise<void> {
+  const { db } = ctx.deps;
+  await cursorsRepository.setCursorStatus(db, cursor.query_key, {
+    status: 'budget_paused',
+    last_poll_at: now,
+    last_error:
+      'the monthly X budget is spent: capture paused until the next billing month or a raised budget',
+  });
+  if (now > pausedAt) {
+    await gapsRepository.recordGap(db, {
+      queryKey: cursor.query_key,
+      tagKeys: cursor.tag_keys,
+      startAt: pausedAt,
+      endAt: now,
+      cause: 'budget',
+      detail:
+        'capture paused: the monthly X budget is spent; posts still in the search window are read on resuming',
+    });
   }
 }
 

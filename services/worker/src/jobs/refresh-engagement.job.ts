@@ -1,6 +1,8 @@
-import { refreshRepository } from '@tagpulse/db';
+import { budgetRepository, refreshRepository } from '@tagpulse/db';
 import type { JobPayload } from '@tagpulse/queue';
 import { LOOKUP_MAX_IDS, XRateLimitedError } from '@tagpulse/x-client';
+import { atLeast } from '../capture/budget-plan.js';
+import { spendEntry } from '../capture/spend.js';
 import type { JobCtx } from '../job-context.js';
 
 /**
@@ -9,7 +11,14 @@ import type { JobCtx } from '../job-context.js';
  */
 export async function refreshEngagement(_: JobPayload<'refresh-engagement'>, ctx: JobCtx): Promise<void> {
   const { db, x, clock, settings } = ctx.deps;
-  for (let n = 0; n < settings.refreshBatchesPerRun; n++) {
+  // First to go near the budget: one look-up a run, none once it is spent.
+  const budget = await budgetRepository.currentBudget(db, clock.now());
+  const step = budget?.step ?? 'normal';
+  if (step === 'paused') return;
+  const batches = atLeast(step, 'thin_refresh')
+    ? Math.min(1, settings.refreshBatchesPerRun)
+    : settings.refreshBatchesPerRun;
+  for (let n = 0; n < batches; n++) {
     const now = clock.now();
     const due = await refreshRepository.duePosts(db, now, LOOKUP_MAX_IDS);
     if (due.length === 0) return;
@@ -23,7 +32,18 @@ export async function refreshEngagement(_: JobPayload<'refresh-engagement'>, ctx
         throw err;
       });
     const deletedIds = result.missing.filter((m) => m.reason === 'deleted').map((m) => m.id);
-    await refreshRepository.applyRefresh(db, { due, found: result.posts, deletedIds, now });
+    await refreshRepository.applyRefresh(db, {
+      due,
+      found: result.posts,
+      deletedIds,
+      now,
+      spend: spendEntry(settings.prices, {
+        at: now,
+        endpoint: 'tweets',
+        purpose: 'refresh',
+        billable: result.billable,
+      }),
+    });
     ctx.log.debug({ looked: due.length, deleted: deletedIds.length }, 'engagement refreshed');
     if (result.rateLimit && result.rateLimit.remaining <= 0) {
       await ctx.rateLimited(result.rateLimit.resetAt);

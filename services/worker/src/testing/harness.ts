@@ -4,7 +4,7 @@ import { createDeliverer } from '@tagpulse/notify';
 import { closeQueues, createQueues, createRedis, type Queues } from '@tagpulse/queue';
 import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { createLogger, loadEnv } from '@tagpulse/runtime';
-import { createXApi } from '@tagpulse/x-client';
+import { createXApi, defaultPrices } from '@tagpulse/x-client';
 import { type Sim, type SimOptions, startSim } from '@tagpulse/x-sim';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -76,6 +76,10 @@ export function handlerDeps(
       refreshBatchesPerRun: 5,
       coverageHours: 24,
       pausedProbeMs: 3_600_000,
+      prices: defaultPrices('pay-per-use'),
+      monthlyBudgetUsd: undefined,
+      slowPollMs: 10 * 60_000,
+      sparseCoverageMs: 6 * 3_600_000,
     },
     alerts: {
       settleMs: 60_000,

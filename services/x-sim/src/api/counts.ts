@@ -2,6 +2,7 @@ import { isSearchable } from '../world/post.js';
 import { versionsDescending } from '../world/scan.js';
 import { bucketIndex, bucketsFor, GRANULARITIES } from './buckets.js';
 import type { ApiContext } from './context.js';
+import { DIALECT_NAMES } from './dialect.js';
 import { encodeNextToken, readCursor } from './next-token.js';
 import { ParamReader } from './params.js';
 import { type ApiResult, NO_READS } from './search.js';
@@ -40,7 +41,8 @@ export const countsAll = (ctx: ApiContext, query: URLSearchParams, now: number):
 function counts(ctx: ApiContext, query: URLSearchParams, now: number, reach: Reach): ApiResult {
   const params = new ParamReader(query, COUNT_PARAMS);
   const granularity = params.oneOf('granularity', GRANULARITIES, 'hour');
-  params.list('search_count.fields', ['end', 'start', 'tweet_count'] as const);
+  const names = DIALECT_NAMES[ctx.dialect];
+  params.list('search_count.fields', ['end', 'start', names.count]);
   const bounds = readBounds(params, now, reach);
   const matcher = ctx.matcher(params, reach);
   const page = reach === 'recent' ? bounds : archivePage(params, bounds);
@@ -55,9 +57,9 @@ function counts(ctx: ApiContext, query: URLSearchParams, now: number, reach: Rea
   const data = buckets.map((b, i) => ({
     end: new Date(b.end).toISOString(),
     start: new Date(b.start).toISOString(),
-    tweet_count: tally[i] ?? 0,
+    [names.count]: tally[i] ?? 0,
   }));
-  const meta: Record<string, unknown> = { total_tweet_count: tally.reduce((sum, n) => sum + n, 0) };
+  const meta: Record<string, unknown> = { [names.totalCount]: tally.reduce((sum, n) => sum + n, 0) };
   if ('nextToken' in page && page.nextToken) meta.next_token = page.nextToken;
   return { json: JSON.stringify({ data, meta }), postsRead: 0, reads: NO_READS };
 }

@@ -1,5 +1,5 @@
 import { isDeleted, type Version } from '../world/post.js';
-import { type ApiContext, FIELD_PARAMS, readFields } from './context.js';
+import { type ApiContext, fieldParams, readFields } from './context.js';
 import { ParamReader } from './params.js';
 import { type Problem, tweetNotFound } from './problems.js';
 import { pageJson } from './project.js';
@@ -13,9 +13,9 @@ const MAX_IDS = 100;
  * `resource-not-found` error in a 200, as on X.
  */
 export function lookupTweets(ctx: ApiContext, query: URLSearchParams, now: number): ApiResult {
-  const params = new ParamReader(query, ['ids', ...FIELD_PARAMS]);
+  const params = new ParamReader(query, ['ids', ...fieldParams(ctx.dialect)]);
   const raw = params.required('ids');
-  const fields = readFields(params);
+  const fields = readFields(params, ctx.dialect);
   const ids = raw === '' ? [] : raw.split(',');
   if (ids.length > MAX_IDS) {
     params.fail(

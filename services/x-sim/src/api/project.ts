@@ -1,5 +1,6 @@
 import type { SimUser } from '../world/authors.js';
 import { type Metrics, publicMetrics, type SimMedia, type SimPost, type Version } from '../world/post.js';
+import type { DialectNames } from './dialect.js';
 import type { Expansion, MediaField, TweetField, UserField } from './fields.js';
 
 /** What a request asked to see, beyond the defaults (`id`, `text`, `edit_history_tweet_ids`). */
@@ -8,6 +9,8 @@ export interface FieldSelection {
   user: ReadonlySet<UserField>;
   media: ReadonlySet<MediaField>;
   expansions: ReadonlySet<Expansion>;
+  /** The dialect's names for posts, their edit history and references. */
+  names: DialectNames;
 }
 
 type Json = Record<string, unknown>;
@@ -65,17 +68,17 @@ export function pageJson(
         if (older.n < v.n && !tweets.has(older.id)) tweets.set(older.id, older);
     }
   }
-  const tweetKey = [...fields.tweet].sort().join(',');
+  const tweetKey = `${fields.names.referenced}:${[...fields.tweet].sort().join(',')}`;
   const tweetList = (list: Iterable<Version>) =>
-    Array.from(list, (v) => tweetJson(v, fields.tweet, tweetKey, now)).join(',');
+    Array.from(list, (v) => tweetJson(v, fields, tweetKey, now)).join(',');
   const includes: string[] = [];
   if (users.size > 0) {
-    const key = [...fields.user].sort().join(',');
+    const key = `${fields.names.userPostCount}:${[...fields.user].sort().join(',')}`;
     includes.push(
-      `"users":[${Array.from(users.values(), (u) => cached(u, key, () => userObject(u, fields.user))).join(',')}]`,
+      `"users":[${Array.from(users.values(), (u) => cached(u, key, () => userObject(u, fields.user, fields.names))).join(',')}]`,
     );
   }
-  if (tweets.size > 0) includes.push(`"tweets":[${tweetList(tweets.values())}]`);
+  if (tweets.size > 0) includes.push(`"${fields.names.includedPosts}":[${tweetList(tweets.values())}]`);
   if (media.size > 0) {
     const key = [...fields.media].sort().join(',');
     includes.push(
@@ -111,31 +114,32 @@ function cached(owner: object, key: string, build: () => unknown): string {
  * One Tweet object: `id`, `text`, `edit_history_tweet_ids`, the requested static
  * fields (cached), then the fields that change with the clock.
  */
-function tweetJson(v: Version, fields: ReadonlySet<TweetField>, key: string, now: number): string {
+function tweetJson(v: Version, selection: FieldSelection, key: string, now: number): string {
   const { post } = v;
+  const fields = selection.tweet;
+  const history = selection.names.editHistory;
   // A chain of one never changes; only an edited post's history depends on the clock.
   const head =
     post.versions.length === 1
-      ? cached(v, 'head', () => ({ id: v.id, text: v.text.text, edit_history_tweet_ids: [v.id] })).slice(
-          0,
-          -1,
-        )
-      : `${cached(v, 'head', () => ({ id: v.id, text: v.text.text })).slice(0, -1)},"edit_history_tweet_ids":${JSON.stringify(editHistory(post, now))}`;
+      ? cached(v, `head:${history}`, () => ({ id: v.id, text: v.text.text, [history]: [v.id] })).slice(0, -1)
+      : `${cached(v, 'head', () => ({ id: v.id, text: v.text.text })).slice(0, -1)},"${history}":${JSON.stringify(editHistory(post, now))}`;
   if (fields.size === 0) return `${head}}`;
-  const rest = cached(v, `fields:${key}`, () => staticFields(v, fields)).slice(1, -1);
+  const rest = cached(v, `fields:${key}`, () => staticFields(v, fields, selection.names)).slice(1, -1);
   let json = rest ? `${head},${rest}` : head;
-  if (fields.has('public_metrics')) json += `,"public_metrics":${metricsJson(publicMetrics(v, now))}`;
+  if (fields.has('public_metrics')) {
+    json += `,"public_metrics":${metricsJson(publicMetrics(v, now), selection.names.repostCount)}`;
+  }
   if (fields.has('edit_controls')) json += `,"edit_controls":${JSON.stringify(editControls(post, now))}`;
   return `${json}}`;
 }
 
 /** The same text JSON.stringify gives, without its generic walk: this runs for every post of every page. */
-function metricsJson(m: Metrics): string {
-  return `{"retweet_count":${m.retweet_count},"reply_count":${m.reply_count},"like_count":${m.like_count},"quote_count":${m.quote_count},"bookmark_count":${m.bookmark_count},"impression_count":${m.impression_count}}`;
+function metricsJson(m: Metrics, reposts: DialectNames['repostCount']): string {
+  return `{"${reposts}":${m.retweet_count},"reply_count":${m.reply_count},"like_count":${m.like_count},"quote_count":${m.quote_count},"bookmark_count":${m.bookmark_count},"impression_count":${m.impression_count}}`;
 }
 
 /** The requested Tweet fields that never change once the version exists. */
-function staticFields(v: Version, fields: ReadonlySet<TweetField>): Json {
+function staticFields(v: Version, fields: ReadonlySet<TweetField>, names: DialectNames): Json {
   const { post } = v;
   const ref = post.ref;
   const tweet: Json = {};
@@ -148,7 +152,7 @@ function staticFields(v: Version, fields: ReadonlySet<TweetField>): Json {
   if (fields.has('in_reply_to_user_id') && post.kind === 'reply' && ref)
     tweet.in_reply_to_user_id = ref.author.id;
   if (fields.has('referenced_tweets') && ref && post.kind !== 'original') {
-    tweet.referenced_tweets = [{ type: REFERENCE_TYPE[post.kind], id: ref.versions[0]?.id }];
+    tweet[names.referenced] = [{ type: REFERENCE_TYPE[post.kind], id: ref.versions[0]?.id }];
   }
   if (fields.has('lang')) tweet.lang = post.lang;
   if (fields.has('possibly_sensitive')) tweet.possibly_sensitive = false;
@@ -181,7 +185,7 @@ function editControls(post: SimPost, now: number): Json {
   };
 }
 
-function userObject(u: SimUser, fields: ReadonlySet<UserField>): Json {
+function userObject(u: SimUser, fields: ReadonlySet<UserField>, names: DialectNames): Json {
   const user: Json = { id: u.id, name: u.name, username: u.username };
   if (fields.has('created_at')) user.created_at = u.createdAt;
   if (fields.has('description')) user.description = u.description;
@@ -194,7 +198,7 @@ function userObject(u: SimUser, fields: ReadonlySet<UserField>): Json {
     user.public_metrics = {
       followers_count: u.followers,
       following_count: u.following,
-      tweet_count: u.tweetCount,
+      [names.userPostCount]: u.tweetCount,
       listed_count: u.listed,
     };
   }

@@ -1,6 +1,6 @@
 import { isSearchable, publicMetrics, type Version } from '../world/post.js';
 import { versionsDescending } from '../world/scan.js';
-import { type ApiContext, FIELD_PARAMS, readFields } from './context.js';
+import { type ApiContext, fieldParams, readFields } from './context.js';
 import { encodeNextToken, readCursor } from './next-token.js';
 import { ParamReader } from './params.js';
 import { pageJson } from './project.js';
@@ -16,7 +16,6 @@ const SEARCH_PARAMS = [
   'next_token',
   'pagination_token',
   'sort_order',
-  ...FIELD_PARAMS,
 ];
 
 export interface ApiResult {
@@ -46,10 +45,10 @@ export const searchAll = (ctx: ApiContext, query: URLSearchParams, now: number):
   search(ctx, query, now, 'all');
 
 function search(ctx: ApiContext, query: URLSearchParams, now: number, reach: Reach): ApiResult {
-  const params = new ParamReader(query, SEARCH_PARAMS);
+  const params = new ParamReader(query, [...SEARCH_PARAMS, ...fieldParams(ctx.dialect)]);
   const maxResults = params.int('max_results', 10, reach === 'recent' ? 100 : 500, 10);
   const sortOrder = params.oneOf('sort_order', ['recency', 'relevancy'], 'recency');
-  const fields = readFields(params);
+  const fields = readFields(params, ctx.dialect);
   const bounds = readBounds(params, now, reach);
   const matcher = ctx.matcher(params, reach);
   const { requestKey, cursor } = readCursor(params, `search-${reach}`, [
@@ -75,7 +74,9 @@ function search(ctx: ApiContext, query: URLSearchParams, now: number, reach: Rea
   const meta: Record<string, unknown> =
     newest && oldest
       ? { newest_id: newest.id, oldest_id: oldest.id, result_count: page.length }
-      : { result_count: 0 };
+      : ctx.emptyPage === 'emulator'
+        ? { newest_id: '', oldest_id: '', result_count: 0 }
+        : { result_count: 0 };
   if (oldest && found.length > maxResults) meta.next_token = encodeNextToken(requestKey, oldest.id);
   // Relevancy pages hold the same posts, most engaging first; meta still names the max and min id.
   const ordered =

@@ -14,10 +14,8 @@ export interface AccessLevel {
   usageCap: number;
   /** The `product_name` X puts in usage-cap bodies. */
   product: string;
-  /** Billed per resource and request from credits (pay-per-use); the plans are a monthly fee instead. */
+  /** Billed per resource and request from credits (pay-per-use); the plans are a monthly fee instead (README). */
   metered: boolean;
-  /** What the plan costs a month, in USD (0 for pay-per-use, which bills usage instead; null: negotiated). */
-  monthlyUsd: number | null;
 }
 
 /**
@@ -36,28 +34,24 @@ export const ACCESS: Record<Access, AccessLevel> = {
     usageCap: 3_000_000,
     product: 'pay-per-use',
     metered: true,
-    monthlyUsd: 0,
   },
   basic: {
     limits: { search: 60, counts: 5, lookup: 15, usage: 50 },
     usageCap: 15_000,
     product: 'standard-basic',
     metered: false,
-    monthlyUsd: 200,
   },
   pro: {
     limits: { search: 450, counts: 300, lookup: 450, searchAll: 300, countsAll: 300, usage: 50 },
     usageCap: 1_000_000,
     product: 'standard-pro',
     metered: false,
-    monthlyUsd: 5_000,
   },
   enterprise: {
     limits: { search: 450, counts: 300, lookup: 3_500, searchAll: 300, countsAll: 300, usage: 50 },
     usageCap: Number.POSITIVE_INFINITY,
     product: 'enterprise',
     metered: false,
-    monthlyUsd: null,
   },
 };
 

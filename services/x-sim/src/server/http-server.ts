@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApiContext } from '../api/context.js';
 import { countsAll, countsRecent } from '../api/counts.js';
+import { DIALECT_NAMES } from '../api/dialect.js';
 import { lookupTweets } from '../api/lookup.js';
 import {
   ApiError,
@@ -9,6 +10,7 @@ import {
   creditsDepleted,
   internalError,
   notFound,
+  PROBLEM_BASE,
   serviceUnavailable,
   tooManyRequests,
   unauthorized,
@@ -87,7 +89,7 @@ export function createSimServer(deps: ServerDeps): http.Server {
     }
     serveApi(deps, req, res, url).catch((err: unknown) => {
       deps.onError?.(err);
-      if (!res.headersSent) sendError(res, internalError(), {});
+      if (!res.headersSent) sendError(deps, res, internalError(), {});
     });
   });
 }
@@ -96,7 +98,7 @@ async function serveApi(deps: ServerDeps, req: http.IncomingMessage, res: http.S
   const auth = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
   const token = auth?.[1];
   if (!token || (deps.bearerToken !== undefined && token !== deps.bearerToken)) {
-    sendError(res, unauthorized(), {});
+    sendError(deps, res, unauthorized(), {});
     return;
   }
   const route = req.method === 'GET' ? ROUTES[url.pathname] : undefined;
@@ -108,20 +110,21 @@ async function serveApi(deps: ServerDeps, req: http.IncomingMessage, res: http.S
   }
   const now = deps.clock.now();
   if (!route) {
-    sendError(res, notFound(), {});
+    sendError(deps, res, notFound(), {});
     return;
   }
   if (fault === 'unavailable') {
-    sendError(res, serviceUnavailable(), rateHeaders(deps.limiter.peek(token, route.endpoint, now)));
+    sendError(deps, res, serviceUnavailable(), rateHeaders(deps.limiter.peek(token, route.endpoint, now)));
     return;
   }
   if (!deps.limiter.serves(route.endpoint)) {
-    sendError(res, clientForbidden(), {});
+    sendError(deps, res, clientForbidden(), {});
     return;
   }
   const refused = deps.billing?.refusal(now);
   if (refused) {
     sendError(
+      deps,
       res,
       creditsDepleted(deps.accountId),
       rateHeaders(deps.limiter.peek(token, route.endpoint, now)),
@@ -131,6 +134,7 @@ async function serveApi(deps: ServerDeps, req: http.IncomingMessage, res: http.S
   // The monthly cap answers 429 while the 15-minute window still has room (X-API.md §3).
   if (route.endpoint !== 'counts' && route.endpoint !== 'countsAll' && deps.usage.exceeded(token, now)) {
     sendError(
+      deps,
       res,
       usageCapped(deps.accountId, deps.product),
       rateHeaders(deps.limiter.peek(token, route.endpoint, now)),
@@ -140,13 +144,13 @@ async function serveApi(deps: ServerDeps, req: http.IncomingMessage, res: http.S
   if (route.endpoint === 'searchAll') {
     const paced = deps.pacer.take(token, now);
     if (paced) {
-      sendError(res, tooManyRequests(), rateHeaders(paced));
+      sendError(deps, res, tooManyRequests(), rateHeaders(paced));
       return;
     }
   }
   const rate = deps.limiter.take(token, route.endpoint, now);
   if (!rate.allowed) {
-    sendError(res, tooManyRequests(), rateHeaders(rate));
+    sendError(deps, res, tooManyRequests(), rateHeaders(rate));
     return;
   }
   let result: ApiResult;
@@ -154,13 +158,13 @@ async function serveApi(deps: ServerDeps, req: http.IncomingMessage, res: http.S
     result = route.handle(deps, url.searchParams, now);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    sendError(res, err, rateHeaders(rate));
+    sendError(deps, res, err, rateHeaders(rate));
     return;
   }
   // Pay-per-use meters the posts it bills (once per UTC day); the plans, every post returned.
   const billed = deps.billing?.bill(token, url.pathname, result.reads, now);
   deps.usage.add(token, billed ?? result.postsRead, now);
-  const body = result.json;
+  const body = inDialect(deps, result.json);
   if (fault === 'truncate') {
     sendTruncated(res, body, rateHeaders(rate));
     return;
@@ -191,10 +195,21 @@ function rateHeaders(rate: RateState): Record<string, string> {
   };
 }
 
-function sendError(res: http.ServerResponse, err: ApiError, headers: Record<string, string>) {
+function sendError(
+  deps: ServerDeps,
+  res: http.ServerResponse,
+  err: ApiError,
+  headers: Record<string, string>,
+) {
   // X's 5xx and 402 bodies come as plain JSON; its other 4xx problems as problem+json.
   const type = err.status >= 500 || err.status === 402 ? JSON_TYPE : PROBLEM_TYPE;
-  send(res, err.status, JSON.stringify(err.body), type, headers);
+  send(res, err.status, inDialect(deps, JSON.stringify(err.body)), type, headers);
+}
+
+/** Problem types under the dialect's base: 2.152 names them api.twitter.com/2/problems/…, 2.167 api.x.com/2/problems/…. */
+function inDialect(deps: ServerDeps, json: string): string {
+  const base = DIALECT_NAMES[deps.api.dialect].problemBase;
+  return base === PROBLEM_BASE ? json : json.replaceAll(`"${PROBLEM_BASE}`, `"${base}`);
 }
 
 function send(

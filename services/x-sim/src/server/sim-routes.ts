@@ -1,6 +1,7 @@
 import { GRANULARITIES, type Granularity } from '../api/buckets.js';
 import type { SimClock } from '../clock.js';
 import { truthCounts, truthPosts } from '../truth.js';
+import { SEARCH_INDEXES, type SearchIndex } from '../world/search-index.js';
 import type { World } from '../world/world.js';
 import type { BillingLedger } from './billing.js';
 
@@ -10,7 +11,7 @@ export interface SimReply {
 }
 
 export interface TruthDeps {
-  api: { world: World };
+  api: { world: World; searchIndex: SearchIndex };
   clock: SimClock;
   billing: BillingLedger | undefined;
 }
@@ -42,7 +43,12 @@ export function simRoute(deps: TruthDeps, method: string, url: URL, body: string
   if (Number.isNaN(startMs) || Number.isNaN(endMs)) {
     return { status: 400, body: { error: 'start_time and end_time must be ISO 8601 instants' } };
   }
-  const range = { hashtag, startMs, endMs, now };
+  const indexParam = q.get('index') ?? deps.api.searchIndex;
+  if (indexParam !== 'all' && !(SEARCH_INDEXES as readonly string[]).includes(indexParam)) {
+    return { status: 400, body: { error: 'index must be 2026, legacy or all' } };
+  }
+  const index = indexParam === 'all' ? undefined : (indexParam as SearchIndex);
+  const range = { hashtag, startMs, endMs, now, index };
   if (path === '/__sim/truth/posts') {
     const data = truthPosts(world, range);
     return {

@@ -13,7 +13,7 @@ const example = JSON.parse(
 // The validator is what makes every int test's "valid against the spec" claim mean something,
 // so it must reject what the spec rejects.
 describe('specErrors', () => {
-  it('rejects the 2020 doc payload, whose public_metrics lack the now-required counts', () => {
+  it('rejects the data-dictionary example payload, whose public_metrics lack the now-required counts', () => {
     expect(specErrors('/2/tweets/search/recent', 200, 'application/json', example).join('\n')).toMatch(
       /bookmark_count/,
     );

@@ -22,7 +22,7 @@ export interface TestSim {
 
 /**
  * Starts x-sim on a free port with every /2/ response body validated against
- * the X OpenAPI spec, and a real twitter-api-v2 client pointed at it.
+ * the X OpenAPI spec of its dialect, and a real twitter-api-v2 client pointed at it.
  */
 export async function startTestSim(options: SimOptions): Promise<TestSim> {
   const violations: string[] = [];
@@ -33,7 +33,8 @@ export async function startTestSim(options: SimOptions): Promise<TestSim> {
       if (!url.pathname.startsWith('/2/')) return;
       checked++;
       const path = status === 404 ? '/2/tweets' : url.pathname;
-      for (const error of specErrors(path, status, headers['content-type'] ?? '', JSON.parse(body))) {
+      const type = headers['content-type'] ?? '';
+      for (const error of specErrors(path, status, type, JSON.parse(body), options.dialect)) {
         violations.push(`${status} ${url.pathname}: ${error}`);
       }
     },

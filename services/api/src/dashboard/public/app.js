@@ -10,6 +10,7 @@ import {
   renderStatus,
   renderTopAuthors,
   renderTopPosts,
+  renderUsage,
 } from './panels.js';
 
 const REFRESH_MS = 30_000;
@@ -91,7 +92,7 @@ async function load() {
   fillHashtags(hashtags.hashtags);
   const range = periodRange(period, captureNow(status));
   const scoped = { hashtag: prefs.hashtag, tz, ...range };
-  const [summary, series, gaps, alerts, topPosts, topAuthors, coverage] = await Promise.all([
+  const [summary, series, gaps, alerts, topPosts, topAuthors, coverage, usage] = await Promise.all([
     getJson('/v1/summary', scoped, { signal }),
     getJson('/v1/series', { ...scoped, metric, interval: PERIODS[period].interval }, { signal }),
     getJson('/v1/gaps', { hashtag: prefs.hashtag, tz }, { signal }),
@@ -99,6 +100,7 @@ async function load() {
     getJson('/v1/top/posts', { ...scoped, limit: 5 }, { signal }),
     getJson('/v1/top/authors', { ...scoped, limit: 8 }, { signal }),
     getJson('/v1/coverage', scoped, { signal }),
+    getJson('/v1/usage', { tz, days: 7 }, { signal, optional: true }),
   ]);
   if (signal.aborted) return;
 
@@ -140,6 +142,7 @@ async function load() {
     new Map(hashtags.hashtags.map((h) => [h.key, h.tag])),
   );
   renderCoverage($('coverage'), coverage.coverage);
+  renderUsage($('usage'), usage);
   renderAlerts($('alerts'), alerts, tz);
   renderGaps($('gaps'), shownGaps, tz);
 

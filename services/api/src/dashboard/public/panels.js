@@ -147,6 +147,32 @@ export function renderCoverage(root, rows) {
     ` over ${hours.size} measured hours)${low ? `; ${low} of them below 95 %` : ''}`;
 }
 
+const usd = (x) => `$${x.toFixed(2)}`;
+
+/** What capture spent on X (`/v1/usage`): today, the month, the forecast, the budget's step, X's own count. */
+export function renderUsage(root, usage) {
+  if (!usage) {
+    root.textContent = 'not available from this server';
+    return;
+  }
+  const parts = [
+    `${usd(usage.today.usd)} today`,
+    `${usd(usage.month.usd)} this month (forecast ${usd(usage.forecast_usd)})`,
+  ];
+  if (usage.budget) {
+    parts.push(
+      `budget ${usd(usage.budget.usd)}: ${formatPercent(usage.budget.used, 0)} used, capture ${usage.budget.step}`,
+    );
+  }
+  const differs = usage.days.filter((d) => d.disagrees).map((d) => d.day);
+  if (differs.length) parts.push(`X counts other figures on ${differs.join(', ')}`);
+  root.textContent = parts.join(' · ');
+  root.classList.toggle(
+    'error',
+    Boolean(usage.budget && usage.budget.step !== 'normal') || differs.length > 0,
+  );
+}
+
 /** Alerts of the period; `null` when the server has no alerts API. */
 export function renderAlerts(root, alerts, tz) {
   if (alerts === null) {
