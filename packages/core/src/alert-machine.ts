@@ -145,7 +145,7 @@ export function muteReason(rule: AlertRuleSpec, series: string, at: number): str
 export function evaluateSeries(input: EvaluationInput): EvaluationResult {
   const { rule, series, now } = input;
   const grainMs = GRAIN_MS[rule.grain];
-  const options = { bucketMs: grainMs, sensitivity: rule.sensitivity };
+  const options = { sensitivity: rule.sensitivity };
   const detector = createSpikeDetector(options, input.detector ?? undefined);
   const m: MachineState = structuredClone(input.machine ?? initialMachine(now));
   const events: AlertEvent[] = [];

@@ -8,6 +8,19 @@ export type AlertGrain = (typeof ALERT_GRAINS)[number];
 
 export const GRAIN_MS: Record<AlertGrain, number> = { '5m': 300_000, '1h': 3_600_000 };
 
+/**
+ * The sensitivity that stands for each of NAB's cost profiles (`pnpm tagpulse bench alerts` prints
+ * each profile's score at its setting): the low end for teams that would rather miss a spike than
+ * be woken by noise (reward_low_FP_rate), the default for NAB's standard costs, the high end for
+ * teams that would rather see every spike (reward_low_FN_rate). Higher settings alert on every
+ * bucket lower ones do, so the mapping is monotonic.
+ */
+export const PROFILE_SENSITIVITY = {
+  reward_low_FP_rate: 2,
+  standard: DEFAULT_SENSITIVITY,
+  reward_low_FN_rate: 9,
+} as const;
+
 /** Where a notice goes. A webhook URL on hooks.slack.com gets a Slack-compatible body. */
 export type Channel = { type: 'webhook'; url: string } | { type: 'email'; to: string[] };
 

@@ -34,6 +34,7 @@ export {
   type Channel,
   DEFAULT_RULE,
   GRAIN_MS,
+  PROFILE_SENSITIVITY,
 } from './alert-rule.js';
 export { type SeriesHealth, seriesPoints } from './alert-series.js';
 export {

@@ -9,6 +9,16 @@ export function printBench(
   rows: Record<string, Figure>[],
   figures: Record<string, Figure>,
 ): void {
+  printTable(title, rows);
+  console.log(
+    Object.entries(figures)
+      .map(([k, v]) => `${k}=${formatFigure(v)}`)
+      .join(' '),
+  );
+}
+
+/** An aligned table under a title, for a bench that shows more than one before its figures. */
+export function printTable(title: string, rows: Record<string, Figure>[]): void {
   console.log(`\n${title}\n`);
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   const cells = [columns, ...rows.map((row) => columns.map((c) => formatFigure(row[c] ?? '')))];
@@ -18,11 +28,6 @@ export function printBench(
     if (n === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
   console.log('');
-  console.log(
-    Object.entries(figures)
-      .map(([k, v]) => `${k}=${formatFigure(v)}`)
-      .join(' '),
-  );
 }
 
 function formatFigure(value: Figure): string {
