@@ -39,6 +39,7 @@ export { type SeriesHealth, seriesPoints } from './alert-series.js';
 export {
   bucketStart,
   bucketStarts,
+  canonicalZone,
   distinctBucketStarts,
   formatInZone,
   GRAINS,

@@ -176,6 +176,10 @@ export interface RollupZonesTable {
   tz: string;
   registered_at: DefaultTimestamp;
   ready_at: Timestamp | null;
+  /** Back-fill tries so far; the next may start at `build_due_at` (a lease while one runs). */
+  build_attempts: Generated<number>;
+  build_due_at: DefaultTimestamp;
+  build_error: string | null;
 }
 
 type Json<T> = ColumnType<T, string, string>;

@@ -44,6 +44,7 @@ export async function runApi(env: Env): Promise<RunningApi> {
   const app = await buildApp({
     db,
     cache: answers.cache,
+    zonesMax: env.ROLLUP_ZONES_MAX,
     redis,
     log,
     now: () => new Date(),

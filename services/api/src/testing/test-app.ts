@@ -57,6 +57,7 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
   const app = await buildApp({
     db: testDb.db,
     cache: answers.cache,
+    zonesMax: 16,
     redis,
     log,
     now: () => new Date('2020-07-13T04:00:00Z'),
