@@ -36,6 +36,7 @@ export {
   GRAIN_MS,
 } from './alert-rule.js';
 export { type SeriesHealth, seriesPoints } from './alert-series.js';
+export { encodeAuthorSet, unionAuthorSets } from './author-sets.js';
 export {
   bucketStart,
   bucketStarts,
@@ -54,6 +55,7 @@ export {
 export { type HashtagParse, hashtagKey, parseHashtag, SEED_HASHTAGS } from './hashtag.js';
 export {
   DEFINITIONS_VERSION,
+  DISTINCT_COUNTS_ERROR,
   engagementRate,
   isMetric,
   METRIC_DEFINITIONS,

@@ -1,9 +1,11 @@
 import {
   bucketStart,
+  encodeAuthorSet,
   type MetricValues,
   nextBucketStart,
   type PublicMetrics,
   STORED_METRICS,
+  unionAuthorSets,
   ZERO_METRICS,
 } from '@tagpulse/core';
 import type { Kysely, RawBuilder } from 'kysely';
@@ -86,11 +88,71 @@ async function storedSums(
   return { ...ZERO_METRICS, ...row };
 }
 
-/** Distinct authors of the scope's live posts in [from, to), and their followers summed once each. */
-async function distinctAuthors(
+type DistinctTotals = Pick<MetricValues, 'unique_authors' | 'potential_reach'>;
+
+/**
+ * Distinct authors of the scope's live posts in [from, to), and their followers
+ * summed once each: the union of the stored author sets of the whole UTC hours
+ * in the period and the authors of the slivers at either end, exact. Each
+ * author's followers are the newest observed (the slivers' are current, an
+ * hour's as of its roll-up). Falls back to {@link exactDistinctAuthors} while
+ * an hour's set is not computed yet.
+ */
+async function distinctAuthors(db: Db, range: ScopeRange): Promise<DistinctTotals> {
+  const { whole, slivers } = split(range.from, range.to, '1h');
+  const [hours, edges] = await Promise.all([
+    whole
+      ? db
+          .selectFrom('rollup_hour_authors')
+          .select('authors')
+          .where('scope', '=', range.scope)
+          .where('bucket_start', '>=', whole.from)
+          .where('bucket_start', '<', whole.to)
+          .orderBy('bucket_start', 'desc')
+          .execute()
+      : [],
+    sliverAuthors(db, range, slivers),
+  ]);
+  if (whole && hours.length < (whole.to.getTime() - whole.from.getTime()) / 3_600_000) {
+    return exactDistinctAuthors(db, range);
+  }
+  const numbered = edges.flatMap(({ no, followers }) => (no === null ? [] : [{ no, followers }]));
+  const union = unionAuthorSets([encodeAuthorSet(numbered), ...hours.map((h) => h.authors)]);
+  // Authors without a number are in no stored set yet: each is new to the union.
+  for (const { no, followers } of edges) {
+    if (no !== null) continue;
+    union.unique_authors += 1;
+    union.potential_reach += followers;
+  }
+  return union;
+}
+
+/** The distinct authors of the slivers' live posts, with their numbers (if any) and current followers. */
+async function sliverAuthors(
   db: Db,
-  { tags, from, to }: ScopeRange,
-): Promise<Pick<MetricValues, 'unique_authors' | 'potential_reach'>> {
+  { tags }: ScopeRange,
+  slivers: { from: Date; to: Date }[],
+): Promise<{ no: number | null; followers: number }[]> {
+  if (slivers.length === 0) return [];
+  const within = sql.join(
+    slivers.map((r) => sql`(p.created_at >= ${r.from} and p.created_at < ${r.to})`),
+    sql` or `,
+  );
+  const { rows } = await sql<{ no: number | null; followers: number }>`
+    select n.author_no as no, coalesce(a.followers_count, 0)::int as followers
+    from (
+      select distinct p.author_id from posts p
+      where p.deleted_at is null and (${within})
+        and exists (select 1 from post_hashtags ph where ph.post_id = p.edit_root_id
+          and ph.created_at = p.created_at and ph.tag_key = any(${tags}::text[]))
+    ) x
+    left join author_numbers n on n.author_id = x.author_id
+    left join authors a on a.id = x.author_id`.execute(db);
+  return rows;
+}
+
+/** Distinct authors and their followers counted from the posts: the answer the stored sets must give. */
+export async function exactDistinctAuthors(db: Db, { tags, from, to }: ScopeRange): Promise<DistinctTotals> {
   // An index-only scan of (tag, time) → (author, post); deleted posts are few, and anti-joined.
   const { rows } = await sql<Pick<MetricValues, 'unique_authors' | 'potential_reach'>>`
     select count(*) as unique_authors, coalesce(sum(a.followers_count), 0) as potential_reach
