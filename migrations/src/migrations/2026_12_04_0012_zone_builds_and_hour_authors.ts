@@ -40,6 +40,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       computed_at timestamptz not null,
       primary key (scope, bucket_start)
     )`.execute(db);
+  // Existing hours get their sets through the roll-up outbox, as 0007 gave them their top posts;
+  // until then a period reads its posts.
+  await sql`
+    insert into rollup_dirty (bucket_start)
+    select distinct date_bin('5 minutes', created_at, timestamptz 'epoch') from post_hashtags
+    on conflict (bucket_start) do nothing`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
