@@ -52,6 +52,7 @@ export {
   touchedBuckets,
   zeroFill,
 } from './buckets.js';
+export { type CsvCell, csvCell, toCsv } from './csv.js';
 export { type HashtagParse, hashtagKey, parseHashtag, SEED_HASHTAGS } from './hashtag.js';
 export {
   DEFINITIONS_VERSION,

@@ -1,5 +1,6 @@
 import type { Channel } from '@tagpulse/core';
-import { createMailer, type Mailer } from './email.js';
+import type { WebhookPolicy } from './address-policy.js';
+import { createMailer, type Mailer, type SmtpOptions } from './email.js';
 import { DeliveryError, type Message } from './message.js';
 import { sendWebhook } from './webhook.js';
 
@@ -7,7 +8,11 @@ export interface DelivererOptions {
   /** SMTP server for e-mail channels; e-mail fails (and retries) without it. */
   smtpUrl?: string | undefined;
   from: string;
+  /** One attempt's deadline, whole: lookup, connection, sending, the answer. */
   timeoutMs: number;
+  /** Which addresses webhooks may reach; no default, so a test's local receiver is an explicit choice. */
+  webhooks: WebhookPolicy;
+  smtp?: SmtpOptions | undefined;
 }
 
 export interface Deliverer {
@@ -29,9 +34,10 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   let mailer: Mailer | undefined;
   return {
     async deliver(channel, message) {
-      if (channel.type === 'webhook') return sendWebhook(channel.url, message, options.timeoutMs);
+      if (channel.type === 'webhook')
+        return sendWebhook(channel.url, message, options.timeoutMs, options.webhooks);
       if (!options.smtpUrl) throw new DeliveryError('no SMTP server configured (SMTP_URL)');
-      mailer ??= createMailer(options.smtpUrl, options.from, options.timeoutMs);
+      mailer ??= createMailer(options.smtpUrl, options.from, options.timeoutMs, options.smtp);
       return mailer.send(channel.to, message);
     },
     close: () => mailer?.close(),

@@ -1,6 +1,14 @@
 import nodemailer from 'nodemailer';
 import { DeliveryError, type Message } from './message.js';
 
+export interface SmtpOptions {
+  /**
+   * Lets `smtp://` log in without STARTTLS. Off: credentials in an `smtp://` URL require TLS
+   * (`requireTLS`), so a server or a man in the middle that drops STARTTLS gets no password.
+   */
+  allowInsecureAuth: boolean;
+}
+
 export interface Mailer {
   send(to: string[], message: Message): Promise<void>;
   close(): void;
@@ -9,14 +17,24 @@ export interface Mailer {
 /**
  * E-mail over SMTP (nodemailer; `smtp://user:pass@host:port`, `smtps://` for
  * TLS). The Message-ID is derived from the idempotency key, so a message sent
- * twice after a crash is recognisably the same message.
+ * twice after a crash is recognisably the same message. `timeoutMs` bounds
+ * each send whole (connection to the server's last answer), not only each
+ * silence: a server that answers a byte at a time cannot hold a delivery past
+ * its lease.
  */
-export function createMailer(smtpUrl: string, from: string, timeoutMs: number): Mailer {
+export function createMailer(
+  smtpUrl: string,
+  from: string,
+  timeoutMs: number,
+  options: SmtpOptions = { allowInsecureAuth: false },
+): Mailer {
   const url = new URL(smtpUrl);
+  const secure = url.protocol === 'smtps:';
   const transport = nodemailer.createTransport({
     host: url.hostname,
     port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 25),
-    secure: url.protocol === 'smtps:',
+    secure,
+    requireTLS: !secure && url.username !== '' && !options.allowInsecureAuth,
     ...(url.username
       ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
       : {}),
@@ -26,6 +44,7 @@ export function createMailer(smtpUrl: string, from: string, timeoutMs: number): 
   });
   return {
     async send(to, message) {
+      const deadline = AbortSignal.timeout(timeoutMs);
       try {
         await transport.sendMail({
           from,
@@ -36,8 +55,11 @@ export function createMailer(smtpUrl: string, from: string, timeoutMs: number): 
           ...(message.attachments === undefined ? {} : { attachments: message.attachments }),
           messageId: `<${message.idempotencyKey}@tagpulse>`,
           headers: { 'X-Idempotency-Key': message.idempotencyKey },
+          // Aborting closes the connection: a message past its deadline is not finished later.
+          signal: deadline,
         });
       } catch (err) {
+        if (deadline.aborted) throw new DeliveryError(`smtp: not sent within ${timeoutMs} ms`);
         const e = err as Error & { responseCode?: number };
         // 5xx SMTP replies (bad address, refused) will not get better; the rest may.
         throw new DeliveryError(`smtp: ${e.message}`, (e.responseCode ?? 0) >= 500);

@@ -17,6 +17,9 @@ const message = {
   idempotencyKey: 'k-123',
 };
 
+// The receivers of these tests listen on 127.0.0.1, which webhooks reach only when allowed.
+const LOCAL = { allowPrivate: true, allowHosts: [] };
+
 let hook: WebhookReceiver;
 let smtp: SmtpReceiver;
 beforeAll(async () => {
@@ -30,7 +33,7 @@ afterAll(async () => {
 
 describe('delivery', () => {
   it('posts JSON with the idempotency key in header and body', async () => {
-    const d = createDeliverer({ from: 'tagpulse@localhost', timeoutMs: 2_000 });
+    const d = createDeliverer({ from: 'tagpulse@localhost', timeoutMs: 2_000, webhooks: LOCAL });
     await d.deliver({ type: 'webhook', url: hook.url }, message);
     expect(hook.received.at(-1)?.headers['idempotency-key']).toBe('k-123');
     expect(hook.received.at(-1)?.body).toEqual({ idempotency_key: 'k-123', kind: 'firing', observed: 205 });
@@ -43,7 +46,12 @@ describe('delivery', () => {
   });
 
   it('mails over SMTP with a Message-ID from the idempotency key', async () => {
-    const d = createDeliverer({ smtpUrl: smtp.url, from: 'tagpulse@localhost', timeoutMs: 2_000 });
+    const d = createDeliverer({
+      smtpUrl: smtp.url,
+      from: 'tagpulse@localhost',
+      timeoutMs: 2_000,
+      webhooks: LOCAL,
+    });
     await d.deliver({ type: 'email', to: ['comms@example.org'] }, message);
     d.close();
     expect(smtp.received.at(-1)?.to).toEqual(['comms@example.org']);
@@ -52,7 +60,12 @@ describe('delivery', () => {
   });
 
   it('fails retryably on an unreachable webhook or SMTP server, permanently on a 4xx', async () => {
-    const d = createDeliverer({ smtpUrl: 'smtp://127.0.0.1:1', from: 'x@localhost', timeoutMs: 1_000 });
+    const d = createDeliverer({
+      smtpUrl: 'smtp://127.0.0.1:1',
+      from: 'x@localhost',
+      timeoutMs: 1_000,
+      webhooks: LOCAL,
+    });
     await expect(d.deliver({ type: 'webhook', url: 'http://127.0.0.1:1/x' }, message)).rejects.toMatchObject({
       permanent: false,
     });

@@ -20,7 +20,7 @@ describe('loadEnv', () => {
   });
 
   it.each([
-    ['DATABASE_URL', 'mysql://localhost/x', /DATABASE_URL: expected a postgres:\/\/ URL \(got "mysql/],
+    ['DATABASE_URL', 'mysql://localhost/x', /DATABASE_URL: expected a postgres:\/\/ URL \(value hidden\)/],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL: expected a redis:\/\/ URL/],
     ['API_PORT', 'eighty', /API_PORT: expected a port number/],
     ['API_PORT', '70000', /API_PORT: expected a port between 1 and 65535/],
@@ -43,6 +43,18 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ X_BEARER_TOKEN: 'tooshort' })).toThrow(
       /^Invalid environment variable X_BEARER_TOKEN: .*\(value hidden\)$/,
     );
+  });
+
+  it.each([
+    ['DATABASE_URL', 'mysql://app:pw-SECRET-1@db/x'],
+    ['REDIS_URL', 'http://:pw-SECRET-1@redis:6379'],
+    ['SMTP_URL', 'smtpx://mailer:pw-SECRET-1@mail:587'],
+    ['ALERT_WEBHOOK_URL', 'ftp://hooks.example.org/T000/B000/pw-SECRET-1'],
+  ])('never echoes a malformed %s, whose credentials or path are secret', (name, value) => {
+    expect(() => loadEnv({ [name]: value })).toThrow(
+      new RegExp(`^Invalid environment variable ${name}: .*\\(value hidden\\)$`),
+    );
+    expect(() => loadEnv({ [name]: value })).not.toThrow(/pw-SECRET-1/);
   });
 
   it('reports a required variable as not set', () => {

@@ -90,7 +90,18 @@ export const envSchema = z.object({
   ALERT_EMAIL_TO: commaList(z.email({ error: 'expected comma-separated e-mail addresses' })),
   /** SMTP server of e-mail channels (smtp:// or smtps://, credentials in the URL). */
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'expected an smtp:// or smtps:// URL' }).optional(),
+  /** Lets an `smtp://` URL with credentials log in without STARTTLS (a local relay); refused otherwise. */
+  SMTP_ALLOW_INSECURE_AUTH: BoolEnv.default(false),
   ALERT_EMAIL_FROM: z.string().min(3).default('tagpulse <alerts@localhost>'),
+  /**
+   * Webhooks may reach loopback, private, link-local and metadata addresses only when allowed:
+   * all of them (`WEBHOOK_ALLOW_PRIVATE`, for tests and single-host setups) or those of the
+   * listed host names (`WEBHOOK_ALLOW_HOSTS`, e.g. an internal chat relay).
+   */
+  WEBHOOK_ALLOW_PRIVATE: BoolEnv.default(false),
+  WEBHOOK_ALLOW_HOSTS: commaList(
+    z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'expected comma-separated host names'),
+  ),
   /** How often (real time) failed or interrupted deliveries are tried again when due; and one attempt's timeout. */
   DELIVERY_INTERVAL_MS: z.coerce.number().int().min(50).default(5_000),
   DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
@@ -110,7 +121,8 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-const SECRET_NAME = /TOKEN|SECRET|PASSWORD|KEY/i;
+// Every URL counts: a database or Redis URL carries its password, a webhook URL is one.
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|KEY|_URL$/i;
 
 /**
  * Parses the environment once, at start-up. Empty strings count as unset, as

@@ -1,3 +1,11 @@
 export { BoolEnv, ConfigError, type Env, envSchema, loadEnv, parseEnv } from './env.js';
-export { createLogger, jobLogger, type Logger, type LoggerOptions, REDACT_PATHS } from './logger.js';
+export {
+  createLogger,
+  jobLogger,
+  type Logger,
+  type LoggerOptions,
+  REDACT_PATHS,
+  redactUrls,
+  urlOrigin,
+} from './logger.js';
 export { createShutdown, type Shutdown, type ShutdownOptions } from './shutdown.js';

@@ -1,4 +1,6 @@
-import { hashtagsRepository } from '@tagpulse/db';
+import { touchedBuckets } from '@tagpulse/core';
+import { hashtagsRepository, rollupsRepository } from '@tagpulse/db';
+import { makeAuthor, postAt, storePosts } from '@tagpulse/db/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './testing/test-app.js';
@@ -7,9 +9,35 @@ let t: TestApp;
 type Operation = { parameters?: { name: string; in: string }[] };
 let operations: { method: 'GET' | 'POST' | 'DELETE'; route: string; operation: Operation }[] = [];
 
+// Text from X as a spreadsheet would take it for a formula (OWASP's list of first characters), or not.
+const FORMULA_START = /^[=+\-@\t\r]/;
+const fromX = fc
+  .tuple(
+    fc.constantFrom('=', '+', '-', '@', '\t', '\r', '', '"'),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+  )
+  // Postgres text holds no NUL.
+  .map(([start, rest]) => `${start}${rest}`.replaceAll('\u0000', ''));
+const hostileTexts = fc.sample(fromX, { numRuns: 40, seed: 16 });
+
 beforeAll(async () => {
   t = await startTestApp();
   await hashtagsRepository.addHashtag(t.testDb.db, { key: 'virtualctweek', display: 'VirtualCTWeek' });
+  // Posts and authors whose text, username and name start like formulas, for the CSV exports.
+  const authors = hostileTexts.map((text, i) =>
+    makeAuthor({ id: String(500 + i), username: text.slice(0, 15), name: text }),
+  );
+  const posts = authors.map((author, i) =>
+    postAt(
+      new Date(Date.parse('2020-07-06T10:00:00Z') + i * 60_000).toISOString(),
+      author,
+      'original',
+      ['virtualctweek'],
+      { text: hostileTexts[i] ?? '' },
+    ),
+  );
+  await storePosts(t.testDb.db, posts, authors);
+  await rollupsRepository.recomputeTouched(t.testDb.db, touchedBuckets(posts));
   const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
     paths: Record<string, Record<string, Operation>>;
   };
@@ -111,4 +139,78 @@ describe('hostile input', () => {
     // Whatever was accepted is a well-formed hashtag key.
     for (const tag of tags) expect(tag.tag_key).toMatch(/^[\p{L}\p{N}_]+$/u);
   });
+
+  it('exports CSV in which no cell from X starts a formula, and every text comes back whole', async () => {
+    const routes = ['/v1/posts', '/v1/top/posts', '/v1/top/authors'] as const;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), fc.constantFrom('by', 'accept'), async (route, how) => {
+        const query = {
+          hashtag: 'all',
+          from: '2020-07-06T00:00:00Z',
+          to: '2020-07-07T00:00:00Z',
+          limit: '100',
+        };
+        const res = await t.call('GET', route, {
+          query: how === 'by' ? { ...query, format: 'csv' } : query,
+          ...(how === 'accept' ? { headers: { accept: 'text/csv' } } : {}),
+        });
+        expect(res.statusCode).toBe(200);
+        const rows = parseCsv(res.body);
+        expect(rows.length).toBeGreaterThan(hostileTexts.length / 2);
+        const texts = new Set<string>();
+        for (const row of rows) {
+          for (const cell of row) {
+            if (!cell.quoted) {
+              expect(cell.value, route).toMatch(/^(-?\d+(\.\d+)?(e[+-]?\d+)?)?$/);
+              continue;
+            }
+            expect(cell.value, `${route}: ${JSON.stringify(cell.value)}`).not.toMatch(FORMULA_START);
+            texts.add(/^'[=+\-@\t\r]/.test(cell.value) ? cell.value.slice(1) : cell.value);
+          }
+        }
+        // The guard costs one quote, nothing else: every post text (author name) comes back.
+        for (const text of hostileTexts) expect(texts).toContain(text);
+      }),
+      { numRuns: 12 },
+    );
+  });
 });
+
+/** RFC 4180, quoted fields with commas, quotes and line breaks included; each cell says if it was quoted. */
+function parseCsv(text: string): { value: string; quoted: boolean }[][] {
+  const rows: { value: string; quoted: boolean }[][] = [];
+  let row: { value: string; quoted: boolean }[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let value = '';
+    let quoted = false;
+    if (text[i] === '"') {
+      quoted = true;
+      i++;
+      for (;;) {
+        const quote = text.indexOf('"', i);
+        if (quote < 0) throw new Error('unterminated quoted field');
+        value += text.slice(i, quote);
+        i = quote + 1;
+        if (text[i] !== '"') break;
+        value += '"';
+        i++;
+      }
+    } else {
+      const end = text.slice(i).search(/,|\r\n/);
+      value = end < 0 ? text.slice(i) : text.slice(i, i + end);
+      i += value.length;
+    }
+    row.push({ value, quoted });
+    if (text[i] === ',') {
+      i++;
+    } else if (text.startsWith('\r\n', i)) {
+      rows.push(row);
+      row = [];
+      i += 2;
+    } else if (i < text.length) {
+      throw new Error(`unexpected ${JSON.stringify(text[i])} after a field at ${i}`);
+    }
+  }
+  return rows;
+}

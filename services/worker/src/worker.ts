@@ -82,6 +82,8 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     smtpUrl: env.SMTP_URL,
     from: env.ALERT_EMAIL_FROM,
     timeoutMs: env.DELIVERY_TIMEOUT_MS,
+    webhooks: { allowPrivate: env.WEBHOOK_ALLOW_PRIVATE, allowHosts: env.WEBHOOK_ALLOW_HOSTS },
+    smtp: { allowInsecureAuth: env.SMTP_ALLOW_INSECURE_AUTH },
   });
   const deps: WorkerDeps = {
     db,

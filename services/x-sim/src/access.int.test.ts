@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SHORT_END, shortScenario } from './testing/scenarios.js';
-import { simPerTest } from './testing/test-sim.js';
+import { errorOf, simPerTest } from './testing/test-sim.js';
 
 const NOW = SHORT_END + 3_600_000;
 const sims = simPerTest();
-
-const errorOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected the request to fail');
-    },
-    (err: {
-      code: number;
-      data: Record<string, unknown>;
-      rateLimit?: { limit: number; remaining: number; reset: number };
-      rateLimitError: boolean;
-    }) => err,
-  );
 
 describe('rate limits', () => {
   it('counts down per window, answers 429 as X does at the limit, and resets on the sim clock', async () => {

@@ -3,7 +3,16 @@ import { createClock, type SimClock } from './clock.js';
 import { loadScenario } from './scenario/load-scenario.js';
 import type { Scenario } from './scenario/scenario-schema.js';
 import { shiftScenarioTo } from './scenario/shift-scenario.js';
-import { type Endpoint, RateLimiter, TIERS, type Tier, UsageMeter } from './server/access.js';
+import {
+  ACCESS,
+  type Access,
+  type Endpoint,
+  PerSecondPacer,
+  RateLimiter,
+  type Tier,
+  UsageMeter,
+} from './server/access.js';
+import { BillingLedger, type BillingOptions } from './server/billing.js';
 import { type FaultConfig, FaultInjector, parseFaults } from './server/faults.js';
 import { createSimServer, listen, type ResponseObserver } from './server/http-server.js';
 import { World } from './world/world.js';
@@ -21,12 +30,26 @@ export interface SimOptions {
    * in its first day, and the clock starts at the real now (with speed 1, real time).
    */
   start?: string | number;
-  /** Rate limits and usage cap of a legacy access tier. Default `pro`. */
+  /**
+   * How the project pays X, which sets its endpoints, rate limits, monthly cap
+   * and prices: `pay-per-use` (default; metered from credits), `basic`, `pro`,
+   * `enterprise`.
+   */
+  access?: Access;
+  /** The legacy name of `access` for `basic` and `pro`; `access` wins when both are given. */
   tier?: Tier;
-  /** Overrides of the tier's requests per 15 minutes. */
+  /** Overrides of the access level's requests per 15 minutes. */
   rateLimits?: Partial<Record<Endpoint, number>>;
-  /** Overrides the tier's monthly post cap. */
+  /** Overrides the access level's monthly post cap. */
   usageCap?: number;
+  /** Pay-per-use: prepaid credits in USD (default: never run out). */
+  credits?: number;
+  /** Pay-per-use: most the account may spend per billing cycle (UTC calendar month), USD. */
+  spendingLimit?: number;
+  /** Pay-per-use: bill each expanded author (`includes.users`) as a User read ($0.010). Default false. */
+  billExpandedUsers?: boolean;
+  /** Pay-per-use: bill a search page with no posts as one Post read ($0.005). Default false. */
+  billEmptySearch?: boolean;
   /** Failure injection, as an object or the CLI form `503=0.1,slow=0.05@2000,drop=0.01,truncate=0.01`. */
   faults?: FaultConfig | string;
   /** Accept only this bearer token; by default any non-empty bearer token is accepted. */
@@ -74,17 +97,25 @@ export function createSimCore(options: SimOptions): { world: World; clock: SimCl
 /** Starts x-sim: an X API v2 server over a simulated world, with ground truth under /__sim/. */
 export async function startSim(options: SimOptions): Promise<Sim> {
   const { world, clock, api } = createSimCore(options);
-  const tier = TIERS[options.tier ?? 'pro'];
+  const level = ACCESS[options.access ?? options.tier ?? 'pay-per-use'];
+  const billing: BillingOptions = {
+    credits: options.credits,
+    spendingLimit: options.spendingLimit,
+    billExpandedUsers: options.billExpandedUsers,
+    billEmptySearch: options.billEmptySearch,
+  };
   const faults = typeof options.faults === 'string' ? parseFaults(options.faults) : (options.faults ?? {});
   const server = createSimServer({
     api,
     clock,
-    limiter: new RateLimiter({ ...tier.limits, ...options.rateLimits }),
-    usage: new UsageMeter(options.usageCap ?? tier.usageCap),
+    limiter: new RateLimiter({ ...level.limits, ...options.rateLimits }),
+    pacer: new PerSecondPacer(),
+    usage: new UsageMeter(options.usageCap ?? level.usageCap),
+    billing: level.metered ? new BillingLedger(billing) : undefined,
     faults: new FaultInjector(faults, world.seed),
     bearerToken: options.bearerToken,
     accountId: String(1_000_000 + world.seed),
-    product: tier.product,
+    product: level.product,
     ...(options.onResponse ? { onResponse: options.onResponse } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
   });

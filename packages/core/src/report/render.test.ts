@@ -73,9 +73,9 @@ describe('report rendering', () => {
   it('writes the series as CSV with the bucket starts in the zone', () => {
     const lines = renderReportCsv(sampleModel).trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'bucket_start,posts,originals,replies,quotes,reposts,unique_authors,potential_reach,impressions,engagements,engagement_rate',
+      '"bucket_start","posts","originals","replies","quotes","reposts","unique_authors","potential_reach","impressions","engagements","engagement_rate"',
     );
-    expect(lines[1]).toBe('2020-07-06T00:00:00.000-04:00,3,0,0,0,0,0,0,10,1,0.1');
-    expect(lines[2]).toBe('2020-07-06T01:00:00.000-04:00,0,0,0,0,0,0,0,0,0,');
+    expect(lines[1]).toBe('"2020-07-06T00:00:00.000-04:00",3,0,0,0,0,0,0,10,1,0.1');
+    expect(lines[2]).toBe('"2020-07-06T01:00:00.000-04:00",0,0,0,0,0,0,0,0,0,');
   });
 });

@@ -72,18 +72,41 @@ export async function claimDue(
   return rows;
 }
 
-/** Marks a claimed delivery sent. */
-export async function markSent(db: Db, id: number): Promise<void> {
-  await db
-    .updateTable('deliveries')
-    .set({ status: 'sent', sent_at: sql<Date>`clock_timestamp()`, lease_until: null, last_error: null })
-    .where('id', '=', id)
-    .execute();
+/**
+ * Which claim an outcome belongs to: the row's id and the attempt counted
+ * when it was claimed. A worker whose lease expired (it took longer than the
+ * lease, or paused) reports on a claim that is no longer current; its outcome
+ * must not undo the current one's (a `sent` row turned back to `pending`
+ * would go again).
+ */
+export interface Claim {
+  id: number;
+  attempts: number;
 }
 
-/** Records a failed attempt: due again after `retryInMs`, or given up (`failed`) when null. */
-export async function markFailed(db: Db, id: number, error: string, retryInMs: number | null): Promise<void> {
-  await db
+/** Marks a claimed delivery sent; false when the claim is no longer current (nothing changed). */
+export async function markSent(db: Db, claim: Claim): Promise<boolean> {
+  const res = await db
+    .updateTable('deliveries')
+    .set({ status: 'sent', sent_at: sql<Date>`clock_timestamp()`, lease_until: null, last_error: null })
+    .where('id', '=', claim.id)
+    .where('status', '=', 'sending')
+    .where('attempts', '=', claim.attempts)
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
+/**
+ * Records a failed attempt: due again after `retryInMs`, or given up
+ * (`failed`) when null. False when the claim is no longer current.
+ */
+export async function markFailed(
+  db: Db,
+  claim: Claim,
+  error: string,
+  retryInMs: number | null,
+): Promise<boolean> {
+  const res = await db
     .updateTable('deliveries')
     .set({
       status: retryInMs === null ? 'failed' : 'pending',
@@ -91,8 +114,11 @@ export async function markFailed(db: Db, id: number, error: string, retryInMs: n
       lease_until: null,
       next_attempt_at: sql<Date>`clock_timestamp() + make_interval(secs => ${(retryInMs ?? 0) / 1000})`,
     })
-    .where('id', '=', id)
-    .execute();
+    .where('id', '=', claim.id)
+    .where('status', '=', 'sending')
+    .where('attempts', '=', claim.attempts)
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
 }
 
 /** The deliveries of some alerts, oldest first. */

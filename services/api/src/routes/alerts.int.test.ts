@@ -1,5 +1,10 @@
 import { STORED_METRICS } from '@tagpulse/core';
-import { alertRulesRepository, alertsRepository, hashtagsRepository } from '@tagpulse/db';
+import {
+  alertRulesRepository,
+  alertsRepository,
+  deliveriesRepository,
+  hashtagsRepository,
+} from '@tagpulse/db';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
@@ -224,5 +229,64 @@ describe('/v1/alerts', () => {
         })
       ).statusCode,
     ).toBe(404);
+  });
+
+  it('shows read keys a delivery’s channel kind and host, never the webhook URL (a password)', async () => {
+    const [rule] = await alertRulesRepository.listRules(t.testDb.db, { scope: 'spiketag' });
+    const id = await alertsRepository.upsertEpisode(
+      t.testDb.db,
+      rule!.id,
+      'spiketag',
+      {
+        kind: 'spike',
+        startedAt: SPIKE + 86_400_000,
+        firedAt: SPIKE + 86_400_000,
+        resolvedAt: null,
+        bucket: { t: SPIKE + 86_400_000, value: 90, expected: 5, lower: 0, upper: 14, score: 9 },
+        peak: 90,
+        expectedEvent: null,
+        muted: null,
+        notified: true,
+        lastNoticeAt: SPIKE + 86_400_000,
+        repeats: 0,
+      },
+      {},
+    );
+    const secret = 'https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX';
+    const webhookKey = `webhook:${secret}`;
+    await deliveriesRepository.enqueue(t.testDb.db, {
+      messageKey: `alert:${id}:firing`,
+      kind: 'firing',
+      alertId: id,
+      message: {},
+      channels: [
+        { key: webhookKey, channel: { type: 'webhook', url: secret } },
+        {
+          key: 'email:ana@example.org,bo@un.org',
+          channel: { type: 'email', to: ['ana@example.org', 'bo@un.org'] },
+        },
+      ],
+    });
+    // A failed attempt, as the worker records it: claimed, then marked failed with the error it saw.
+    const claimed = await deliveriesRepository.claimDue(t.testDb.db, { limit: 10, leaseMs: 60_000 });
+    const row = claimed.find((d) => d.channel_key === webhookKey);
+    expect(
+      await deliveriesRepository.markFailed(t.testDb.db, row!, `could not post to ${secret}: 500`, 5_000),
+    ).toBe(true);
+
+    const asRead = await t.call('GET', '/v1/alerts/{id}', { params: { id: String(id) } });
+    expect(asRead.body).not.toContain('XXXXXXXX');
+    expect(
+      asRead
+        .json()
+        .deliveries.map((d: { channel: string }) => d.channel)
+        .sort(),
+    ).toEqual(['email:example.org,un.org', 'webhook:hooks.slack.com']);
+    const list = await t.call('GET', '/v1/alerts', { query: { hashtag: 'SpikeTag' } });
+    expect(list.body).not.toContain('XXXXXXXX');
+    expect(list.body).not.toContain('ana@');
+    // Admin keys read the same URLs in the rules: they see the channel whole.
+    const asAdmin = await t.call('GET', '/v1/alerts/{id}', { ...admin(), params: { id: String(id) } });
+    expect(asAdmin.json().deliveries.map((d: { channel: string }) => d.channel)).toContain(webhookKey);
   });
 });

@@ -7,16 +7,19 @@ import {
   hashtagsRepository,
   rollupsRepository,
 } from '@tagpulse/db';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { channelView, deliveryErrorView } from '../channel-view.js';
 import type { ApiDeps } from '../deps.js';
 import { hashtagParam, instantParam, parseRange, parseTz, resolveScope, tzParam } from '../params.js';
 import { ApiProblem, badParam, problems } from '../problem.js';
 
 const delivery = z.object({
   kind: z.string(),
-  channel: z.string(),
+  channel: z
+    .string()
+    .describe('webhook:<url> or email:<addresses> for admin keys; the host or the domains for read keys'),
   status: z.enum(['pending', 'sending', 'sent', 'failed']),
   attempts: z.number(),
   last_error: z.string().nullable(),
@@ -54,7 +57,12 @@ export function alertsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const doc = { tags: ['alerts'], security: [{ bearer: [] }] };
   const idParams = z.object({ id: z.coerce.number().int().positive() });
 
-  async function present(rows: AlertRow[], tz: string): Promise<z.infer<typeof alert>[]> {
+  async function present(
+    request: FastifyRequest,
+    rows: AlertRow[],
+    tz: string,
+  ): Promise<z.infer<typeof alert>[]> {
+    const scope = request.apiKey?.scope ?? 'read';
     const [deliveries, rules, tags] = await Promise.all([
       deliveriesRepository.forAlerts(
         deps.db,
@@ -97,10 +105,10 @@ export function alertsRoutes(app: FastifyInstance, deps: ApiDeps): void {
           .filter((d) => d.alert_id === r.id)
           .map((d) => ({
             kind: d.kind,
-            channel: d.channel_key,
+            channel: channelView(d.channel_key, scope),
             status: d.status,
             attempts: d.attempts,
-            last_error: d.last_error,
+            last_error: deliveryErrorView(d.last_error, d.channel_key, scope),
             next_attempt_at: d.status === 'pending' ? at(d.next_attempt_at) : null,
             sent_at: at(d.sent_at),
           })),
@@ -150,7 +158,7 @@ export function alertsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         to: range?.to,
         limit: q.limit,
       });
-      return { tz, alerts: await present(rows, tz) };
+      return { tz, alerts: await present(request, rows, tz) };
     },
   );
 
@@ -166,7 +174,8 @@ export function alertsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: { 200: alert, ...problems(400, 401, 403, 404, 429) },
       },
     },
-    async (request) => (await present([await found(request.params.id)], parseTz(request.query.tz)))[0]!,
+    async (request) =>
+      (await present(request, [await found(request.params.id)], parseTz(request.query.tz)))[0]!,
   );
 
   api.post(
@@ -188,7 +197,7 @@ export function alertsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       await found(request.params.id);
       const by = request.body?.by ?? `api key ${request.apiKey?.name ?? request.apiKey?.id ?? '?'}`;
       const row = await alertsRepository.acknowledge(deps.db, request.params.id, by, deps.now());
-      return (await present([row!], 'UTC'))[0]!;
+      return (await present(request, [row!], 'UTC'))[0]!;
     },
   );
 

@@ -105,6 +105,8 @@ beforeAll(async () => {
       COVERAGE_INTERVAL_MS: '1000',
       ROLLUP_INTERVAL_MS: '300',
       SMTP_URL: smtpUrl,
+      // The webhook receiver listens on 127.0.0.1, which webhooks may reach only when allowed.
+      WEBHOOK_ALLOW_PRIVATE: '1',
       DELIVERY_INTERVAL_MS: '500',
       PUBLIC_URL: 'http://tagpulse.test',
     },
@@ -141,13 +143,13 @@ function attachment(mail: ParsedMail, match: (a: ParsedMail['attachments'][numbe
   return found.content;
 }
 
-/** RFC 4180 rows (the report's CSV has no quoted fields with line breaks). */
+/** RFC 4180 rows (the report's CSV has no commas nor line breaks inside its quoted fields). */
 function parseCsv(text: string): string[][] {
   expect(text.endsWith('\r\n')).toBe(true);
   return text
     .slice(0, -2)
     .split('\r\n')
-    .map((line) => line.split(','));
+    .map((line) => line.split(',').map((cell) => cell.replace(/^"(.*)"$/, '$1').replaceAll('""', '"')));
 }
 
 describe('a scheduled daily report', () => {
@@ -222,9 +224,16 @@ describe('a scheduled daily report', () => {
     const list = (await t.call('GET', '/v1/reports')).json();
     expect(list.reports).toHaveLength(1);
     expect(list.reports[0]).toMatchObject({ status: 'delivered', schedule_id: created.json().id });
+    // A read key sees where deliveries went (domains, host), not the addresses nor the webhook URL.
     expect(list.reports[0].deliveries).toMatchObject([
-      { channel: 'email:comms@example.org,head@example.org', status: 'delivered' },
-      { channel: `webhook:${webhook.url}`, status: 'delivered' },
+      { channel: 'email:example.org', status: 'delivered' },
+      { channel: `webhook:${new URL(webhook.url).host}`, status: 'delivered' },
+    ]);
+    expect(JSON.stringify(list.reports)).not.toContain(webhook.url);
+    const asAdmin = (await t.call('GET', '/v1/reports', { key: t.keys.admin })).json();
+    expect(asAdmin.reports[0].deliveries).toMatchObject([
+      { channel: 'email:comms@example.org,head@example.org' },
+      { channel: `webhook:${webhook.url}` },
     ]);
     const csv = await t.call('GET', '/v1/reports/{id}', {
       params: { id: list.reports[0].id },

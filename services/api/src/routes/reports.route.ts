@@ -11,11 +11,12 @@ import {
   renderReportHtml,
   timingProblems,
 } from '@tagpulse/core';
-import { type ReportRow, reportsRepository, rollupsRepository } from '@tagpulse/db';
+import { type ApiKeyScope, type ReportRow, reportsRepository, rollupsRepository } from '@tagpulse/db';
 import { buildReport, reportFileStem } from '@tagpulse/reports';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { channelView, deliveryErrorView } from '../channel-view.js';
 import { CSV_TYPE } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
 import { hashtagParam, instantParam, parseRange, parseTz, resolveScope, tzParam } from '../params.js';
@@ -66,7 +67,9 @@ const reportModel = z
   })
   .describe('the report: every other form is rendered from it');
 const delivery = z.object({
-  channel: z.string().describe('email:<recipients> or webhook:<url>'),
+  channel: z
+    .string()
+    .describe('email:<recipients> or webhook:<url> for admin keys; the domains or the host for read keys'),
   status: z.enum(['pending', 'delivered', 'failed']),
   attempts: z.number().int(),
   last_error: z.string().nullable(),
@@ -102,6 +105,7 @@ type Summary = z.infer<typeof reportSummary>;
 function summaries(
   rows: Omit<ReportRow, 'chart_png' | 'model'>[],
   deliveries: reportsRepository.ReportDelivery[],
+  scope: ApiKeyScope,
 ): Summary[] {
   return rows.map((r) => {
     const own = deliveries.filter((d) => d.report_id === r.id);
@@ -125,10 +129,10 @@ function summaries(
       skipped_reason: r.skipped_reason,
       created_at: formatInZone(r.created_at, r.tz),
       deliveries: own.map((d) => ({
-        channel: d.channel,
+        channel: channelView(d.channel, scope),
         status: d.status,
         attempts: d.attempts,
-        last_error: d.last_error,
+        last_error: deliveryErrorView(d.last_error, d.channel, scope),
         sent_at: d.sent_at ? formatInZone(d.sent_at, r.tz) : null,
         next_attempt_at: d.next_attempt_at ? formatInZone(d.next_attempt_at, r.tz) : null,
       })),
@@ -190,7 +194,7 @@ export function reportsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         deps.db,
         rows.map((r) => r.id),
       );
-      return { reports: summaries(rows, deliveries) };
+      return { reports: summaries(rows, deliveries, request.apiKey?.scope ?? 'read') };
     },
   );
 
@@ -292,7 +296,11 @@ export function reportsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         row.chart_png,
         reportFileStem(row.id, model),
         async () => {
-          const [summary] = summaries([row], await reportsRepository.deliveriesOf(deps.db, [row.id]));
+          const [summary] = summaries(
+            [row],
+            await reportsRepository.deliveriesOf(deps.db, [row.id]),
+            request.apiKey?.scope ?? 'read',
+          );
           return { ...summary, report: model };
         },
       );

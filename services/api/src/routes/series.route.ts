@@ -10,13 +10,14 @@ import {
   maxBucketCount,
   metricValue,
   storedMetricsFor,
+  toCsv,
   ZERO_METRICS,
 } from '@tagpulse/core';
 import { rollupsRepository } from '@tagpulse/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CSV_TYPE, sendText, toCsv, wantsCsv } from '../csv.js';
+import { CSV_TYPE, sendText, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
 import {
   intervalParam,

@@ -64,6 +64,8 @@ describe('spike alerts end to end', () => {
       DELIVERY_INTERVAL_MS: '300',
       DELIVERY_TIMEOUT_MS: '1000',
       ALERT_WEBHOOK_URL: hook.url,
+      // The receiver listens on 127.0.0.1, which webhooks may reach only when allowed.
+      WEBHOOK_ALLOW_PRIVATE: '1',
       ALERT_EMAIL_TO: 'comms@example.org',
       SMTP_URL: smtp.url,
     };

@@ -1,6 +1,7 @@
 import type { Channel } from '@tagpulse/core';
 import { deliveriesRepository } from '@tagpulse/db';
 import { DeliveryError, retryDelayMs } from '@tagpulse/notify';
+import { redactUrls, urlOrigin } from '@tagpulse/runtime';
 import type { JobCtx } from '../job-context.js';
 import type { StoredMessage } from './render.js';
 
@@ -21,16 +22,25 @@ export async function deliverDue(ctx: JobCtx): Promise<number> {
     await Promise.all(
       due.map(async (row) => {
         const stored = row.message as StoredMessage;
+        const channel = row.channel as Channel;
         try {
-          await deliverer.deliver(row.channel as Channel, { ...stored, idempotencyKey: row.idempotency_key });
-          await deliveriesRepository.markSent(db, row.id);
-          sent += 1;
+          await deliverer.deliver(channel, { ...stored, idempotencyKey: row.idempotency_key });
+          if (await deliveriesRepository.markSent(db, row)) sent += 1;
         } catch (err) {
           const permanent = err instanceof DeliveryError && err.permanent;
           const retryIn = permanent ? null : retryDelayMs(row.attempts);
-          await deliveriesRepository.markFailed(db, row.id, (err as Error).message, retryIn);
+          // The error is shown with the alert later: no credentials of any URL it quotes.
+          const error = redactUrls((err as Error).message);
+          await deliveriesRepository.markFailed(db, row, error, retryIn);
           ctx.log.warn(
-            { err, delivery: row.id, channel: row.channel_key, attempts: row.attempts, retryInMs: retryIn },
+            {
+              error,
+              delivery: row.id,
+              // A webhook URL is a password (Slack's, Teams'): its origin is enough to know which.
+              channel: channel.type === 'webhook' ? `webhook:${urlOrigin(channel.url)}` : 'email',
+              attempts: row.attempts,
+              retryInMs: retryIn,
+            },
             retryIn === null ? 'delivery given up' : 'delivery failed; will retry',
           );
         }

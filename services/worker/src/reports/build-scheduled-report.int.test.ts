@@ -60,7 +60,12 @@ beforeAll(async () => {
   downSmtpUrl = await freePortUrl();
   deps = {
     ...handlerDeps(testDb.db, sim),
-    deliverer: createDeliverer({ smtpUrl: downSmtpUrl, from: 'tagpulse-test@localhost', timeoutMs: 1_000 }),
+    deliverer: createDeliverer({
+      smtpUrl: downSmtpUrl,
+      from: 'tagpulse-test@localhost',
+      timeoutMs: 1_000,
+      webhooks: { allowPrivate: true, allowHosts: [] },
+    }),
   };
 });
 afterAll(async () => {

@@ -84,7 +84,12 @@ export function handlerDeps(
       publicUrl: 'http://127.0.0.1:3000',
       deliveryLeaseMs: 5_000,
     },
-    deliverer: createDeliverer({ from: 'tagpulse-test@localhost', timeoutMs: 2_000 }),
+    // Tests' webhook receivers listen on 127.0.0.1: an allowance a deployment must give explicitly too.
+    deliverer: createDeliverer({
+      from: 'tagpulse-test@localhost',
+      timeoutMs: 2_000,
+      webhooks: { allowPrivate: true, allowHosts: [] },
+    }),
   };
 }
 

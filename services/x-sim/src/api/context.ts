@@ -7,6 +7,10 @@ import { EXPANSIONS, MEDIA_FIELDS, PLACE_FIELDS, POLL_FIELDS, TWEET_FIELDS, USER
 import type { ParamReader } from './params.js';
 import { invalidRequest } from './problems.js';
 import type { FieldSelection } from './project.js';
+import type { Reach } from './time-bounds.js';
+
+/** Full-archive search and counts take queries of up to 1,024 characters (rate-limits.mdx). */
+const ARCHIVE_MAX_QUERY_LENGTH = 1_024;
 
 /** What every endpoint handler reads: the world and the per-server caches around it. */
 export class ApiContext {
@@ -24,19 +28,20 @@ export class ApiContext {
   userById = (id: string): SimUser | undefined => this.users.get(id);
 
   /** The `query` parameter, parsed and compiled once per distinct string. */
-  matcher(params: ParamReader): PostMatcher {
+  matcher(params: ParamReader, reach: Reach = 'recent'): PostMatcher {
     const query = params.required('query');
     params.check();
-    let matcher = this.queries.get(query);
-    if (matcher) return matcher;
-    if ([...query].length > this.maxQueryLength) {
+    const maxLength = reach === 'recent' ? this.maxQueryLength : ARCHIVE_MAX_QUERY_LENGTH;
+    if ([...query].length > maxLength) {
       throw invalidRequest([
         {
           parameters: { query: [query] },
-          message: `There were errors processing your request: Query length must be ${this.maxQueryLength} characters or less`,
+          message: `There were errors processing your request: Query length must be ${maxLength} characters or less`,
         },
       ]);
     }
+    let matcher = this.queries.get(query);
+    if (matcher) return matcher;
     try {
       matcher = compileQuery(parseQuery(query));
     } catch (err) {

@@ -36,7 +36,12 @@ export function lookupTweets(ctx: ApiContext, query: URLSearchParams, now: numbe
     if (v && v.createdMs <= now && !isDeleted(v.post, now)) found.push(v);
     else errors.push(tweetNotFound(id));
   }
-  const members = [pageJson(found, fields, now, ctx.userById)].filter(Boolean);
+  const page = pageJson(found, fields, now, ctx.userById);
+  const members = [page.members].filter(Boolean);
   if (errors.length > 0) members.push(`"errors":${JSON.stringify(errors)}`);
-  return { json: `{${members.join(',')}}`, postsRead: found.length };
+  return {
+    json: `{${members.join(',')}}`,
+    postsRead: found.length,
+    reads: { postIds: page.postIds, userIds: page.userIds },
+  };
 }

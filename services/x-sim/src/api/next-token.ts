@@ -1,4 +1,5 @@
 import { hashSeed } from '../random.js';
+import type { ParamReader } from './params.js';
 
 /**
  * `next_token` is opaque to clients but plain to x-sim: a checksum of the
@@ -24,4 +25,27 @@ function checksum(requestKey: string): string {
   return hashSeed(...words)
     .toString(36)
     .padStart(7, '0');
+}
+
+/**
+ * The request's key (its endpoint and the raw parameters that shape its
+ * result, so a token outlives a moving clock) and the cursor its `next_token`
+ * (or `pagination_token`) carries: undefined without a token, a 400 naming the
+ * parameter for a token that is not this request's.
+ */
+export function readCursor(
+  params: ParamReader,
+  endpoint: string,
+  names: readonly string[],
+): { requestKey: string; cursor: bigint | undefined } {
+  const requestKey = [endpoint, ...names.map((name) => `${name}=${params.string(name) ?? ''}`)].join('&');
+  const name = params.string('next_token') !== undefined ? 'next_token' : 'pagination_token';
+  const token = params.string(name);
+  if (token === undefined) return { requestKey, cursor: undefined };
+  const cursor = decodeNextToken(requestKey, token);
+  if (cursor === undefined) {
+    params.fail(name, token, `The \`${name}\` query parameter value [${token}] is not valid`);
+    params.check();
+  }
+  return { requestKey, cursor };
 }

@@ -84,3 +84,29 @@ export function tweetNotFound(id: string): Problem {
     type: `${PROBLEM_BASE}resource-not-found`,
   };
 }
+
+/**
+ * Pay-per-use with no credits left (or the spending limit reached). X's docs say
+ * only that requests "will fail"; live X answers 402 `CreditsDepleted` as
+ * application/json, 185 bytes for a 19-digit account id, which this body is
+ * (see README, "Billing").
+ */
+export const creditsDepleted = (accountId: string): ApiError =>
+  new ApiError(402, {
+    title: 'CreditsDepleted',
+    detail: `Your enrolled account [${accountId}] does not have any credits to fulfill this request.`,
+    type: `${PROBLEM_BASE}credits`,
+  });
+
+/** An endpoint the access level does not include (full archive on Basic). */
+export const clientForbidden = (): ApiError =>
+  new ApiError(403, {
+    client_id: '0',
+    detail:
+      'When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal.',
+    registration_url: 'https://developer.twitter.com/en/docs/projects/overview',
+    title: 'Client Forbidden',
+    required_enrollment: 'Appropriate Level of API Access',
+    reason: 'client-not-enrolled',
+    type: `${PROBLEM_BASE}client-forbidden`,
+  });

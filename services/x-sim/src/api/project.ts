@@ -12,6 +12,16 @@ export interface FieldSelection {
 
 type Json = Record<string, unknown>;
 
+/** A page's `data` and `includes` members, and what they hold (for billing). */
+export interface PageJson {
+  /** JSON text without the outer braces; '' for an empty page. */
+  members: string;
+  /** Ids of the posts in `data` and in `includes.tweets`. */
+  postIds: string[];
+  /** Ids of the users in `includes.users`. */
+  userIds: string[];
+}
+
 const EDIT_WINDOW_MS = 30 * 60_000;
 const MAX_EDITS = 5;
 const REFERENCE_TYPE = { reply: 'replied_to', quote: 'quoted', repost: 'retweeted' } as const;
@@ -28,8 +38,8 @@ export function pageJson(
   fields: FieldSelection,
   now: number,
   userById: (id: string) => SimUser | undefined,
-): string {
-  if (versions.length === 0) return '';
+): PageJson {
+  if (versions.length === 0) return { members: '', postIds: [], userIds: [] };
   const x = fields.expansions;
   const users = new Map<string, SimUser>();
   const tweets = new Map<string, Version>();
@@ -73,7 +83,11 @@ export function pageJson(
     );
   }
   const data = `"data":[${tweetList(versions)}]`;
-  return includes.length > 0 ? `${data},"includes":{${includes.join(',')}}` : data;
+  return {
+    members: includes.length > 0 ? `${data},"includes":{${includes.join(',')}}` : data,
+    postIds: [...versions.map((v) => v.id), ...tweets.keys()],
+    userIds: [...users.keys()],
+  };
 }
 
 /** Serialised static parts, per object and field selection; they live as long as their post or user. */

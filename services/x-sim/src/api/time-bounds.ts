@@ -2,6 +2,13 @@ import { snowflakeTime } from '@tagpulse/core';
 import type { ParamReader } from './params.js';
 
 export const WINDOW_MS = 7 * 24 * 3_600_000;
+/** The full archive starts with the first post, March 2006; search/all and counts/all refuse earlier start_times. */
+export const ARCHIVE_START_MS = Date.parse('2006-03-21T00:00:00Z');
+/** Without start_time, full-archive search and counts cover the last 30 days. */
+const ARCHIVE_DEFAULT_MS = 30 * 24 * 3_600_000;
+
+/** Which index a request reads: the last 7 days, or the whole archive. */
+export type Reach = 'recent' | 'all';
 /** Without end_time, X searches up to 30 seconds ago; an explicit end_time must be 10 s old. */
 const DEFAULT_END_LAG_MS = 30_000;
 const MIN_END_LAG_MS = 10_000;
@@ -20,16 +27,17 @@ export interface Bounds {
 /**
  * Reads start_time/end_time/since_id/until_id with X's rules: ID and time
  * bounds cannot be mixed, start_time and since_id must lie within the last 7
- * days, end_time must be at least 10 s old; by default the window is the last
- * 7 days up to 30 s ago.
+ * days (recent) or after 2006-03-21 (all), end_time must be at least 10 s old;
+ * by default the window is the last 7 (recent) or 30 (all) days up to 30 s ago.
  */
-export function readBounds(params: ParamReader, now: number): Bounds {
+export function readBounds(params: ParamReader, now: number, reach: Reach = 'recent'): Bounds {
   const start = params.time('start_time');
   const end = params.time('end_time');
   const since = params.id('since_id');
   const until = params.id('until_id');
   params.check();
-  const windowStart = now - WINDOW_MS;
+  const windowStart = reach === 'recent' ? now - WINDOW_MS : ARCHIVE_START_MS;
+  const defaultStart = reach === 'recent' ? windowStart : now - ARCHIVE_DEFAULT_MS;
   const raw = (name: string) => params.string(name) ?? '';
   if ((since !== undefined || until !== undefined) && (start !== undefined || end !== undefined)) {
     const parameters: Record<string, string[]> = {};
@@ -71,7 +79,7 @@ export function readBounds(params: ParamReader, now: number): Bounds {
   }
   params.check();
   return {
-    startMs: Math.max(start ?? windowStart, windowStart),
+    startMs: Math.max(start ?? defaultStart, windowStart),
     endMs: end ?? Math.floor((now - DEFAULT_END_LAG_MS) / 1000) * 1000,
     ...(since !== undefined ? { sinceId: BigInt(since) } : {}),
     ...(until !== undefined ? { untilId: BigInt(until) } : {}),

@@ -1,10 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApiContext } from '../api/context.js';
-import { countsRecent } from '../api/counts.js';
+import { countsAll, countsRecent } from '../api/counts.js';
 import { lookupTweets } from '../api/lookup.js';
 import {
   ApiError,
+  clientForbidden,
+  creditsDepleted,
   internalError,
   notFound,
   serviceUnavailable,
@@ -12,16 +14,26 @@ import {
   unauthorized,
   usageCapped,
 } from '../api/problems.js';
-import { type ApiResult, searchRecent } from '../api/search.js';
+import { type ApiResult, searchAll, searchRecent } from '../api/search.js';
+import { usageTweets } from '../api/usage.js';
 import type { SimClock } from '../clock.js';
-import type { Endpoint, RateLimiter, RateState, UsageMeter } from './access.js';
+import type { Endpoint, PerSecondPacer, RateLimiter, RateState, UsageMeter } from './access.js';
+import type { BillingLedger } from './billing.js';
 import type { FaultInjector } from './faults.js';
 import { simRoute } from './sim-routes.js';
 
-const ROUTES: Record<string, { endpoint: Endpoint; handle: typeof searchRecent }> = {
-  '/2/tweets/search/recent': { endpoint: 'search', handle: searchRecent },
-  '/2/tweets/counts/recent': { endpoint: 'counts', handle: countsRecent },
-  '/2/tweets': { endpoint: 'lookup', handle: lookupTweets },
+type Handler = (deps: ServerDeps, query: URLSearchParams, now: number) => ApiResult;
+
+const ROUTES: Record<string, { endpoint: Endpoint; handle: Handler }> = {
+  '/2/tweets/search/recent': { endpoint: 'search', handle: (d, q, now) => searchRecent(d.api, q, now) },
+  '/2/tweets/counts/recent': { endpoint: 'counts', handle: (d, q, now) => countsRecent(d.api, q, now) },
+  '/2/tweets/search/all': { endpoint: 'searchAll', handle: (d, q, now) => searchAll(d.api, q, now) },
+  '/2/tweets/counts/all': { endpoint: 'countsAll', handle: (d, q, now) => countsAll(d.api, q, now) },
+  '/2/tweets': { endpoint: 'lookup', handle: (d, q, now) => lookupTweets(d.api, q, now) },
+  '/2/usage/tweets': {
+    endpoint: 'usage',
+    handle: (d, q, now) => usageTweets({ meter: d.usage, projectId: d.accountId }, q, now),
+  },
 };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -31,7 +43,11 @@ export interface ServerDeps {
   api: ApiContext;
   clock: SimClock;
   limiter: RateLimiter;
+  /** Full-archive search's one request per second. */
+  pacer: PerSecondPacer;
   usage: UsageMeter;
+  /** Pay-per-use charges; undefined on the plans, which are not metered. */
+  billing: BillingLedger | undefined;
   faults: FaultInjector;
   /** Only this bearer token is accepted; any non-empty one when undefined. */
   bearerToken: string | undefined;
@@ -60,7 +76,7 @@ export function createSimServer(deps: ServerDeps): http.Server {
     if (url.pathname.startsWith('/__sim/')) {
       readBody(req)
         .then((body) => {
-          const reply = simRoute(deps.api.world, deps.clock, req.method ?? 'GET', url, body);
+          const reply = simRoute(deps, req.method ?? 'GET', url, body);
           send(res, reply.status, JSON.stringify(reply.body), JSON_TYPE);
         })
         .catch((err: unknown) => {
@@ -99,14 +115,34 @@ async function serveApi(deps: ServerDeps, req: http.IncomingMessage, res: http.S
     sendError(res, serviceUnavailable(), rateHeaders(deps.limiter.peek(token, route.endpoint, now)));
     return;
   }
+  if (!deps.limiter.serves(route.endpoint)) {
+    sendError(res, clientForbidden(), {});
+    return;
+  }
+  const refused = deps.billing?.refusal(now);
+  if (refused) {
+    sendError(
+      res,
+      creditsDepleted(deps.accountId),
+      rateHeaders(deps.limiter.peek(token, route.endpoint, now)),
+    );
+    return;
+  }
   // The monthly cap answers 429 while the 15-minute window still has room (X-API.md §3).
-  if (route.endpoint !== 'counts' && deps.usage.exceeded(token, now)) {
+  if (route.endpoint !== 'counts' && route.endpoint !== 'countsAll' && deps.usage.exceeded(token, now)) {
     sendError(
       res,
       usageCapped(deps.accountId, deps.product),
       rateHeaders(deps.limiter.peek(token, route.endpoint, now)),
     );
     return;
+  }
+  if (route.endpoint === 'searchAll') {
+    const paced = deps.pacer.take(token, now);
+    if (paced) {
+      sendError(res, tooManyRequests(), rateHeaders(paced));
+      return;
+    }
   }
   const rate = deps.limiter.take(token, route.endpoint, now);
   if (!rate.allowed) {
@@ -115,13 +151,15 @@ async function serveApi(deps: ServerDeps, req: http.IncomingMessage, res: http.S
   }
   let result: ApiResult;
   try {
-    result = route.handle(deps.api, url.searchParams, now);
+    result = route.handle(deps, url.searchParams, now);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     sendError(res, err, rateHeaders(rate));
     return;
   }
-  deps.usage.add(token, result.postsRead, now);
+  // Pay-per-use meters the posts it bills (once per UTC day); the plans, every post returned.
+  const billed = deps.billing?.bill(token, url.pathname, result.reads, now);
+  deps.usage.add(token, billed ?? result.postsRead, now);
   const body = result.json;
   if (fault === 'truncate') {
     sendTruncated(res, body, rateHeaders(rate));
@@ -154,8 +192,9 @@ function rateHeaders(rate: RateState): Record<string, string> {
 }
 
 function sendError(res: http.ServerResponse, err: ApiError, headers: Record<string, string>) {
-  // X's 5xx bodies come as plain JSON; its 4xx problems as problem+json.
-  send(res, err.status, JSON.stringify(err.body), err.status >= 500 ? JSON_TYPE : PROBLEM_TYPE, headers);
+  // X's 5xx and 402 bodies come as plain JSON; its other 4xx problems as problem+json.
+  const type = err.status >= 500 || err.status === 402 ? JSON_TYPE : PROBLEM_TYPE;
+  send(res, err.status, JSON.stringify(err.body), type, headers);
 }
 
 function send(

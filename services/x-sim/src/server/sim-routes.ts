@@ -2,21 +2,34 @@ import { GRANULARITIES, type Granularity } from '../api/buckets.js';
 import type { SimClock } from '../clock.js';
 import { truthCounts, truthPosts } from '../truth.js';
 import type { World } from '../world/world.js';
+import type { BillingLedger } from './billing.js';
 
 export interface SimReply {
   status: number;
   body: unknown;
 }
 
+export interface TruthDeps {
+  api: { world: World };
+  clock: SimClock;
+  billing: BillingLedger | undefined;
+}
+
 /**
- * Ground truth, under /__sim/ and never under /2/: the clock, and for a
- * hashtag and a time range every post that exists and its counts per bucket.
+ * Ground truth, under /__sim/ and never under /2/: the clock, every charge
+ * billed, and for a hashtag and a time range every post that exists and its
+ * counts per bucket.
  */
-export function simRoute(world: World, clock: SimClock, method: string, url: URL, body: string): SimReply {
+export function simRoute(deps: TruthDeps, method: string, url: URL, body: string): SimReply {
+  const { clock } = deps;
+  const { world } = deps.api;
   const path = url.pathname;
   if (path === '/__sim/clock' && method === 'GET') return { status: 200, body: clockBody(world, clock) };
   if (path === '/__sim/clock' && method === 'POST') return setClock(world, clock, body);
   if (method !== 'GET') return { status: 405, body: { error: `${method} ${path} is not allowed` } };
+  if (path === '/__sim/billing') {
+    return { status: 200, body: deps.billing?.report() ?? { data: [], total_usd: 0 } };
+  }
   if (path !== '/__sim/truth/posts' && path !== '/__sim/truth/counts') {
     return { status: 404, body: { error: `no such route: ${path}` } };
   }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SPEC_PATH, specErrors } from './openapi.js';
 
 const example = JSON.parse(
-  readFileSync(path.resolve(path.dirname(SPEC_PATH), '../design/x-search-recent-example.json'), 'utf8'),
+  readFileSync(path.resolve(path.dirname(SPEC_PATH), 'data-dictionary-tweet-example.json'), 'utf8'),
 ) as {
   data: { public_metrics: Record<string, number> }[];
   includes: { tweets: { public_metrics: Record<string, number> }[] };

@@ -1,5 +1,6 @@
 import { createXClient } from '@tagpulse/x-client';
 import { afterEach, expect } from 'vitest';
+import type { Charge } from '../server/billing.js';
 import { type Sim, type SimOptions, startSim } from '../start-sim.js';
 import type { TruthPost } from '../truth.js';
 import { specErrors } from './openapi.js';
@@ -14,6 +15,8 @@ export interface TestSim {
   /** How many /2/ responses were checked against the spec. */
   checked: () => number;
   truthPosts(hashtag: string, query?: Record<string, string>): Promise<TruthPost[]>;
+  /** Every charge x-sim billed, from `/__sim/billing`. */
+  billing(): Promise<{ data: Charge[]; total_usd: number }>;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,12 @@ export async function startTestSim(options: SimOptions): Promise<TestSim> {
       const params = new URLSearchParams({ hashtag, ...query });
       const res = await fetch(`${sim.url}/__sim/truth/posts?${params}`);
       return ((await res.json()) as { data: TruthPost[] }).data;
+    },
+    async billing() {
+      return (await (await fetch(`${sim.url}/__sim/billing`)).json()) as {
+        data: Charge[];
+        total_usd: number;
+      };
     },
     close: () => sim.close(),
   };
@@ -76,4 +85,23 @@ export function simPerTest(): { start(options: SimOptions): Promise<TestSim> } {
       return current;
     },
   };
+}
+
+/** What the twitter-api-v2 client rejects with on an HTTP error (ApiResponseError), as tests read it. */
+export interface ClientError {
+  code: number;
+  data: Record<string, unknown> & { title?: string; errors?: { message: string }[] };
+  headers: Record<string, string>;
+  rateLimit?: { limit: number; remaining: number; reset: number };
+  rateLimitError: boolean;
+}
+
+/** The error a client call fails with; the test fails if the call succeeds. */
+export function errorOf(promise: Promise<unknown>): Promise<ClientError> {
+  return promise.then(
+    () => {
+      throw new Error('expected the request to fail');
+    },
+    (err: ClientError) => err,
+  );
 }

@@ -154,6 +154,8 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     DELIVERY_INTERVAL_MS: '300',
     DELIVERY_TIMEOUT_MS: '1000',
     ALERT_WEBHOOK_URL: receivers.webhookUrl,
+    // The receivers listen on 127.0.0.1, which webhooks may reach only when allowed.
+    WEBHOOK_ALLOW_PRIVATE: '1',
     ALERT_EMAIL_TO: 'comms@example.org',
     SMTP_URL: receivers.smtpUrl,
   };
