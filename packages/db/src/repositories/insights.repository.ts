@@ -101,23 +101,14 @@ type DistinctTotals = Pick<MetricValues, 'unique_authors' | 'potential_reach'>;
 async function distinctAuthors(db: Db, range: ScopeRange): Promise<DistinctTotals> {
   const { whole, slivers } = split(range.from, range.to, '1h');
   const [hours, edges] = await Promise.all([
-    whole
-      ? db
-          .selectFrom('rollup_hour_authors')
-          .select('authors')
-          .where('scope', '=', range.scope)
-          .where('bucket_start', '>=', whole.from)
-          .where('bucket_start', '<', whole.to)
-          .orderBy('bucket_start', 'desc')
-          .execute()
-      : [],
+    whole ? hourSets(db, range.scope, whole) : { hours: 0, authors: new Uint8Array(0) },
     sliverAuthors(db, range, slivers),
   ]);
-  if (whole && hours.length < (whole.to.getTime() - whole.from.getTime()) / 3_600_000) {
+  if (whole && hours.hours < (whole.to.getTime() - whole.from.getTime()) / 3_600_000) {
     return exactDistinctAuthors(db, range);
   }
   const numbered = edges.flatMap(({ no, followers }) => (no === null ? [] : [{ no, followers }]));
-  const union = unionAuthorSets([encodeAuthorSet(numbered), ...hours.map((h) => h.authors)]);
+  const union = unionAuthorSets([encodeAuthorSet(numbered), hours.authors]);
   // Authors without a number are in no stored set yet: each is new to the union.
   for (const { no, followers } of edges) {
     if (no !== null) continue;
@@ -127,6 +118,40 @@ async function distinctAuthors(db: Db, range: ScopeRange): Promise<DistinctTotal
   return union;
 }
 
+/**
+ * The distinct authors of the tags' live posts in the ranges: an index-only
+ * scan of (tag, time) → (author, post); deleted posts are few, and anti-joined.
+ */
+function liveAuthorIds(tags: string[], ranges: { from: Date; to: Date }[]) {
+  const within = (column: string) =>
+    sql.join(
+      ranges.map((r) => sql`(${sql.ref(column)} >= ${r.from} and ${sql.ref(column)} < ${r.to})`),
+      sql` or `,
+    );
+  return sql`
+    select distinct ph.author_id from post_hashtags ph
+    where ph.tag_key = any(${tags}::text[]) and (${within('ph.created_at')})
+      and (ph.post_id, ph.created_at) not in (
+        select d.edit_root_id, d.created_at from posts d
+        where d.deleted_at is not null and (${within('d.created_at')}))`;
+}
+
+/**
+ * The author sets of the scope's UTC hours in [from, to), newest first, as one
+ * value (one row to parse instead of one per hour), and how many hours had one.
+ */
+async function hourSets(
+  db: Db,
+  scope: string,
+  { from, to }: { from: Date; to: Date },
+): Promise<{ hours: number; authors: Uint8Array }> {
+  const { rows } = await sql<{ hours: number; authors: Buffer | null }>`
+    select count(*)::int as hours, string_agg(authors, ''::bytea order by bucket_start desc) as authors
+    from rollup_hour_authors
+    where scope = ${scope} and bucket_start >= ${from} and bucket_start < ${to}`.execute(db);
+  return { hours: rows[0]?.hours ?? 0, authors: rows[0]?.authors ?? new Uint8Array(0) };
+}
+
 /** The distinct authors of the slivers' live posts, with their numbers (if any) and current followers. */
 async function sliverAuthors(
   db: Db,
@@ -134,18 +159,9 @@ async function sliverAuthors(
   slivers: { from: Date; to: Date }[],
 ): Promise<{ no: number | null; followers: number }[]> {
   if (slivers.length === 0) return [];
-  const within = sql.join(
-    slivers.map((r) => sql`(p.created_at >= ${r.from} and p.created_at < ${r.to})`),
-    sql` or `,
-  );
   const { rows } = await sql<{ no: number | null; followers: number }>`
     select n.author_no as no, coalesce(a.followers_count, 0)::int as followers
-    from (
-      select distinct p.author_id from posts p
-      where p.deleted_at is null and (${within})
-        and exists (select 1 from post_hashtags ph where ph.post_id = p.edit_root_id
-          and ph.created_at = p.created_at and ph.tag_key = any(${tags}::text[]))
-    ) x
+    from (${liveAuthorIds(tags, slivers)}) x
     left join author_numbers n on n.author_id = x.author_id
     left join authors a on a.id = x.author_id`.execute(db);
   return rows;
@@ -153,16 +169,9 @@ async function sliverAuthors(
 
 /** Distinct authors and their followers counted from the posts: the answer the stored sets must give. */
 export async function exactDistinctAuthors(db: Db, { tags, from, to }: ScopeRange): Promise<DistinctTotals> {
-  // An index-only scan of (tag, time) → (author, post); deleted posts are few, and anti-joined.
-  const { rows } = await sql<Pick<MetricValues, 'unique_authors' | 'potential_reach'>>`
+  const { rows } = await sql<DistinctTotals>`
     select count(*) as unique_authors, coalesce(sum(a.followers_count), 0) as potential_reach
-    from (
-      select distinct ph.author_id from post_hashtags ph
-      where ph.tag_key = any(${tags}::text[]) and ph.created_at >= ${from} and ph.created_at < ${to}
-        and (ph.post_id, ph.created_at) not in (
-          select d.edit_root_id, d.created_at from posts d
-          where d.deleted_at is not null and d.created_at >= ${from} and d.created_at < ${to})
-    ) x
+    from (${liveAuthorIds(tags, [{ from, to }])}) x
     left join authors a on a.id = x.author_id`.execute(db);
   return rows[0] ?? { unique_authors: 0, potential_reach: 0 };
 }
