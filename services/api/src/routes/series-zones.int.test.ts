@@ -1,6 +1,7 @@
-import { touchedBuckets } from '@tagpulse/core';
+import { canonicalZone, touchedBuckets } from '@tagpulse/core';
 import { hashtagsRepository, rollupsRepository } from '@tagpulse/db';
 import { makeAuthor, postAt, storePosts } from '@tagpulse/db/testing';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 
@@ -74,6 +75,29 @@ describe('GET /v1/series zones', () => {
       zone: { status: 'building' },
     });
     expect(await zones()).toEqual(['America/New_York', 'Asia/Kolkata', 'Europe/Vienna', 'UTC']);
+  });
+
+  it('never registers a zone under a spelling of its own, nor more than zonesMax, whatever the case', async () => {
+    const names = Intl.supportedValuesOf('timeZone');
+    const spelling = fc
+      .tuple(fc.constantFrom(...names), fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }))
+      .map(([name, upper]) =>
+        [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join(''),
+      );
+    await fc.assert(
+      fc.asyncProperty(spelling, async (tz) => {
+        const res = await days(tz);
+        expect(res.statusCode, tz).toBe(200);
+        expect(res.json().tz).toBe(canonicalZone(tz));
+        const registered = await zones();
+        expect(registered.every((z) => canonicalZone(z) === z)).toBe(true);
+        // UTC, and at most two more for read keys; the admin's New York of the test before.
+        expect(registered.filter((z) => z !== 'UTC' && z !== 'America/New_York').length).toBeLessThanOrEqual(
+          2,
+        );
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it('refuses a name that is no zone, naming the field', async () => {
