@@ -4,8 +4,11 @@
 # compile stage; the stages exist for the cache and for a small, unprivileged final image:
 #   manifests  only the package manifests and the lockfile, found by name, so a new workspace
 #              package needs no change here and a source edit does not invalidate the install
-#   deps       `pnpm install --frozen-lockfile`, cached while the manifests stay the same
-#   runtime    the installed tree plus the sources, run as the `node` user
+#   deps       `pnpm install --frozen-lockfile --prod`: runtime dependencies only (tsx among them; no
+#              test runner, linter, type definitions or benchmark packages), cached while the
+#              manifests stay the same
+#   runtime    the installed tree plus the sources (.dockerignore leaves out tests, docs, secrets),
+#              run as the `node` user, which can write nothing under /app
 
 FROM node:20-bookworm-slim AS manifests
 WORKDIR /app
@@ -17,7 +20,7 @@ FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 RUN npm install --global pnpm@12.4.2
 COPY --from=manifests /app ./
-RUN pnpm install --frozen-lockfile
+RUN pnpm install --frozen-lockfile --prod
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production

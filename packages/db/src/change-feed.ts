@@ -1,14 +1,19 @@
 import pg from 'pg';
 
-/** The channel the database's triggers announce changes on (migration 0007). */
+/** The channel the database's triggers announce changes on (migrations 0007 and 0011). */
 export const CHANGES_CHANNEL = 'tagpulse_changes';
 
 /**
  * A committed change: roll-ups whose buckets start in [lo, hi] were written,
- * or the tracked hashtags changed. `reset` means changes may have been missed
- * (the feed was down): forget everything derived from the database.
+ * the tracked hashtags changed, or API keys were created, revoked or deleted.
+ * `reset` means changes may have been missed (the feed was down): forget
+ * everything derived from the database.
  */
-export type Change = { table: 'rollups'; lo: Date; hi: Date } | { table: 'hashtags' } | { table: 'reset' };
+export type Change =
+  | { table: 'rollups'; lo: Date; hi: Date }
+  | { table: 'hashtags' }
+  | { table: 'api_keys' }
+  | { table: 'reset' };
 
 export interface ChangeFeed {
   /** True while listening; between a drop and the next `reset`, changes may be missed. */
@@ -30,6 +35,7 @@ function parseChange(payload: string | undefined): Change {
     return { table: 'rollups', lo: new Date(body.lo), hi: new Date(body.hi) };
   }
   if (body.table === 'hashtags') return { table: 'hashtags' };
+  if (body.table === 'api_keys') return { table: 'api_keys' };
   // A notice this code does not know: treat it as "anything may have changed".
   return { table: 'reset' };
 }

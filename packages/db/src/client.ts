@@ -12,6 +12,8 @@ export interface DbOptions {
   /** Pool size; a worker needs about its job concurrency plus one. */
   max?: number;
   applicationName?: string;
+  /** PostgreSQL cancels any statement of the pool's connections running longer (error 57014); none by default. */
+  statementTimeoutMs?: number;
   /** Called when an idle pooled connection fails (a Postgres restart); the pool reconnects on next use. */
   onIdleError?: (err: Error) => void;
 }
@@ -21,9 +23,15 @@ export function createDb({
   url,
   max = 10,
   applicationName = 'tagpulse',
+  statementTimeoutMs,
   onIdleError,
 }: DbOptions): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: applicationName });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    application_name: applicationName,
+    ...(statementTimeoutMs === undefined ? {} : { statement_timeout: statementTimeoutMs }),
+  });
   // Without a listener, an idle client's error would crash the process.
   pool.on('error', (err) => onIdleError?.(err));
   // The pool listens only to idle clients. A checked-out one whose connection drops between two

@@ -292,6 +292,11 @@ export interface ReportSchedulesTable {
   enabled: Generated<boolean>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** The latest period whose report could not be built, until it is: see `recordFailure`. */
+  last_failure_period_start: Timestamp | null;
+  last_failure_period_end: Timestamp | null;
+  last_failure_error: string | null;
+  last_failure_at: Timestamp | null;
 }
 
 /** A built report: its model (JSON) and chart (PNG); one per schedule and period. */

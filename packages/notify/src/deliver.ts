@@ -8,7 +8,7 @@ export interface DelivererOptions {
   /** SMTP server for e-mail channels; e-mail fails (and retries) without it. */
   smtpUrl?: string | undefined;
   from: string;
-  /** One attempt's deadline, whole: lookup, connection, sending, the answer. */
+  /** A webhook attempt's deadline, whole (lookup to status line); each SMTP step's (see sendDeadlineMs). */
   timeoutMs: number;
   /** Which addresses webhooks may reach; no default, so a test's local receiver is an explicit choice. */
   webhooks: WebhookPolicy;

@@ -9,6 +9,14 @@ export interface SmtpOptions {
   allowInsecureAuth: boolean;
 }
 
+/**
+ * How long one e-mail may take, whole: a few steps' timeouts and some slack for a busy host. The
+ * delivery lease must be longer, so a live sender is never overtaken by a second one.
+ */
+export function sendDeadlineMs(timeoutMs: number): number {
+  return 2 * timeoutMs + 3_000;
+}
+
 export interface Mailer {
   send(to: string[], message: Message): Promise<void>;
   close(): void;
@@ -18,9 +26,9 @@ export interface Mailer {
  * E-mail over SMTP (nodemailer; `smtp://user:pass@host:port`, `smtps://` for
  * TLS). The Message-ID is derived from the idempotency key, so a message sent
  * twice after a crash is recognisably the same message. `timeoutMs` bounds
- * each send whole (connection to the server's last answer), not only each
- * silence: a server that answers a byte at a time cannot hold a delivery past
- * its lease.
+ * each step (connecting, the greeting, each silence), and
+ * {@link sendDeadlineMs} the send whole: a server that answers a line at a
+ * time cannot hold a delivery past its lease.
  */
 export function createMailer(
   smtpUrl: string,
@@ -44,7 +52,8 @@ export function createMailer(
   });
   return {
     async send(to, message) {
-      const deadline = AbortSignal.timeout(timeoutMs);
+      const deadlineMs = sendDeadlineMs(timeoutMs);
+      const deadline = AbortSignal.timeout(deadlineMs);
       try {
         await transport.sendMail({
           from,
@@ -59,7 +68,7 @@ export function createMailer(
           signal: deadline,
         });
       } catch (err) {
-        if (deadline.aborted) throw new DeliveryError(`smtp: not sent within ${timeoutMs} ms`);
+        if (deadline.aborted) throw new DeliveryError(`smtp: not sent within ${deadlineMs} ms`);
         const e = err as Error & { responseCode?: number };
         // 5xx SMTP replies (bad address, refused) will not get better; the rest may.
         throw new DeliveryError(`smtp: ${e.message}`, (e.responseCode ?? 0) >= 500);

@@ -31,15 +31,35 @@ export async function removeSchedule(queues: Queues, scheduleId: string): Promis
   await queues[def.queue].removeJobScheduler(reportSchedulerId(scheduleId));
 }
 
-/** Job schedulers for every enabled schedule and for nothing else (a Redis restored from an old dump, a deleted row). */
-export async function reconcileSchedules(db: Kysely<Database>, queues: Queues): Promise<number> {
+/**
+ * Job schedulers for every enabled schedule and for nothing else: the API and
+ * the CLI commit a schedule, then write its scheduler to Redis, and Redis can
+ * fail in between (or be restored from an old dump, or wiped). Workers call
+ * this at start and on every hashtag sync, so the two converge within one
+ * sync interval; a scheduler already right is left alone (no rewrite by a
+ * fleet on every tick). Redis is read before Postgres: a scheduler written
+ * after its row committed is then never taken for a stale one.
+ */
+export async function reconcileSchedules(
+  db: Kysely<Database>,
+  queues: Queues,
+): Promise<{ schedules: number; applied: number; removed: number }> {
+  const existing = new Map(
+    (await queues[def.queue].getJobSchedulers()).map((s) => [s.key, `${s.pattern ?? ''} ${s.tz ?? ''}`]),
+  );
   const rows = await reportSchedulesRepository.listSchedules(db, { enabledOnly: true });
-  for (const row of rows) await applySchedule(queues, row);
-  await removeSchedulesExcept(
+  let applied = 0;
+  for (const row of rows) {
+    if (existing.get(reportSchedulerId(row.id)) === `${firePattern(row.period, row.send_at)} ${row.tz}`)
+      continue;
+    await applySchedule(queues, row);
+    applied += 1;
+  }
+  const removed = await removeSchedulesExcept(
     queues,
     def.queue,
     'report-',
     new Set(rows.map((r) => reportSchedulerId(r.id))),
   );
-  return rows.length;
+  return { schedules: rows.length, applied, removed: removed.length };
 }

@@ -154,7 +154,9 @@ describe('rate limit per key', () => {
 
 async function startTestAppWithLimit(max: number): Promise<TestApp> {
   const { randomUUID } = await import('node:crypto');
-  return startTestApp({ rateLimit: { max, windowMs: 60_000, nameSpace: `test-${randomUUID()}-` } });
+  return startTestApp({
+    rateLimit: { max, windowMs: 60_000, nameSpace: `test-${randomUUID()}-`, perAddress: 10_000 },
+  });
 }
 
 describe('CORS when configured', () => {

@@ -36,8 +36,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(helmet);
   if (deps.corsOrigins.length > 0) await app.register(cors, { origin: deps.corsOrigins });
-  registerAuth(app, deps);
-  // After authentication (preHandler), so each key has its own budget; unauthenticated routes count per address.
+  // Per key after authentication (preHandler), so each key has its own budget; routes without a key
+  // count per address. The per-address budget before authentication is the auth hook's.
   await app.register(rateLimit, {
     hook: 'preHandler',
     max: deps.rateLimit.max,
@@ -51,6 +51,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       message: `rate limit of ${context.max} requests per ${context.after} reached; retry in ${context.after}`,
     }),
   });
+  registerAuth(app, deps);
   const registry = registerMetrics(app, deps);
   await registerOpenApi(app);
 

@@ -1,12 +1,12 @@
 import type { ApiKeyRow, ApiKeyScope } from '@tagpulse/db';
-import { apiKeysRepository } from '@tagpulse/db';
 import type { FastifyInstance } from 'fastify';
+import { AddressLimit } from './address-limit.js';
 import type { ApiDeps } from './deps.js';
 import { ApiProblem } from './problem.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The key scope a route needs; routes without one are public (health, metrics, docs). */
+    /** The key scope a route needs; routes without one are public (health, docs). */
     scope?: ApiKeyScope;
   }
   interface FastifyRequest {
@@ -17,18 +17,39 @@ declare module 'fastify' {
 // Admin keys can do everything read keys can.
 const GRANTS: Record<ApiKeyScope, ApiKeyScope[]> = { read: ['read'], admin: ['read', 'admin'] };
 
+// The liveness probe costs nothing and must answer under any load.
+const UNLIMITED = new Set(['/healthz']);
+
 /**
- * `Authorization: Bearer <key>` on every route that declares a scope. The key
- * is looked up on each request, so a revoked key stops at once.
+ * `Authorization: Bearer <key>` on every route that declares a scope. A
+ * request whose key was not verified in memory before (no key, a wrong one,
+ * a new one; the public routes but /healthz) first counts against its client
+ * address's budget, in memory: guessing keys or hammering /readyz costs a
+ * counter, then a 429, never an unbounded number of database reads.
  */
 export function registerAuth(app: FastifyInstance, deps: ApiDeps): void {
+  const perAddress = new AddressLimit(deps.rateLimit.perAddress, deps.rateLimit.windowMs);
   app.decorateRequest('apiKey', null);
   app.addHook('onRequest', async (request, reply) => {
-    const needed = request.routeOptions.config.scope;
-    if (!needed) return;
     const header = request.headers.authorization ?? '';
     const token = /^Bearer ([^\s]{1,200})$/i.exec(header)?.[1];
-    const key = token ? await apiKeysRepository.verifyApiKey(deps.db, token) : undefined;
+    const known = token ? deps.keys.known(token) : undefined;
+    // A key verified before and due to be read again is no stranger: under load, every request in
+    // flight while it is read again would otherwise count, and a busy key exhaust its address's budget.
+    const stranger = !known && !(token && deps.keys.recognised(token));
+    if (stranger && !UNLIMITED.has(request.routeOptions.url ?? '')) {
+      const taken = perAddress.take(request.ip);
+      if (!taken.allowed) {
+        reply.header('retry-after', taken.retryAfterSeconds);
+        throw new ApiProblem(
+          429,
+          `more than ${perAddress.max} requests per ${perAddress.windowMs / 1000} s from this address without a verified key; retry in ${taken.retryAfterSeconds} s`,
+        );
+      }
+    }
+    const needed = request.routeOptions.config.scope;
+    if (!needed) return;
+    const key = known ?? (token ? await deps.keys.verify(deps.db, token) : undefined);
     if (!key) {
       reply.header('www-authenticate', 'Bearer realm="tagpulse"');
       throw new ApiProblem(

@@ -2,6 +2,7 @@ import type { Database } from '@tagpulse/db';
 import type { Logger } from '@tagpulse/runtime';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import type { KeyCache } from './key-cache.js';
 import type { ResponseCache } from './response-cache.js';
 
 /** Job counts of one queue by state (waiting, active, delayed, failed, completed). */
@@ -14,8 +15,12 @@ export interface ApiDeps {
   redis: Redis;
   log: Logger;
   now: () => Date;
-  /** Requests per key (or per client address before authentication) and window. */
-  rateLimit: { max: number; windowMs: number; nameSpace: string };
+  /**
+   * Requests per key (or per client address on routes without a key) and window; `perAddress`:
+   * requests per client address and window counted before authentication, for every request but
+   * /healthz and those with a key already verified in memory.
+   */
+  rateLimit: { max: number; windowMs: number; nameSpace: string; perAddress: number };
   /** Origins allowed by CORS; empty turns CORS off. */
   corsOrigins: string[];
   /** BullMQ key prefix, for the channel that tells workers the tracked hashtags changed. */
@@ -24,6 +29,10 @@ export interface ApiDeps {
   zonesMax: number;
   /** Computed answers kept until a committed change alters them. */
   cache: ResponseCache;
+  /** Verified API keys, kept until a committed change of the keys. */
+  keys: KeyCache;
+  /** Report previews built at once; more are refused with a 503 and Retry-After. */
+  previewConcurrency: number;
   /** Job counts per queue, for /metrics. */
   queueCounts: () => Promise<QueueCounts>;
 }

@@ -3,6 +3,7 @@ import { hashtagsRepository, rollupsRepository } from '@tagpulse/db';
 import { makeAuthor, postAt, storePosts } from '@tagpulse/db/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_SPAN_DAYS } from './params.js';
 import { startTestApp, type TestApp } from './testing/test-app.js';
 
 let t: TestApp;
@@ -140,7 +141,52 @@ describe('hostile input', () => {
     for (const tag of tags) expect(tag.tag_key).toMatch(/^[\p{L}\p{N}_]+$/u);
   });
 
+  it(`answers any span on every period route, or a 400 naming the ${MAX_SPAN_DAYS}-day limit`, async () => {
+    const periodRoutes = operations.filter(
+      (o) =>
+        o.method === 'GET' &&
+        !o.route.includes('{') &&
+        o.operation.parameters?.some((p) => p.name === 'from'),
+    );
+    expect(periodRoutes.map((o) => o.route)).toEqual(
+      expect.arrayContaining(['/v1/series', '/v1/summary', '/v1/posts', '/v1/reports/preview']),
+    );
+    const DAY = 86_400_000;
+    const start = fc.date({
+      min: new Date('1970-01-01T00:00:00Z'),
+      max: new Date('9000-01-01T00:00:00Z'),
+      noInvalidDate: true,
+    });
+    // Spans around the limit as often as far past it, from a minute to 800 000 days.
+    const days = fc.oneof(
+      fc.double({ min: 1 / 1440, max: MAX_SPAN_DAYS * 2, noNaN: true }),
+      fc.double({ min: 1, max: 800_000, noNaN: true }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...periodRoutes), start, days, async ({ route }, from, span) => {
+        const to = new Date(from.getTime() + Math.max(60_000, Math.round(span * DAY)));
+        if (to.getUTCFullYear() > 9999) return;
+        const res = await t.call('GET', route, {
+          query: { hashtag: 'all', from: from.toISOString(), to: to.toISOString() },
+        });
+        const what = `${route} ${from.toISOString()} → ${to.toISOString()}`;
+        if (to.getTime() - from.getTime() > MAX_SPAN_DAYS * DAY) {
+          expect(res.statusCode, what).toBe(400);
+          expect(res.json().invalid_params[0].name, what).toBe('from');
+          expect(res.json().detail, what).toContain(`at most ${MAX_SPAN_DAYS} days`);
+        } else {
+          // Within the cap: an answer, or a 400 of another parameter's own limit (points per series).
+          expect(res.statusCode, what).toBeLessThan(500);
+          if (res.statusCode === 400) expect(res.json().invalid_params[0].name, what).not.toBe('from');
+        }
+      }),
+      { numRuns: 120 },
+    );
+  }, 120_000);
+
   it('exports CSV in which no cell from X starts a formula, and every text comes back whole', async () => {
+    // The first test may have untracked the hashtag (DELETE /v1/hashtags/{tag}, at random).
+    await hashtagsRepository.addHashtag(t.testDb.db, { key: 'virtualctweek', display: 'VirtualCTWeek' });
     const routes = ['/v1/posts', '/v1/top/posts', '/v1/top/authors'] as const;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), fc.constantFrom('by', 'accept'), async (route, how) => {

@@ -4,7 +4,7 @@ import { createLogger, createShutdown, type Env, type Logger } from '@tagpulse/r
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import { startResponseCache } from './response-cache.js';
+import { startCaches } from './caches.js';
 
 export interface RunningApi {
   app: FastifyInstance;
@@ -25,6 +25,7 @@ export async function runApi(env: Env): Promise<RunningApi> {
     url: env.DATABASE_URL,
     max: 20,
     applicationName: 'tagpulse-api',
+    statementTimeoutMs: env.API_STATEMENT_TIMEOUT_MS,
     onIdleError: (err) => log.error({ err }, 'idle postgres connection failed'),
   });
   const redis = createRedis(env.REDIS_URL, 'producer', (err) => log.error({ err }, 'redis error'));
@@ -36,14 +37,15 @@ export async function runApi(env: Env): Promise<RunningApi> {
     queue.on('error', (err) => log.error({ err, queue: name }, 'queue error'));
     return queue;
   });
-  const answers = await startResponseCache({
+  const caches = await startCaches({
     url: env.DATABASE_URL,
     maxBytes: env.API_CACHE_MB * 1024 * 1024,
     log,
   });
   const app = await buildApp({
     db,
-    cache: answers.cache,
+    cache: caches.answers,
+    keys: caches.keys,
     zonesMax: env.ROLLUP_ZONES_MAX,
     redis,
     log,
@@ -52,8 +54,10 @@ export async function runApi(env: Env): Promise<RunningApi> {
       max: env.API_RATE_LIMIT_PER_MINUTE,
       windowMs: 60_000,
       nameSpace: `${env.QUEUE_PREFIX}-rate-`,
+      perAddress: env.API_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
     },
     corsOrigins: env.CORS_ORIGINS,
+    previewConcurrency: env.API_PREVIEW_CONCURRENCY,
     queuePrefix: env.QUEUE_PREFIX,
     queueCounts: async () =>
       Object.fromEntries(
@@ -73,7 +77,7 @@ export async function runApi(env: Env): Promise<RunningApi> {
     await redis.quit();
   });
   shutdown.register('postgres', async () => {
-    await answers.close();
+    await caches.close();
     await db.destroy();
   });
   const url = await app.listen({ host: env.API_HOST, port: env.API_PORT });

@@ -27,10 +27,21 @@ export const tableFormat = z
   .optional()
   .describe('json (default) or csv; or send Accept: text/csv');
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The longest period a route reads (a year and a month: a year against the
+ * year before is two requests). Work grows with the span: posts, buckets,
+ * distinct authors; the statement timeout stops what is still too slow.
+ */
+export const MAX_SPAN_DAYS = 400;
+
 /** The query of every period-based route. */
 export const periodQuery = {
   hashtag: hashtagParam,
-  from: instantParam.optional().describe('start, inclusive; default `to` less 7 days'),
+  from: instantParam
+    .optional()
+    .describe(`start, inclusive; default \`to\` less 7 days; at most ${MAX_SPAN_DAYS} days before \`to\``),
   to: instantParam.optional().describe('end, exclusive; default now'),
   tz: tzParam,
 };
@@ -49,17 +60,31 @@ function parseInstant(name: string, value: string): Date {
   return new Date(ms);
 }
 
-const WEEK_MS = 7 * 86_400_000;
+/** 400 naming `from` unless [from, to) is at most `maxDays` long. */
+export function checkSpan(from: Date, to: Date, maxDays: number = MAX_SPAN_DAYS): void {
+  const days = (to.getTime() - from.getTime()) / DAY_MS;
+  if (days > maxDays) {
+    throw badParam(
+      'from',
+      `the period from ${from.toISOString()} to ${to.toISOString()} is ${Math.ceil(days)} days; at most ${maxDays} days per request: narrow from/to`,
+    );
+  }
+}
 
-/** [from, to) from the query; `to` defaults to now and `from` to a week before it. */
+/**
+ * [from, to) from the query; `to` defaults to now and `from` to a week before
+ * it; at most `maxDays` long (none for a deadline, such as a silence's end).
+ */
 export function parseRange(
   q: { from?: string | undefined; to?: string | undefined },
   now: Date,
+  maxDays: number | null = MAX_SPAN_DAYS,
 ): { from: Date; to: Date } {
   const to = q.to === undefined ? now : parseInstant('to', q.to);
-  const from = q.from === undefined ? new Date(to.getTime() - WEEK_MS) : parseInstant('from', q.from);
+  const from = q.from === undefined ? new Date(to.getTime() - 7 * DAY_MS) : parseInstant('from', q.from);
   if (from >= to)
     throw badParam('from', `from (${from.toISOString()}) must be before to (${to.toISOString()})`);
+  if (maxDays !== null) checkSpan(from, to, maxDays);
   return { from, to };
 }
 

@@ -25,6 +25,9 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+// PostgreSQL's query_canceled: here, the API pool's statement_timeout (API_STATEMENT_TIMEOUT_MS).
+const QUERY_CANCELED = '57014';
+
 /** An error a handler throws to answer with a problem document. */
 export class ApiProblem extends Error {
   constructor(
@@ -75,6 +78,9 @@ export function registerProblems(app: FastifyInstance, isRedisReady: () => boole
       body = problem(429, err.message);
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       body = problem(err.statusCode, err.message);
+    } else if ((err as { code?: unknown }).code === QUERY_CANCELED) {
+      request.log.warn({ err }, 'statement timeout');
+      body = problem(503, 'the question took longer than the API allows a query; ask for a shorter period');
     } else if (!isRedisReady()) {
       request.log.warn({ err }, 'redis unavailable');
       body = problem(503, 'a backing service is unavailable; retry shortly');

@@ -1,5 +1,4 @@
-import { type Change, listenForChanges } from '@tagpulse/db';
-import type { Logger } from '@tagpulse/runtime';
+import type { Change } from '@tagpulse/db';
 import type { FastifyReply } from 'fastify';
 import { LRUCache } from 'lru-cache';
 
@@ -80,6 +79,8 @@ export class ResponseCache {
 
   /** Drops what a committed change could alter. */
   apply(change: Change): void {
+    // Keys are no part of any answer.
+    if (change.table === 'api_keys') return;
     this.#epoch++;
     if (change.table !== 'rollups') {
       // The hashtag list is read by every answer (the `all` scope is its union).
@@ -110,31 +111,4 @@ export async function cachedAnswer<T>(
   const { value, status } = await cache.get(JSON.stringify(key), compute, options);
   reply.header(CACHE_HEADER, status);
   return value;
-}
-
-/**
- * A cache fed by the database's change notices. With `maxBytes` 0 it is off:
- * every answer is computed.
- */
-export async function startResponseCache({
-  url,
-  maxBytes,
-  log,
-}: {
-  url: string;
-  maxBytes: number;
-  log: Logger;
-}): Promise<{ cache: ResponseCache; close: () => Promise<void> }> {
-  if (maxBytes <= 0) {
-    return { cache: new ResponseCache({ maxBytes: 1, trusted: () => false }), close: async () => {} };
-  }
-  let live = () => false;
-  const cache = new ResponseCache({ maxBytes, trusted: () => live() });
-  const feed = await listenForChanges({
-    url,
-    onChange: (change) => cache.apply(change),
-    onError: (err) => log.warn({ err }, 'change feed dropped; answers are computed until it is back'),
-  });
-  live = () => feed.live;
-  return { cache, close: () => feed.close() };
 }

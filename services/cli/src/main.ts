@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { apiCommand } from './commands/api.js';
 import { apikeyCommand } from './commands/apikey.js';
-import { benchCommand } from './commands/bench.js';
 import { hashtagsCommand } from './commands/hashtags.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reportsCommand } from './commands/reports.js';
@@ -17,11 +16,14 @@ const program = new Command('tagpulse')
   .addCommand(servicesCommand())
   .addCommand(migrateCommand())
   .addCommand(simCommand())
-  .addCommand(benchCommand())
   .addCommand(apiCommand())
   .addCommand(apikeyCommand())
   .addCommand(workerCommand())
   .addCommand(hashtagsCommand())
   .addCommand(reportsCommand());
+
+// Benchmarks need packages a production image leaves out (devDependencies): loaded only when run.
+if (process.argv[2] === 'bench') program.addCommand((await import('./commands/bench.js')).benchCommand());
+else program.addHelpText('after', '\nBenchmarks (development installs): tagpulse bench --help');
 
 await program.parseAsync();

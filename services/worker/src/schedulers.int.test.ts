@@ -1,12 +1,14 @@
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
-import { cursorsRepository, hashtagsRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
+import { cursorsRepository, hashtagsRepository, reportSchedulesRepository } from '@tagpulse/db';
+import { createTestDatabase, makePost, storePosts, type TestDatabase } from '@tagpulse/db/testing';
 import { closeQueues, createQueues, createRedis, type Queues } from '@tagpulse/queue';
 import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
+import { applySchedule, removeSchedule, reportSchedulerId } from '@tagpulse/reports';
 import { createLogger, loadEnv } from '@tagpulse/runtime';
 import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from './clock.js';
+import { systemClock, type WorkerClock } from './clock.js';
 import type { WorkerDeps } from './deps.js';
 import { createCaptureSync } from './schedulers.js';
 
@@ -31,23 +33,27 @@ async function pollSchedulers(): Promise<string[]> {
   return (await queues['capture-poll'].getJobSchedulers()).map((s) => s.key).sort();
 }
 
+function workerSync(clock: WorkerClock = systemClock) {
+  const deps = {
+    db: t.db,
+    queues,
+    clock,
+    log: createLogger({ service: 'worker-test', level: 'silent' }),
+    settings: { queryMaxLength: 512 },
+  } as unknown as WorkerDeps;
+  return createCaptureSync(deps, {
+    pollMs: 60_000,
+    refreshMs: 60_000,
+    coverageMs: 60_000,
+    rollupMs: 1_000,
+    alertMs: 1_000,
+    deliveryMs: 1_000,
+  });
+}
+
 describe('the capture schedule', () => {
   it('follows the tracked hashtags without a restart: regrouped queries, retired cursors, inherited positions', async () => {
-    const deps = {
-      db: t.db,
-      queues,
-      clock: systemClock,
-      log: createLogger({ service: 'worker-test', level: 'silent' }),
-      settings: { queryMaxLength: 512 },
-    } as unknown as WorkerDeps;
-    const sync = createCaptureSync(deps, {
-      pollMs: 60_000,
-      refreshMs: 60_000,
-      coverageMs: 60_000,
-      rollupMs: 1_000,
-      alertMs: 1_000,
-      deliveryMs: 1_000,
-    });
+    const sync = workerSync();
     for (const tag of SEED_HASHTAGS) {
       const parsed = parseHashtag(tag);
       if (parsed.ok) await hashtagsRepository.addHashtag(t.db, parsed);
@@ -88,5 +94,103 @@ describe('the capture schedule', () => {
       status: 'idle',
       since_id: '1280000000000000000',
     });
+  });
+});
+
+describe('report schedules', () => {
+  it('converge with their job schedulers on the next sync when Redis failed between the two writes', async () => {
+    const sync = workerSync();
+    await sync.run();
+    const reportSchedulers = async () =>
+      Object.fromEntries(
+        (await queues.reports.getJobSchedulers()).map((s) => [s.key, `${s.pattern} ${s.tz}`]),
+      );
+    // The API as it writes: the row commits, then Redis fails before its scheduler is written
+    // (the API's connection drops; a producer's commands then fail at once).
+    const apiRedis = createRedis(loadEnv().REDIS_URL, 'producer', () => {});
+    const apiQueues = createQueues(apiRedis, prefix, () => {});
+    await apiQueues.reports.waitUntilReady();
+    apiRedis.disconnect();
+    const created = await reportSchedulesRepository.createSchedule(t.db, {
+      name: 'Daily',
+      hashtags: [],
+      period: 'daily',
+      tz: 'Europe/Vienna',
+      recipients: [],
+      formats: ['html'],
+      channels: [],
+    });
+    await expect(applySchedule(apiQueues, created)).rejects.toThrow();
+    // A schedule that was in step, then changed and deleted while Redis was down.
+    const changed = await reportSchedulesRepository.createSchedule(t.db, {
+      name: 'Weekly',
+      hashtags: [],
+      period: 'weekly',
+      tz: 'UTC',
+      recipients: [],
+      formats: ['html'],
+      channels: [],
+    });
+    const deleted = await reportSchedulesRepository.createSchedule(t.db, {
+      name: 'Monthly',
+      hashtags: [],
+      period: 'monthly',
+      tz: 'UTC',
+      recipients: [],
+      formats: ['html'],
+      channels: [],
+    });
+    await applySchedule(queues, changed);
+    await applySchedule(queues, deleted);
+    const patched = await reportSchedulesRepository.updateSchedule(t.db, changed.id, { tz: 'Asia/Kolkata' });
+    await expect(applySchedule(apiQueues, patched!)).rejects.toThrow();
+    await reportSchedulesRepository.deleteSchedule(t.db, deleted.id);
+    await expect(removeSchedule(apiQueues, deleted.id)).rejects.toThrow();
+    expect(Object.keys(await reportSchedulers()).sort()).toEqual(
+      [reportSchedulerId(changed.id), reportSchedulerId(deleted.id)].sort(),
+    );
+
+    // The worker's next sync (a timer, no restart, no hashtag change) brings Redis in step.
+    await sync.run();
+    expect(await reportSchedulers()).toEqual({
+      [reportSchedulerId(created.id)]: '0 7 * * * Europe/Vienna',
+      [reportSchedulerId(changed.id)]: '0 7 * * 1 Asia/Kolkata',
+    });
+  });
+});
+
+describe('posts’ month partitions', () => {
+  it('exist before a month’s first page, so storing it never locks the tables the coverage job reads', async () => {
+    // The worker's clock in the last minute of July (X time): its sync prepares August.
+    const sync = workerSync({ ...systemClock, now: () => new Date('2020-07-31T23:59:00Z') });
+    await sync.run();
+    await t.db.connection().execute(async (reader) => {
+      // The coverage job's join, half-way: it holds post_hashtags and is about to read posts.
+      await sql`begin`.execute(reader);
+      await sql`select count(*) from post_hashtags`.execute(reader);
+      // August's first page arrives meanwhile.
+      const first = makePost({ createdAt: new Date('2020-08-01T00:00:30Z') });
+      const stored = storePosts(t.db, [first], []).then(
+        () => 'stored',
+        (err: Error) => `failed: ${err.message}`,
+      );
+      // Long enough for a page that had to create the partition to queue for post_hashtags' lock.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const read = await sql<{ n: number }>`select count(*)::int as n from posts`.execute(reader).then(
+        (r) => `read ${r.rows[0]?.n}`,
+        (err: Error) => `failed: ${err.message}`,
+      );
+      await sql`commit`.execute(reader);
+      expect({ read, stored: await stored }).toEqual({
+        read: expect.stringMatching(/^read \d+$/),
+        stored: 'stored',
+      });
+    });
+    const { rows } = await sql<{ name: string }>`
+      select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'posts'::regclass and c.relname like 'posts_2020_0%' order by 1`.execute(t.db);
+    expect(rows.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['posts_2020_06', 'posts_2020_07', 'posts_2020_08']),
+    );
   });
 });

@@ -1,7 +1,9 @@
-import { cursorsRepository, hashtagsRepository } from '@tagpulse/db';
+import { cursorsRepository, hashtagsRepository, postsRepository } from '@tagpulse/db';
 import { removeSchedulesExcept, upsertSchedule } from '@tagpulse/queue';
+import { reconcileSchedules } from '@tagpulse/reports';
 import { groupQueries, inheritedSinceId } from './capture/query-groups.js';
 import type { WorkerDeps } from './deps.js';
+import { catchUpReports } from './reports/catch-up.js';
 
 export interface ScheduleIntervals {
   pollMs: number;
@@ -13,7 +15,8 @@ export interface ScheduleIntervals {
 }
 
 /**
- * Keeps the job schedulers in step with the tracked hashtags: one poll
+ * Keeps the job schedulers in step with Postgres: the report schedules', and
+ * those of the tracked hashtags: one poll
  * scheduler per query, a cursor per query (a regrouped query inherits its
  * hashtags' position), and the refresh and coverage schedulers. Schedulers are
  * upserted only when the queries changed, so a fleet of workers syncing on an
@@ -23,8 +26,55 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
   let applied: string | undefined;
   let running: Promise<void> | undefined;
 
+  /**
+   * What every sync re-checks, changed or not, each step on its own: one failing (a partition's
+   * lock not granted in time, Redis away) is tried again at the next sync and holds up nothing else.
+   */
+  async function converge(): Promise<void> {
+    const { db, queues, clock, log } = deps;
+    const steps: [string, () => Promise<void>][] = [
+      [
+        // Posts' partitions for last, this and next month (X time) exist before any page needs
+        // them: created on a page's path, they deadlock with the coverage job's reads.
+        'month partitions',
+        async () => {
+          const now = clock.now();
+          await postsRepository.ensureMonthPartitions(
+            db,
+            [-1, 0, 1].map((m) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + m, 1))),
+          );
+        },
+      ],
+      [
+        // Drift (a Redis failure after a schedule's commit) shows in nothing this process would notice.
+        'report schedulers',
+        async () => {
+          const reports = await reconcileSchedules(db, queues);
+          if (reports.applied + reports.removed > 0)
+            log.info(reports, 'report schedules brought in step with Postgres');
+        },
+      ],
+      [
+        'report catch-up',
+        async () => {
+          const missed = await catchUpReports(deps);
+          if (missed.queued > 0) log.warn(missed, 'missed reports queued for catch-up');
+          if (missed.failed > 0) log.error(missed, 'reports could not be built; recorded on their schedules');
+        },
+      ],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        log.warn({ err }, `${what} failed; tried again at the next sync`);
+      }
+    }
+  }
+
   async function sync(): Promise<void> {
     const { db, queues, settings } = deps;
+    await converge();
     const tags = await hashtagsRepository.listHashtags(db, { activeOnly: true });
     const groups = groupQueries(
       tags.map((t) => ({ key: t.tag_key, display: t.display })),

@@ -1,7 +1,6 @@
 import { createDb, rollupsRepository } from '@tagpulse/db';
-import { createDeliverer } from '@tagpulse/notify';
+import { createDeliverer, sendDeadlineMs } from '@tagpulse/notify';
 import { closeQueues, createQueues, createRedis, hashtagsChangedChannel, QUEUE_NAMES } from '@tagpulse/queue';
-import { reconcileSchedules } from '@tagpulse/reports';
 import {
   ConfigError,
   createLogger,
@@ -47,7 +46,7 @@ function alertSettings(env: Env): AlertSettings {
     ],
     publicUrl: env.PUBLIC_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
     // Longer than one attempt can take, so a live worker's delivery is never taken over.
-    deliveryLeaseMs: 2 * env.DELIVERY_TIMEOUT_MS + 5_000,
+    deliveryLeaseMs: sendDeadlineMs(env.DELIVERY_TIMEOUT_MS) + 2_000,
   };
 }
 
@@ -120,10 +119,6 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     alertMs: env.ALERT_INTERVAL_MS,
     deliveryMs: env.DELIVERY_INTERVAL_MS,
   });
-  // The report schedules' job schedulers live in Redis; a Redis restored from an old dump or wiped
-  // gets them back from Postgres here.
-  const schedules = await reconcileSchedules(db, queues);
-  if (schedules > 0) log.info({ schedules }, 'report schedules in step');
   const resync = () => sync.run().catch((err: unknown) => log.error({ err }, 'hashtag sync failed'));
   await sync.run();
   // A CLI change announces itself at once; the interval catches a missed message.

@@ -24,6 +24,7 @@ export {
   type Period,
   periodOfFire,
   previousPeriodOf,
+  recentFires,
   type ScheduleTiming,
   seriesGrain,
   timingProblems,

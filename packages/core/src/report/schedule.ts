@@ -177,6 +177,15 @@ export function zoneOffsetMs(instant: Date, tz: string): number {
   return minutes * 60_000;
 }
 
+/** The `count` latest instants a schedule fired at or before `instant`, newest first. */
+export function recentFires({ period, sendAt, tz }: ScheduleTiming, instant: Date, count: number): Date[] {
+  const it = CronExpressionParser.parse(firePattern(period, sendAt), {
+    tz,
+    currentDate: new Date(instant.getTime() + 1),
+  });
+  return Array.from({ length: count }, () => it.prev().toDate());
+}
+
 /** When a schedule fires next after `after`, and the period that run will report on. */
 export function nextRun({ period, sendAt, tz }: ScheduleTiming, after: Date): { at: Date; period: Period } {
   const at = CronExpressionParser.parse(firePattern(period, sendAt), { tz, currentDate: after })

@@ -31,25 +31,37 @@ export async function createApiKey(
   return { key: `tp_${id}_${secret}`, row };
 }
 
-/**
- * The live key a presented token stands for, or undefined. Read on every
- * request, so a revoked key stops at once; the hashes are compared in
- * constant time.
- */
-export async function verifyApiKey(db: Db, token: string): Promise<ApiKeyRow | undefined> {
+/** The id and secret of a token in the key format; undefined for anything else (no lookup is due). */
+export function parseApiKey(token: string): { id: string; secret: string } | undefined {
   const match = KEY_FORMAT.exec(token);
   if (!match) return undefined;
   const [, id, secret] = match as unknown as [string, string, string];
-  const row = await db
+  return { id, secret };
+}
+
+/** Whether `secret` is the key's, comparing the hashes in constant time. */
+export function secretMatches(row: ApiKeyRow, secret: string): boolean {
+  const stored = Buffer.from(row.secret_hash, 'hex');
+  const given = hashSecret(secret);
+  return stored.length === given.length && timingSafeEqual(stored, given);
+}
+
+/** The key with this id unless it is revoked (or was never created). */
+export async function findLiveKey(db: Db, id: string): Promise<ApiKeyRow | undefined> {
+  return db
     .selectFrom('api_keys')
     .selectAll()
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
-  if (!row) return undefined;
-  const stored = Buffer.from(row.secret_hash, 'hex');
-  const given = hashSecret(secret);
-  return stored.length === given.length && timingSafeEqual(stored, given) ? row : undefined;
+}
+
+/** The live key a presented token stands for, or undefined, read from the database. */
+export async function verifyApiKey(db: Db, token: string): Promise<ApiKeyRow | undefined> {
+  const parsed = parseApiKey(token);
+  if (!parsed) return undefined;
+  const row = await findLiveKey(db, parsed.id);
+  return row && secretMatches(row, parsed.secret) ? row : undefined;
 }
 
 /** Revokes a key by id; returns false when there was no live key with that id. */

@@ -11,10 +11,19 @@ function monthOf(date: Date): string {
   return date.toISOString().slice(0, 7);
 }
 
+// Under PostgreSQL's deadlock_timeout (1 s): a creation that would deadlock gives up first.
+const PARTITION_LOCK_TIMEOUT = '500ms';
+
 /**
  * Creates the monthly partitions the posts need, once per month and process.
- * Runs outside the page's transaction: the function's advisory lock would
- * otherwise be held until the page commits.
+ * Workers call it ahead of time (at start and on each sync, for the months
+ * around their clock's now), so a page seldom has to: creating a partition
+ * takes ACCESS EXCLUSIVE on `posts`, then `post_hashtags`, the reverse of
+ * the order in which the coverage job's join locks them. So it never waits
+ * long for a lock: past {@link PARTITION_LOCK_TIMEOUT} it fails (the caller
+ * tries again later) rather than deadlock and abort a reader. Runs outside
+ * the page's transaction: the function's advisory lock would otherwise be
+ * held until the page commits.
  */
 export async function ensureMonthPartitions(db: Kysely<Database>, dates: Date[]): Promise<void> {
   const known = knownMonths.get(db) ?? new Set<string>();
@@ -23,7 +32,10 @@ export async function ensureMonthPartitions(db: Kysely<Database>, dates: Date[])
   if (missing.length === 0) return;
   const from = `${missing[0]}-01T00:00:00Z`;
   const to = `${missing.at(-1)}-01T00:00:00Z`;
-  await sql`select tagpulse_ensure_month_partitions(${from}::timestamptz, ${to}::timestamptz)`.execute(db);
+  await db.transaction().execute(async (trx) => {
+    await sql`select set_config('lock_timeout', ${PARTITION_LOCK_TIMEOUT}, true)`.execute(trx);
+    await sql`select tagpulse_ensure_month_partitions(${from}::timestamptz, ${to}::timestamptz)`.execute(trx);
+  });
   for (const m of missing) known.add(m);
 }
 

@@ -21,7 +21,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
-import { hashtagParam, instantParam, parseRange, resolveScope } from '../params.js';
+import { hashtagParam, instantParam, MAX_SPAN_DAYS, parseRange, resolveScope } from '../params.js';
 import { ApiProblem, badParam, problems } from '../problem.js';
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24-hour)');
@@ -314,7 +314,12 @@ export function alertRulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ...doc,
         summary: 'replay a rule over stored roll-ups and list when it would have fired; notifies nobody',
         params: idParams,
-        querystring: z.object({ from: instantParam.optional(), to: instantParam.optional() }),
+        querystring: z.object({
+          from: instantParam
+            .optional()
+            .describe(`default \`to\` less 7 days; at most ${MAX_SPAN_DAYS} days before \`to\``),
+          to: instantParam.optional().describe('default now'),
+        }),
         response: {
           200: z.object({ rule: z.string(), from: z.string(), to: z.string(), episodes: z.array(episode) }),
           ...problems(400, 401, 403, 404, 429),

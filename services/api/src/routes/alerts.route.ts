@@ -12,7 +12,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { channelView, deliveryErrorView } from '../channel-view.js';
 import type { ApiDeps } from '../deps.js';
-import { hashtagParam, instantParam, parseRange, parseTz, resolveScope, tzParam } from '../params.js';
+import {
+  hashtagParam,
+  instantParam,
+  MAX_SPAN_DAYS,
+  parseRange,
+  parseTz,
+  resolveScope,
+  tzParam,
+} from '../params.js';
 import { ApiProblem, badParam, problems } from '../problem.js';
 
 const delivery = z.object({
@@ -133,7 +141,9 @@ export function alertsRoutes(app: FastifyInstance, deps: ApiDeps): void {
           rule: z.uuid().optional(),
           status: z.enum(['pending', 'firing', 'resolved']).optional(),
           kind: z.enum(['spike', 'stalled']).optional(),
-          from: instantParam.optional().describe('episodes started at or after'),
+          from: instantParam
+            .optional()
+            .describe(`episodes started at or after; at most ${MAX_SPAN_DAYS} days before \`to\``),
           to: instantParam.optional().describe('episodes started before'),
           tz: tzParam,
           limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -227,7 +237,7 @@ export function alertsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const row = await found(request.params.id);
       const now = deps.now();
-      const until = parseRange({ from: now.toISOString(), to: request.body.until }, now).to;
+      const until = parseRange({ from: now.toISOString(), to: request.body.until }, now, null).to;
       if (until <= now) throw badParam('until', 'must be in the future');
       const silence = {
         from: now.toISOString(),

@@ -50,9 +50,7 @@ export function healthRoutes(app: FastifyInstance, deps: ApiDeps, registry: Regi
       return { status: 'ok' as const };
     },
   );
-  app.get(
-    '/metrics',
-    { config: { rateLimit: false, scope: 'read' }, schema: { hide: true } },
-    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+  app.get('/metrics', { config: { scope: 'read' }, schema: { hide: true } }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
   );
 }

@@ -37,6 +37,10 @@ const schedule = z.object({
     .object({ at: z.string(), period: z.object({ from: z.string(), to: z.string() }) })
     .nullable()
     .describe('when the schedule fires next and the period that report covers; null when disabled'),
+  last_failure: z
+    .object({ period: z.object({ from: z.string(), to: z.string() }), error: z.string(), at: z.string() })
+    .nullable()
+    .describe('the latest period whose report could not be built after every attempt; null once it is'),
 });
 
 // Schemas bound the input's size; what the values mean is checked by checkSchedule, which names the field.
@@ -112,6 +116,14 @@ function view(row: ReportScheduleRow, displays: Map<string, string>, now: Date):
     next_run: next
       ? { at: show(next.at), period: { from: show(next.period.from), to: show(next.period.to) } }
       : null,
+    last_failure:
+      row.last_failure_period_start && row.last_failure_period_end && row.last_failure_at
+        ? {
+            period: { from: show(row.last_failure_period_start), to: show(row.last_failure_period_end) },
+            error: row.last_failure_error ?? '',
+            at: show(row.last_failure_at),
+          }
+        : null,
   };
 }
 

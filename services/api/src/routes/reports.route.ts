@@ -19,7 +19,16 @@ import { z } from 'zod';
 import { channelView, deliveryErrorView } from '../channel-view.js';
 import { CSV_TYPE } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
-import { hashtagParam, instantParam, parseRange, parseTz, resolveScope, tzParam } from '../params.js';
+import {
+  checkSpan,
+  hashtagParam,
+  instantParam,
+  MAX_SPAN_DAYS,
+  parseRange,
+  parseTz,
+  resolveScope,
+  tzParam,
+} from '../params.js';
 import { ApiProblem, badParam, problems } from '../problem.js';
 
 const period = z.object({ from: z.string(), to: z.string() });
@@ -160,9 +169,14 @@ function sendReport(
   return json();
 }
 
+/** Seconds a client refused for want of a preview slot is told to wait: about one preview's time. */
+const PREVIEW_RETRY_SECONDS = 5;
+
 export function reportsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const doc = { tags: ['reports'], security: [{ bearer: [] }] };
+  // A preview builds a whole report and draws its chart in this process: a few at a time.
+  let previewing = 0;
 
   api.get(
     '/v1/reports',
@@ -205,6 +219,7 @@ export function reportsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         ...doc,
         summary: 'build a report for any period without storing or sending it',
+        description: `A period longer than ${MAX_SPAN_DAYS} days is a 400. A few previews are built at once per API process (API_PREVIEW_CONCURRENCY); past that the answer is a 503 with Retry-After.`,
         querystring: z.object({
           hashtag: hashtagParam.default('all'),
           tz: tzParam,
@@ -245,6 +260,16 @@ export function reportsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         current = periodOfFire(q.period, at, tz);
         previous = previousPeriodOf(q.period, current, tz);
       }
+      // A cron period can be years long (29 February on a Monday).
+      checkSpan(current.from, current.to);
+      if (previewing >= deps.previewConcurrency) {
+        reply.header('retry-after', PREVIEW_RETRY_SECONDS);
+        throw new ApiProblem(
+          503,
+          `${deps.previewConcurrency} report previews are being built, the most at once; retry in ${PREVIEW_RETRY_SECONDS} s`,
+        );
+      }
+      previewing += 1;
       const { model, chartPng } = await buildReport(deps.db, {
         hashtags: scope.scope === rollupsRepository.ALL_SCOPE ? [] : [scope.scope],
         tz,
@@ -252,6 +277,8 @@ export function reportsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         period: current,
         previous,
         now: deps.now(),
+      }).finally(() => {
+        previewing -= 1;
       });
       return sendReport(
         reply,

@@ -10,8 +10,8 @@ import addFormats from 'ajv-formats';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../app.js';
+import { startCaches } from '../caches.js';
 import type { ApiDeps } from '../deps.js';
-import { startResponseCache } from '../response-cache.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -53,17 +53,19 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
   const log = createLogger({ service: 'api-test', level: 'silent' });
   // The queues routes create (alerts, reports) live under it, and go with the app.
   const queuePrefix = overrides.queuePrefix ?? testPrefix();
-  const answers = await startResponseCache({ url: testDb.url, maxBytes: 16 * 1024 * 1024, log });
+  const caches = await startCaches({ url: testDb.url, maxBytes: 16 * 1024 * 1024, log });
   const app = await buildApp({
     db: testDb.db,
-    cache: answers.cache,
+    cache: caches.answers,
+    keys: caches.keys,
     zonesMax: 16,
     redis,
     log,
     now: () => new Date('2020-07-13T04:00:00Z'),
-    rateLimit: { max: 10_000, windowMs: 60_000, nameSpace: `test-${randomUUID()}-` },
+    rateLimit: { max: 10_000, windowMs: 60_000, nameSpace: `test-${randomUUID()}-`, perAddress: 10_000 },
     corsOrigins: [],
     queuePrefix,
+    previewConcurrency: 2,
     queueCounts: async () => ({ 'capture-poll': { waiting: 2, active: 1 } }),
     ...overrides,
   });
@@ -117,7 +119,7 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
     },
     async close() {
       await app.close();
-      await answers.close();
+      await caches.close();
       await deletePrefix(redis, queuePrefix);
       redis.disconnect();
       await testDb.drop();

@@ -77,6 +77,8 @@ export async function buildScheduledReport(run: ScheduledRun, ctx: JobCtx): Prom
       chartPng,
     });
     if (!created) return undefined;
+    // A period that had failed before (see catch-up.ts) is no longer missing.
+    await reportSchedulesRepository.clearFailure(trx, schedule.id, period);
     const link = (format: string) => `${publicUrl}/v1/reports/${row.id}?format=${format}`;
     await deliveriesRepository.enqueue(trx, {
       messageKey: reportsRepository.reportMessageKey(row.id),

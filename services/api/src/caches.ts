@@ -1,0 +1,43 @@
+import { listenForChanges } from '@tagpulse/db';
+import type { Logger } from '@tagpulse/runtime';
+import { KeyCache } from './key-cache.js';
+import { ResponseCache } from './response-cache.js';
+
+export interface Caches {
+  /** Computed answers; with `maxBytes` 0 it is off: every answer is computed. */
+  answers: ResponseCache;
+  /** Verified API keys. */
+  keys: KeyCache;
+  close(): Promise<void>;
+}
+
+/**
+ * The API's in-memory caches, both fed by one connection listening to the
+ * database's change notices, and trusted only while it listens.
+ */
+export async function startCaches({
+  url,
+  maxBytes,
+  log,
+}: {
+  url: string;
+  maxBytes: number;
+  log: Logger;
+}): Promise<Caches> {
+  let live = () => false;
+  const answers = new ResponseCache(
+    maxBytes > 0 ? { maxBytes, trusted: () => live() } : { maxBytes: 1, trusted: () => false },
+  );
+  const keys = new KeyCache({ trusted: () => live() });
+  const feed = await listenForChanges({
+    url,
+    onChange: (change) => {
+      answers.apply(change);
+      keys.apply(change);
+    },
+    onError: (err) =>
+      log.warn({ err }, 'change feed dropped; answers are computed and keys read until it is back'),
+  });
+  live = () => feed.live;
+  return { answers, keys, close: () => feed.close() };
+}
