@@ -10,6 +10,7 @@ import * as createAlerts from './2026_11_29_0008_create_alerts.js';
 import * as createReports from './2026_11_29_0009_create_reports.js';
 import * as createSpendLedger from './2026_12_04_0010_create_spend_ledger.js';
 import * as notifyApiKeyChanges from './2026_12_04_0011_notify_api_key_changes.js';
+import * as zoneBuildsAndHourAuthors from './2026_12_04_0012_zone_builds_and_hour_authors.js';
 import * as reportScheduleFailures from './2026_12_04_0013_report_schedule_failures.js';
 
 /** Every migration, by name; names sort in the order they apply. A test checks each file is listed. */
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_29_0009_create_reports': createReports,
   '2026_12_04_0010_create_spend_ledger': createSpendLedger,
   '2026_12_04_0011_notify_api_key_changes': notifyApiKeyChanges,
+  '2026_12_04_0012_zone_builds_and_hour_authors': zoneBuildsAndHourAuthors,
   '2026_12_04_0013_report_schedule_failures': reportScheduleFailures,
 };

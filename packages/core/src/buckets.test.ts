@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bucketStart,
   bucketStarts,
+  canonicalZone,
   formatInZone,
   isTimeZone,
   maxBucketCount,
@@ -134,6 +135,29 @@ describe('time zones', () => {
     for (const tz of ['Mars/Olympus', '', 'America/New_York; drop table', '+05:30', "'"]) {
       expect(isTimeZone(tz)).toBe(false);
     }
+  });
+
+  it('names a zone by its canonical IANA spelling, whatever the case or alias', () => {
+    expect(canonicalZone('aSiA/kOlKaTa')).toBe('Asia/Kolkata');
+    expect(canonicalZone('Asia/Calcutta')).toBe('Asia/Kolkata');
+    expect(canonicalZone('america/new_york')).toBe('America/New_York');
+    expect(canonicalZone('US/Eastern')).toBe('America/New_York');
+    expect(canonicalZone('europe/kiev')).toBe('Europe/Kyiv');
+    for (const tz of ['utc', 'Etc/UTC', 'GMT', 'UTC']) expect(canonicalZone(tz)).toBe('UTC');
+    for (const tz of ['Mars/Olympus', '+05:30', 'x'.repeat(65)]) expect(canonicalZone(tz)).toBeUndefined();
+  });
+
+  it('has one name per zone: every spelling of every zone the runtime knows is a fixed point', () => {
+    const names = new Set<string>();
+    for (const id of Intl.supportedValuesOf('timeZone')) {
+      const canonical = canonicalZone(id);
+      expect(canonical, id).toBeDefined();
+      names.add(canonical as string);
+      expect(canonicalZone(canonical as string)).toBe(canonical);
+      expect(canonicalZone((canonical as string).toUpperCase())).toBe(canonical);
+    }
+    // A client varying the case of a name cannot make a new zone: the names stay the runtime's.
+    expect(names.size).toBeLessThanOrEqual(Intl.supportedValuesOf('timeZone').length);
   });
 
   it('prints an instant with the zone offset', () => {

@@ -7,22 +7,62 @@ export type Grain = (typeof GRAINS)[number];
 const FIXED_MS: Partial<Record<Grain, number>> = { '5m': 5 * 60_000 };
 const UNIT = { '1d': 'day', '1w': 'week' } as const;
 
-// Zone names already found valid: a few hundred exist, and checking one builds an Intl formatter
-// (about a tenth of a millisecond, on every API request).
-const validZones = new Set<string>(['UTC']);
+// The zones whose current IANA name differs from the ID the runtime's ICU keeps (CLDR never
+// renames an ID): ICU resolves either spelling to the left one, the API answers in the right one.
+const IANA_NAME_OF_ICU_ID: Readonly<Record<string, string>> = {
+  'Africa/Asmera': 'Africa/Asmara',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+  'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Coral_Harbour': 'America/Atikokan',
+  'America/Cordoba': 'America/Argentina/Cordoba',
+  'America/Godthab': 'America/Nuuk',
+  'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Louisville': 'America/Kentucky/Louisville',
+  'America/Mendoza': 'America/Argentina/Mendoza',
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Truk': 'Pacific/Chuuk',
+};
 
-/** True for an IANA zone name the runtime's Intl knows (`UTC` included); `EST5EDT`-style and offsets are refused. */
-export function isTimeZone(name: string): boolean {
-  if (validZones.has(name)) return true;
-  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name) || name.length > 64) return false;
+// Canonical names by lower-cased spelling. Keyed by the lower case, so the map holds at most
+// one entry per zone name the runtime knows (a few hundred), whatever spellings clients send;
+// checking a name builds an Intl formatter (about a tenth of a millisecond, on every request).
+const canonicalByLowerName = new Map<string, string>([['utc', 'UTC']]);
+
+/**
+ * The canonical IANA name of a zone given in any letter case or by an alias
+ * (`aSiA/kOlKaTa`, `Asia/Calcutta` → `Asia/Kolkata`; `Etc/UTC`, `GMT` → `UTC`),
+ * or undefined for anything else (offsets such as `+05:30` are refused). Every
+ * zone parameter goes through it first: two spellings of one zone are one zone.
+ */
+export function canonicalZone(name: string): string | undefined {
+  if (name.length > 64) return undefined;
+  const lower = name.toLowerCase();
+  const known = canonicalByLowerName.get(lower);
+  if (known !== undefined) return known;
+  if (!/^[a-z][a-z0-9_+\-/]*$/.test(lower)) return undefined;
+  let icuId: string;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    if (!IANAZone.isValidZone(name)) return false;
+    icuId = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
-  validZones.add(name);
-  return true;
+  const canonical = IANA_NAME_OF_ICU_ID[icuId] ?? icuId;
+  if (!IANAZone.isValidZone(canonical)) return undefined;
+  canonicalByLowerName.set(lower, canonical);
+  return canonical;
+}
+
+/** True for a zone name {@link canonicalZone} accepts. */
+export function isTimeZone(name: string): boolean {
+  return canonicalZone(name) !== undefined;
 }
 
 function offsetMinutes(instant: Date, tz: string): number {

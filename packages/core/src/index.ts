@@ -37,9 +37,11 @@ export {
   PROFILE_SENSITIVITY,
 } from './alert-rule.js';
 export { type SeriesHealth, seriesPoints } from './alert-series.js';
+export { encodeAuthorSet, unionAuthorSets } from './author-sets.js';
 export {
   bucketStart,
   bucketStarts,
+  canonicalZone,
   distinctBucketStarts,
   formatInZone,
   GRAINS,
@@ -55,6 +57,7 @@ export { type CsvCell, csvCell, toCsv } from './csv.js';
 export { type HashtagParse, hashtagKey, parseHashtag, SEED_HASHTAGS } from './hashtag.js';
 export {
   DEFINITIONS_VERSION,
+  DISTINCT_COUNTS_ERROR,
   engagementRate,
   isMetric,
   METRIC_DEFINITIONS,

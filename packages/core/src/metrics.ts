@@ -30,12 +30,17 @@ export const METRIC_DEFINITIONS: Record<Metric, string> = {
   replies: 'posts replying to another post',
   quotes: 'posts quoting another post',
   reposts: 'reposts of another post',
-  unique_authors: 'distinct authors in the bucket (computed, never summed across buckets)',
-  potential_reach: 'sum of followers_count of the distinct authors in the bucket (latest observed)',
+  unique_authors:
+    "distinct authors in the bucket (computed, never summed across buckets); over a period, exact: the union of its hours' author sets",
+  potential_reach:
+    'sum of followers_count of the distinct authors in the bucket (latest observed); over a period, exact, each author once with the count of the newest bucket holding them',
   impressions: 'sum of impression_count of the posts, latest observed value',
   engagements: 'likes + reposts + replies + quotes + bookmarks of non-repost posts, latest observed',
   engagement_rate: 'engagements / impressions; null when impressions is 0',
 };
+
+/** The error a period's distinct counts can have: none, they are exact unions of stored sets. */
+export const DISTINCT_COUNTS_ERROR = 'exact' as const;
 
 export type MetricValues = Record<StoredMetric, number>;
 

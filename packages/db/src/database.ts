@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable, Updateable } from 'kysely';
 
 // Mirrors migrations/ exactly: a nullable column is `T | null`, never optional (kysely docs,
 // "getting started / types"). bigint columns come back as numbers (see client.ts).
@@ -178,6 +178,24 @@ export interface RollupZonesTable {
   tz: string;
   registered_at: DefaultTimestamp;
   ready_at: Timestamp | null;
+  /** Back-fill tries so far; the next may start at `build_due_at` (a lease while one runs). */
+  build_attempts: Generated<number>;
+  build_due_at: DefaultTimestamp;
+  build_error: string | null;
+}
+
+/** A dense number per author, given the first time a roll-up sees it: author sets are bitmaps. */
+export interface AuthorNumbersTable {
+  author_id: string;
+  author_no: GeneratedAlways<number>;
+}
+
+/** A UTC hour's distinct authors per scope: big-endian (author_no, followers) uint32 pairs, by author_no. */
+export interface RollupHourAuthorsTable {
+  scope: string;
+  bucket_start: Timestamp;
+  authors: Buffer;
+  computed_at: Timestamp;
 }
 
 type Json<T> = ColumnType<T, string, string>;
@@ -362,6 +380,8 @@ export interface Database {
   rollups: RollupsTable;
   api_keys: ApiKeysTable;
   rollup_zones: RollupZonesTable;
+  author_numbers: AuthorNumbersTable;
+  rollup_hour_authors: RollupHourAuthorsTable;
   rollup_dirty: RollupDirtyTable;
   rollup_top_posts: RollupTopPostsTable;
   alert_rules: AlertRulesTable;

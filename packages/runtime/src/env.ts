@@ -138,6 +138,8 @@ export const envSchema = z.object({
   API_PREVIEW_CONCURRENCY: z.coerce.number().int().min(1).default(2),
   /** Megabytes of computed answers the API keeps until a change alters them; 0 turns the cache off. */
   API_CACHE_MB: z.coerce.number().min(0).default(64),
+  /** Time zones besides UTC whose roll-ups a read key may have registered; admin keys may add more. */
+  ROLLUP_ZONES_MAX: z.coerce.number().int().min(0).default(16),
   /** Comma-separated origins allowed to call the API from a browser; empty keeps CORS off. */
   CORS_ORIGINS: commaList(z.url({ protocol: /^https?$/, error: 'expected comma-separated http(s) origins' })),
 });

@@ -25,6 +25,8 @@ export interface ApiDeps {
   corsOrigins: string[];
   /** BullMQ key prefix, for the channel that tells workers the tracked hashtags changed. */
   queuePrefix: string;
+  /** Zones besides UTC a read key's series may register for stored roll-ups (admin keys: no limit). */
+  zonesMax: number;
   /** Computed answers kept until a committed change alters them. */
   cache: ResponseCache;
   /** Verified API keys, kept until a committed change of the keys. */

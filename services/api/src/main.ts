@@ -46,6 +46,7 @@ export async function runApi(env: Env): Promise<RunningApi> {
     db,
     cache: caches.answers,
     keys: caches.keys,
+    zonesMax: env.ROLLUP_ZONES_MAX,
     redis,
     log,
     now: () => new Date(),

@@ -1,4 +1,4 @@
-import { GRAINS, isTimeZone, parseHashtag } from '@tagpulse/core';
+import { canonicalZone, GRAINS, parseHashtag } from '@tagpulse/core';
 import { hashtagsRepository, rollupsRepository } from '@tagpulse/db';
 import { z } from 'zod';
 import type { ApiDeps } from './deps.js';
@@ -46,9 +46,11 @@ export const periodQuery = {
   tz: tzParam,
 };
 
+/** The canonical IANA name of the `tz` parameter: every spelling of a zone is the same zone. */
 export function parseTz(tz: string): string {
-  if (!isTimeZone(tz)) throw badParam('tz', `unknown IANA time zone ${JSON.stringify(tz)}`);
-  return tz;
+  const canonical = canonicalZone(tz);
+  if (canonical === undefined) throw badParam('tz', `unknown IANA time zone ${JSON.stringify(tz)}`);
+  return canonical;
 }
 
 function parseInstant(name: string, value: string): Date {

@@ -105,6 +105,49 @@ describe('period totals', () => {
     }
     expect(posts).toBeGreaterThan(1_000);
   });
+
+  it('count distinct authors from the stored hour sets, reading the posts of an hour without one', async () => {
+    const { db } = testDb;
+    // Every hour of every scope has its set: the totals above came from them, not from the posts.
+    const stored = await db.selectFrom('rollup_hour_authors').select(['scope', 'bucket_start']).execute();
+    for (const scope of ['virtualctweek', 'uncctexpo', ALL_SCOPE]) {
+      expect(
+        stored
+          .filter((r) => r.scope === scope)
+          .map((r) => r.bucket_start.toISOString())
+          .sort(),
+      ).toEqual(['2020-07-06T10:00:00.000Z', '2020-07-06T11:00:00.000Z', '2020-07-06T12:00:00.000Z']);
+    }
+    // A period from before the first post to after the last: hours without a set at both ends.
+    const range = {
+      scope: ALL_SCOPE,
+      tags: TAGS,
+      from: new Date('2020-07-06T08:00:00Z'),
+      to: new Date('2020-07-06T15:00:00Z'),
+    };
+    const fromPosts = (await scopeMetrics(db, { ...range, starts: [range.from], ends: [range.to] })).get(
+      range.from.getTime(),
+    );
+    const exact = { unique_authors: fromPosts?.unique_authors, potential_reach: fromPosts?.potential_reach };
+    expect(exact.unique_authors).toBeGreaterThan(5);
+    expect(await periodTotals(db, range)).toMatchObject(exact);
+    const saved = await db.selectFrom('rollup_hour_authors').selectAll().execute();
+    try {
+      // Emptied sets give other numbers: the union reads them...
+      await db
+        .updateTable('rollup_hour_authors')
+        .set({ authors: Buffer.alloc(0) })
+        .where('scope', '=', ALL_SCOPE)
+        .execute();
+      expect((await periodTotals(db, range)).unique_authors).toBe(0);
+      // ...and an hour without a set is read from its posts.
+      await db.deleteFrom('rollup_hour_authors').where('scope', '=', ALL_SCOPE).execute();
+      expect(await periodTotals(db, range)).toMatchObject(exact);
+    } finally {
+      await db.deleteFrom('rollup_hour_authors').execute();
+      await db.insertInto('rollup_hour_authors').values(saved).execute();
+    }
+  });
 });
 
 /** The top posts straight from the posts: what the candidates must reproduce. */

@@ -1,9 +1,11 @@
 import {
   bucketStart,
+  encodeAuthorSet,
   type MetricValues,
   nextBucketStart,
   type PublicMetrics,
   STORED_METRICS,
+  unionAuthorSets,
   ZERO_METRICS,
 } from '@tagpulse/core';
 import type { Kysely, RawBuilder } from 'kysely';
@@ -86,23 +88,98 @@ async function storedSums(
   return { ...ZERO_METRICS, ...row };
 }
 
-/** Distinct authors of the scope's live posts in [from, to), and their followers summed once each. */
-async function distinctAuthors(
+type DistinctTotals = Pick<MetricValues, 'unique_authors' | 'potential_reach'>;
+
+/**
+ * Distinct authors of the scope's live posts in [from, to), and their followers
+ * summed once each: the union of the stored author sets of the whole UTC hours
+ * in the period and the authors of the rest read from the posts (the slivers
+ * at either end, and any hour without a set: no post of any tracked hashtag
+ * when it was rolled up, or history not recomputed yet), exact. Each author's
+ * followers are the newest observed (the posts' are current, an hour's as of
+ * its roll-up).
+ */
+async function distinctAuthors(db: Db, range: ScopeRange): Promise<DistinctTotals> {
+  const { whole, slivers } = split(range.from, range.to, '1h');
+  const [hours, edges] = await Promise.all([
+    whole ? hourSets(db, range.scope, whole) : { starts: [], authors: new Uint8Array(0) },
+    authorsOfRanges(db, range, slivers),
+  ]);
+  const missing = whole ? missingHours(whole, hours.starts) : [];
+  const read = [...edges, ...(await authorsOfRanges(db, range, missing))];
+  const numbered = read.flatMap(({ no, followers }) => (no === null ? [] : [{ no, followers }]));
+  const union = unionAuthorSets([encodeAuthorSet(numbered), hours.authors]);
+  // Authors without a number are in no stored set yet; the ranges read are disjoint, and an
+  // author read twice without a number is one author.
+  const unnumbered = new Map(read.flatMap(({ id, no, followers }) => (no === null ? [[id, followers]] : [])));
+  for (const followers of unnumbered.values()) {
+    union.unique_authors += 1;
+    union.potential_reach += followers;
+  }
+  return union;
+}
+
+/** The hours of [from, to) not in `present` (ascending), merged into runs. */
+function missingHours({ from, to }: { from: Date; to: Date }, present: Date[]): { from: Date; to: Date }[] {
+  const have = new Set(present.map((t) => t.getTime()));
+  const runs: { from: Date; to: Date }[] = [];
+  for (let t = from.getTime(); t < to.getTime(); t += 3_600_000) {
+    if (have.has(t)) continue;
+    const last = runs.at(-1);
+    if (last && last.to.getTime() === t) last.to = new Date(t + 3_600_000);
+    else runs.push({ from: new Date(t), to: new Date(t + 3_600_000) });
+  }
+  return runs;
+}
+
+/**
+ * The author sets of the scope's UTC hours in [from, to), newest first, as one
+ * value (one row to parse instead of one per hour), and the hours that had one.
+ */
+async function hourSets(
   db: Db,
-  { tags, from, to }: ScopeRange,
-): Promise<Pick<MetricValues, 'unique_authors' | 'potential_reach'>> {
-  // An index-only scan of (tag, time) → (author, post); deleted posts are few, and anti-joined.
-  const { rows } = await sql<Pick<MetricValues, 'unique_authors' | 'potential_reach'>>`
-    select count(*) as unique_authors, coalesce(sum(a.followers_count), 0) as potential_reach
-    from (
-      select distinct ph.author_id from post_hashtags ph
-      where ph.tag_key = any(${tags}::text[]) and ph.created_at >= ${from} and ph.created_at < ${to}
-        and (ph.post_id, ph.created_at) not in (
-          select d.edit_root_id, d.created_at from posts d
-          where d.deleted_at is not null and d.created_at >= ${from} and d.created_at < ${to})
-    ) x
+  scope: string,
+  { from, to }: { from: Date; to: Date },
+): Promise<{ starts: Date[]; authors: Uint8Array }> {
+  const { rows } = await sql<{ starts: Date[] | null; authors: Buffer | null }>`
+    select array_agg(bucket_start) as starts,
+      string_agg(authors, ''::bytea order by bucket_start desc) as authors
+    from rollup_hour_authors
+    where scope = ${scope} and bucket_start >= ${from} and bucket_start < ${to}`.execute(db);
+  return { starts: rows[0]?.starts ?? [], authors: rows[0]?.authors ?? new Uint8Array(0) };
+}
+
+/** The distinct authors of the scope's live posts in the ranges, with their numbers (if any) and current followers. */
+async function authorsOfRanges(
+  db: Db,
+  { tags }: ScopeRange,
+  ranges: { from: Date; to: Date }[],
+): Promise<{ id: string; no: number | null; followers: number }[]> {
+  if (ranges.length === 0) return [];
+  const { rows } = await sql<{ id: string; no: number | null; followers: number }>`
+    select x.author_id as id, n.author_no as no, coalesce(a.followers_count, 0)::int as followers
+    from (${liveAuthorIds(tags, ranges)}) x
+    left join author_numbers n on n.author_id = x.author_id
     left join authors a on a.id = x.author_id`.execute(db);
-  return rows[0] ?? { unique_authors: 0, potential_reach: 0 };
+  return rows;
+}
+
+/**
+ * The distinct authors of the tags' live posts in the ranges: an index-only
+ * scan of (tag, time) → (author, post); deleted posts are few, and anti-joined.
+ */
+function liveAuthorIds(tags: string[], ranges: { from: Date; to: Date }[]) {
+  const within = (column: string) =>
+    sql.join(
+      ranges.map((r) => sql`(${sql.ref(column)} >= ${r.from} and ${sql.ref(column)} < ${r.to})`),
+      sql` or `,
+    );
+  return sql`
+    select distinct ph.author_id from post_hashtags ph
+    where ph.tag_key = any(${tags}::text[]) and (${within('ph.created_at')})
+      and (ph.post_id, ph.created_at) not in (
+        select d.edit_root_id, d.created_at from posts d
+        where d.deleted_at is not null and (${within('d.created_at')}))`;
 }
 
 const ENGAGEMENTS = sql.raw(

@@ -1,4 +1,4 @@
-import { type Author, DEFINITIONS_VERSION, type Post, touchedBuckets } from '@tagpulse/core';
+import { type Author, bucketStarts, DEFINITIONS_VERSION, type Post, touchedBuckets } from '@tagpulse/core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,11 +11,14 @@ import {
 } from '../testing/index.js';
 import { addHashtag } from './hashtags.repository.js';
 import {
-  ensureZone,
+  buildDueZone,
+  computeSeries,
   readSeries,
   recomputeOutdated,
   recomputeTouched,
+  registerZone,
   zoneReady,
+  zoneStatus,
 } from './rollups.repository.js';
 
 let testDb: TestDatabase;
@@ -185,9 +188,12 @@ describe('days and weeks in a time zone', () => {
 
   it('back-fill a zone when first registered, with New York days right across the DST change', async () => {
     expect(await zoneReady(testDb.db, 'America/New_York')).toBe(false);
-    expect(await ensureZone(testDb.db, 'America/New_York')).toBe(true);
+    expect(await registerZone(testDb.db, 'America/New_York', { max: 16 })).toBe('registered');
+    expect(await zoneReady(testDb.db, 'America/New_York')).toBe(false);
+    expect(await buildDueZone(testDb.db)).toEqual({ tz: 'America/New_York' });
     expect(await zoneReady(testDb.db, 'America/New_York')).toBe(true);
-    expect(await ensureZone(testDb.db, 'America/New_York')).toBe(false);
+    expect(await registerZone(testDb.db, 'America/New_York', { max: 16 })).toBe('known');
+    expect(await buildDueZone(testDb.db)).toBeUndefined();
     const days = await readSeries(testDb.db, {
       scope: 'virtualctweek',
       grain: '1d',
@@ -212,7 +218,8 @@ describe('days and weeks in a time zone', () => {
   });
 
   it('maintain a registered zone incrementally, half-hour zones with hours of their own', async () => {
-    await ensureZone(testDb.db, 'Asia/Kolkata');
+    await registerZone(testDb.db, 'Asia/Kolkata', { max: 16 });
+    await buildDueZone(testDb.db);
     // 2020-11-02 05:30Z is 11:00 in Kolkata: the hour 05:30Z-06:30Z holds it.
     expect(await point('virtualctweek', '1h', 'Asia/Kolkata', '2020-11-02T05:30:00Z')).toMatchObject({
       posts: 1,
@@ -225,5 +232,91 @@ describe('days and weeks in a time zone', () => {
       posts: 2,
       unique_authors: 2,
     });
+  });
+
+  it('register at most `max` zones besides UTC', async () => {
+    const registered = (await testDb.db.selectFrom('rollup_zones').select('tz').execute()).length - 1;
+    expect(await registerZone(testDb.db, 'Europe/Vienna', { max: registered })).toBe('full');
+    expect(await zoneStatus(testDb.db, 'Europe/Vienna')).toBeUndefined();
+    // Concurrent registrations cannot overshoot the limit.
+    const results = await Promise.all(
+      ['Europe/Vienna', 'Europe/Paris', 'Asia/Tokyo'].map((tz) =>
+        registerZone(testDb.db, tz, { max: registered + 1 }),
+      ),
+    );
+    expect(results.filter((r) => r === 'registered')).toHaveLength(1);
+    await testDb.db
+      .deleteFrom('rollup_zones')
+      .where('tz', 'in', ['Europe/Vienna', 'Europe/Paris', 'Asia/Tokyo'])
+      .execute();
+  });
+
+  it('retry a zone whose back-fill failed, and one whose worker died mid-way, until it is built', async () => {
+    const { db } = testDb;
+    // A real failure inside the back-fill's statements: Berlin's rows cannot be written.
+    await sql`create function refuse_berlin() returns trigger language plpgsql as $$
+      begin if new.tz = 'Europe/Berlin' then raise exception 'disk full (test)'; end if; return new; end $$`.execute(
+      db,
+    );
+    await sql`create trigger refuse_berlin before insert on rollups for each row execute function refuse_berlin()`.execute(
+      db,
+    );
+    await registerZone(db, 'Europe/Berlin', { max: 16 });
+    expect(await buildDueZone(db)).toEqual({ tz: 'Europe/Berlin', error: 'disk full (test)' });
+    const failed = await db
+      .selectFrom('rollup_zones')
+      .selectAll()
+      .where('tz', '=', 'Europe/Berlin')
+      .executeTakeFirstOrThrow();
+    expect(failed).toMatchObject({ ready_at: null, build_attempts: 1, build_error: 'disk full (test)' });
+    // Not due again at once: 10 s later, doubling.
+    expect(failed.build_due_at.getTime()).toBeGreaterThan(Date.now() + 5_000);
+    expect(await buildDueZone(db)).toBeUndefined();
+    await sql`drop trigger refuse_berlin on rollups`.execute(db);
+    await sql`drop function refuse_berlin()`.execute(db);
+
+    // Its due time comes; a worker claims it and dies mid-way (the claim is all it left).
+    await db
+      .updateTable('rollup_zones')
+      .set({ build_due_at: new Date(Date.now() - 1) })
+      .where('tz', '=', 'Europe/Berlin')
+      .execute();
+    await sql`update rollup_zones set build_attempts = build_attempts + 1, build_due_at = now() + interval '10 minutes'
+      where tz = 'Europe/Berlin'`.execute(db);
+    expect(await buildDueZone(db)).toBeUndefined();
+    // Its lease runs out: the next worker builds it.
+    await db
+      .updateTable('rollup_zones')
+      .set({ build_due_at: new Date(Date.now() - 1) })
+      .where('tz', '=', 'Europe/Berlin')
+      .execute();
+    expect(await buildDueZone(db)).toEqual({ tz: 'Europe/Berlin' });
+    expect(await zoneStatus(db, 'Europe/Berlin')).toEqual({ ready: true, buildAttempts: 3 });
+    expect(
+      await db
+        .selectFrom('rollup_zones')
+        .select('build_error')
+        .where('tz', '=', 'Europe/Berlin')
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ build_error: null });
+    // Berlin's stored days are what the posts give.
+    const from = new Date('2020-10-01T00:00:00Z');
+    const to = new Date('2020-12-01T00:00:00Z');
+    const stored = await readSeries(db, {
+      scope: 'virtualctweek',
+      grain: '1d',
+      tz: 'Europe/Berlin',
+      from,
+      to,
+    });
+    const computed = await computeSeries(db, {
+      scope: 'virtualctweek',
+      tags: ['virtualctweek'],
+      grain: '1d',
+      tz: 'Europe/Berlin',
+      starts: bucketStarts(from, to, '1d', 'Europe/Berlin'),
+    });
+    expect(computed.size).toBeGreaterThan(0);
+    for (const [t, values] of computed) expect(stored.get(t)).toEqual(values);
   });
 });

@@ -30,10 +30,10 @@ const CHUNK = 2_000;
  * - Day and week rows (and hour rows where the zone's hours do not start on a UTC hour, as
  *   in Kolkata) per *registered* zone. Days and weeks cannot be summed from hours for the
  *   distinct metrics (unique authors, reach), and computing them from the posts on each
- *   request costs seconds over months of posts. A zone is registered, and its history
- *   computed from the posts, the first time a series asks for it; from then on every
- *   touched bucket is maintained in it as in UTC. Any IANA zone works; only the first
- *   request in a new zone pays the back-fill.
+ *   request costs seconds over months of posts. A zone is registered the first time a series asks for
+ *   it (at most ROLLUP_ZONES_MAX of them from read keys) and its history is computed from
+ *   the posts by a worker; from then on every touched bucket is maintained in it as in UTC.
+ *   Until it is ready, its series are computed from the posts of the period asked.
  */
 
 /** Zones whose hour (when not UTC-aligned), day and week roll-ups are maintained. */
@@ -42,29 +42,90 @@ export async function listZones(db: Db): Promise<string[]> {
   return rows.map((r) => r.tz);
 }
 
+/** Where a zone's rows stand: read from the stored rows only once `ready`. */
+export interface ZoneStatus {
+  ready: boolean;
+  /** Back-fill tries so far (a worker that died mid-way counts as one). */
+  buildAttempts: number;
+}
+
+export async function zoneStatus(db: Db, tz: string): Promise<ZoneStatus | undefined> {
+  const row = await db
+    .selectFrom('rollup_zones')
+    .select(['ready_at', 'build_attempts'])
+    .where('tz', '=', tz)
+    .executeTakeFirst();
+  return row && { ready: row.ready_at !== null, buildAttempts: row.build_attempts };
+}
+
 /** True when a zone's stored rows are complete (back-filled), so series may be read from them. */
 export async function zoneReady(db: Db, tz: string): Promise<boolean> {
-  const row = await db.selectFrom('rollup_zones').select('ready_at').where('tz', '=', tz).executeTakeFirst();
-  return Boolean(row?.ready_at);
+  return (await zoneStatus(db, tz))?.ready ?? false;
 }
 
 /**
- * Registers a zone and computes its history from the posts, then marks it
- * ready. Registered first, so a page stored meanwhile is recomputed in the
- * zone by its own job, or already seen by the back-fill. Returns false when
- * it was registered before (by this or another process).
+ * Registers a zone for a worker to build ({@link buildDueZone}), unless `max`
+ * zones besides UTC are registered already: every registered zone costs each
+ * stored page a recompute, so their number is bounded. `tz` must be a
+ * canonical name (core's `canonicalZone`), or spellings would multiply it.
+ * Builds nothing itself: a request that registers a zone does no more work.
  */
-export async function ensureZone(db: Db, tz: string): Promise<boolean> {
-  const inserted = await db
-    .insertInto('rollup_zones')
-    .values({ tz })
-    .onConflict((oc) => oc.column('tz').doNothing())
-    .returning('tz')
-    .executeTakeFirst();
-  if (!inserted) return false;
-  await backfill(db, { zones: [tz], utc: false });
-  await db.updateTable('rollup_zones').set({ ready_at: sql<Date>`now()` }).where('tz', '=', tz).execute();
-  return true;
+export async function registerZone(
+  db: Db,
+  tz: string,
+  { max }: { max: number },
+): Promise<'registered' | 'known' | 'full'> {
+  return db.transaction().execute(async (trx) => {
+    // Two processes registering at once must not both take the last place.
+    await sql`select pg_advisory_xact_lock(hashtext('tagpulse.rollup_zones'))`.execute(trx);
+    const zones = await listZones(trx);
+    if (zones.includes(tz)) return 'known';
+    if (zones.filter((z) => z !== 'UTC').length >= max) return 'full';
+    await trx.insertInto('rollup_zones').values({ tz }).execute();
+    return 'registered';
+  });
+}
+
+/** How long a worker's claim on a zone's back-fill lasts; renewed after each chunk it writes. */
+const ZONE_BUILD_LEASE = '10 minutes';
+
+/**
+ * Claims one registered zone that is not built yet and whose due time has
+ * passed, computes its history from the posts and marks it ready. A worker
+ * that dies mid-way leaves its lease to expire, and a failure records its
+ * error and a due time (10 s doubling to 15 minutes) for the next try: every
+ * registered zone is built in the end. Registered before it is built, so a
+ * page stored meanwhile is recomputed in the zone by its own job, or already
+ * seen by the back-fill. Returns the zone tried, if any, with its error.
+ */
+export async function buildDueZone(db: Db): Promise<{ tz: string; error?: string } | undefined> {
+  const { rows } = await sql<{ tz: string }>`
+    update rollup_zones set build_attempts = build_attempts + 1,
+      build_due_at = now() + ${ZONE_BUILD_LEASE}::interval
+    where tz = (select tz from rollup_zones where ready_at is null and build_due_at <= now()
+      order by build_due_at limit 1 for update skip locked)
+    returning tz`.execute(db);
+  const tz = rows[0]?.tz;
+  if (tz === undefined) return undefined;
+  const renewLease = async () => {
+    await sql`update rollup_zones set build_due_at = now() + ${ZONE_BUILD_LEASE}::interval
+      where tz = ${tz}`.execute(db);
+  };
+  try {
+    await backfill(db, { zones: [tz], utc: false, onChunk: renewLease });
+    await db
+      .updateTable('rollup_zones')
+      .set({ ready_at: sql<Date>`now()`, build_error: null })
+      .where('tz', '=', tz)
+      .execute();
+    return { tz };
+  } catch (err) {
+    const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+    await sql`update rollup_zones set build_error = ${error},
+        build_due_at = now() + least(interval '15 minutes', interval '10 seconds' * power(2, build_attempts - 1))
+      where tz = ${tz}`.execute(db);
+    return { tz, error };
+  }
 }
 
 /** The tracked hashtags: the scopes a recompute writes, besides {@link ALL_SCOPE}. */
@@ -123,7 +184,10 @@ export async function recomputeBuckets(
  * Recomputes every bucket that holds a post of a tracked hashtag, in UTC (when
  * `utc`) and in the given zones: a zone's registration, or the whole history.
  */
-export async function backfill(db: Db, { zones, utc }: { zones: string[]; utc: boolean }): Promise<void> {
+export async function backfill(
+  db: Db,
+  { zones, utc, onChunk }: { zones: string[]; utc: boolean; onChunk?: () => Promise<void> },
+): Promise<void> {
   const tags = await trackedKeys(db);
   if (tags.length === 0) return;
   const range = await db
@@ -147,7 +211,7 @@ export async function backfill(db: Db, { zones, utc }: { zones: string[]; utc: b
     const starts = bucketStarts(first, last, grain, tz);
     // A zone's hours that are UTC hours are served by the UTC rows.
     const own = grain === '1h' && tz !== 'UTC' ? starts.filter((s) => !utcAlignedHour(s)) : starts;
-    await recompute(db, { grain, tz, starts: own }, tags);
+    await recompute(db, { grain, tz, starts: own }, tags, onChunk);
   }
 }
 
@@ -178,10 +242,12 @@ async function recompute(
   db: Db,
   set: { grain: Grain; tz: string; starts: Date[] },
   tags: string[],
+  onChunk?: () => Promise<void>,
 ): Promise<void> {
   const starts = [...set.starts].sort((a, b) => a.getTime() - b.getTime());
   for (let i = 0; i < starts.length; i += CHUNK) {
     await recomputeChunk(db, { ...set, starts: starts.slice(i, i + CHUNK) }, tags);
+    await onChunk?.();
   }
 }
 
@@ -300,6 +366,45 @@ async function recomputeTopPosts(
     on conflict (scope, ranking, bucket_start, post_id) do nothing`.execute(db);
 }
 
+/**
+ * Replaces the distinct-author sets of the given UTC hours, per scope, empty
+ * ones included (see `rollup_hour_authors` in the migration): first numbers
+ * the authors seen for the first time, then writes each set as big-endian
+ * (author_no, followers) pairs ordered by number.
+ */
+async function recomputeHourAuthors(
+  db: Db,
+  { starts, ends, tags, scopes }: { starts: Date[]; ends: Date[]; tags: string[]; scopes: string[] },
+): Promise<void> {
+  // Only new authors are inserted: an insert that conflicts would still spend a sequence value.
+  await sql`
+    with ${scopedPostsCtes({ starts, ends, tags })}
+    insert into author_numbers (author_id)
+    select distinct t.author_id from tagged t
+    where not exists (select from author_numbers n where n.author_id = t.author_id)
+    on conflict do nothing`.execute(db);
+  await sql`
+    with ${scopedPostsCtes({ starts, ends, tags })},
+    sets as (
+      select d.scope, d.bucket_start,
+        string_agg(int4send(n.author_no)
+          || int4send(least(coalesce(a.followers_count, 0), 2147483647)::int), ''::bytea
+          order by n.author_no) as authors
+      from (select distinct scope, bucket_start, author_id from scoped) d
+      join author_numbers n on n.author_id = d.author_id
+      left join authors a on a.id = d.author_id
+      group by d.scope, d.bucket_start
+    )
+    insert into rollup_hour_authors (scope, bucket_start, authors, computed_at)
+    select s.scope, b.bucket_start, coalesce(sets.authors, ''::bytea), statement_timestamp()
+    from unnest(${starts.map((t) => t.toISOString())}::timestamptz[]) as b(bucket_start)
+    cross join unnest(${scopes}::text[]) as s(scope)
+    left join sets on sets.scope = s.scope and sets.bucket_start = b.bucket_start
+    on conflict (scope, bucket_start) do update set authors = excluded.authors,
+      computed_at = excluded.computed_at
+    where rollup_hour_authors.computed_at <= excluded.computed_at`.execute(db);
+}
+
 /** Recomputes one chunk of a series' buckets: their metrics and, for UTC hours, their top posts. */
 async function recomputeChunk(
   db: Db,
@@ -312,7 +417,10 @@ async function recomputeChunk(
   // The hour's figures and its top posts change together.
   await inTransaction(db, async (trx) => {
     await writeMetrics(trx, { grain, tz, starts, ends, tags, scopes });
-    if (grain === '1h' && tz === 'UTC') await recomputeTopPosts(trx, { starts, ends, tags, scopes });
+    if (grain === '1h' && tz === 'UTC') {
+      await recomputeTopPosts(trx, { starts, ends, tags, scopes });
+      await recomputeHourAuthors(trx, { starts, ends, tags, scopes });
+    }
   });
 }
 

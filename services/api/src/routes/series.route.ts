@@ -35,6 +35,16 @@ import { cachedAnswer } from '../response-cache.js';
 export const MAX_POINTS = 100_000;
 
 const point = z.object({ t: z.string(), value: z.number().nullable() });
+const zoneState = z
+  .object({
+    status: z
+      .enum(['ready', 'building', 'not_registered'])
+      .describe(
+        "ready: read from stored roll-ups; building: a worker is computing the zone's history (retried until done), meanwhile computed from the posts; not_registered: the zone limit is reached (an admin key registers more), computed from the posts",
+      ),
+    build_attempts: z.number().int().describe('back-fill tries of the zone so far'),
+  })
+  .describe("the stored roll-ups of the series' zone");
 const seriesResponse = z.object({
   hashtag: z.string(),
   interval: intervalParam,
@@ -42,6 +52,7 @@ const seriesResponse = z.object({
   from: z.string(),
   to: z.string(),
   definitions_version: z.number().int(),
+  zone: zoneState,
   series: z.array(z.object({ metric: z.enum(METRICS), points: z.array(point) })),
 });
 
@@ -76,22 +87,28 @@ function checkPointCount(from: Date, to: Date, grain: Grain, tz: string): void {
 // answer was most of the route's remaining time.
 const encode = (text: string): Buffer => Buffer.from(text, 'utf8');
 
-// Zones being back-filled by this process: one back-fill per zone, whatever the requests.
-const backfilling = new Set<string>();
+const READY: rollupsRepository.ZoneStatus = { ready: true, buildAttempts: 0 };
+
+/** Where the rows of a series' zone stand, as the response's `zone` tells it. */
+type ZoneState = z.infer<typeof zoneState>;
 
 /**
  * The stored values of a series; in a zone whose rows are not ready yet (first
- * asked for, or still back-filling), computed from the posts of the range while
- * the zone's history is back-filled in the background.
+ * asked for, or still being built by a worker), computed from the posts of the
+ * range. A zone asked for the first time is registered for a worker to build,
+ * past `ROLLUP_ZONES_MAX` zones only by an admin key: the request itself never
+ * does more than its own range.
  */
 async function seriesValues(
   deps: ApiDeps,
   scope: Scope,
-  q: { grain: Grain; tz: string; from: Date; to: Date; starts: Date[]; metrics: Metric[] },
-): Promise<Map<number, Partial<MetricValues>>> {
+  q: { grain: Grain; tz: string; from: Date; to: Date; starts: Date[]; metrics: Metric[]; admin: boolean },
+): Promise<{ values: Map<number, Partial<MetricValues>>; zone: ZoneState }> {
   const { grain, tz, from, to, starts } = q;
-  if (!rollupsRepository.needsZone(grain, tz) || (await rollupsRepository.zoneReady(deps.db, tz))) {
-    return rollupsRepository.readSeries(deps.db, {
+  const needed = rollupsRepository.needsZone(grain, tz);
+  const status = needed ? await rollupsRepository.zoneStatus(deps.db, tz) : READY;
+  if (status?.ready) {
+    const values = await rollupsRepository.readSeries(deps.db, {
       scope: scope.scope,
       grain,
       tz,
@@ -99,21 +116,27 @@ async function seriesValues(
       to,
       metrics: storedMetricsFor(q.metrics),
     });
+    return { values, zone: { status: 'ready', build_attempts: status.buildAttempts } };
   }
-  if (!backfilling.has(tz)) {
-    backfilling.add(tz);
-    rollupsRepository
-      .ensureZone(deps.db, tz)
-      .catch((err: unknown) => deps.log.error({ err, tz }, 'zone back-fill failed'))
-      .finally(() => backfilling.delete(tz));
-  }
-  return rollupsRepository.computeSeries(deps.db, {
+  const registration = status
+    ? 'known'
+    : await rollupsRepository.registerZone(deps.db, tz, {
+        max: q.admin ? Number.POSITIVE_INFINITY : deps.zonesMax,
+      });
+  const values = await rollupsRepository.computeSeries(deps.db, {
     scope: scope.scope,
     tags: scope.tags,
     grain,
     tz,
     starts,
   });
+  return {
+    values,
+    zone: {
+      status: registration === 'full' ? 'not_registered' : 'building',
+      build_attempts: status?.buildAttempts ?? 0,
+    },
+  };
 }
 
 export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -145,19 +168,22 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
       checkPointCount(from, to, q.interval, tz);
       const scope = await resolveScope(deps, q.hashtag);
       const csv = wantsCsv(request, q.format);
+      // An admin key may register a zone a read key may not: its answers are its own.
+      const admin = rollupsRepository.needsZone(q.interval, tz) && request.apiKey?.scope === 'admin';
       const text = await cachedAnswer(
         deps.cache,
         reply,
-        ['series', scope.scope, q.interval, tz, from, to, metrics, csv],
+        ['series', scope.scope, q.interval, tz, from, to, metrics, csv, admin],
         async () => {
           const starts = bucketStarts(from, to, q.interval, tz);
-          const stored = await seriesValues(deps, scope, {
+          const { values: stored, zone } = await seriesValues(deps, scope, {
             grain: q.interval,
             tz,
             from,
             to,
             starts,
             metrics,
+            admin,
           });
           const times = starts.map((t) => formatInZone(t, tz));
           const values = starts.map((t) => stored.get(t.getTime()) ?? ZERO_METRICS);
@@ -176,6 +202,7 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
             from: formatInZone(from, tz),
             to: formatInZone(to, tz),
             definitions_version: DEFINITIONS_VERSION,
+            zone,
             series: metrics.map((metric) => ({
               metric,
               points: times.map((t, i) => ({ t, value: metricValue(values[i] ?? ZERO_METRICS, metric) })),

@@ -1,5 +1,6 @@
 import {
   DEFINITIONS_VERSION,
+  DISTINCT_COUNTS_ERROR,
   formatInZone,
   METRICS,
   metricValue,
@@ -23,6 +24,11 @@ const summaryResponse = z.object({
   period,
   previous_period: period,
   definitions_version: z.number().int(),
+  meta: z.object({
+    distinct_counts_error: z
+      .literal(DISTINCT_COUNTS_ERROR)
+      .describe('the error unique_authors and potential_reach can have over a period: none'),
+  }),
   metrics: z.array(
     z.object({
       metric: z.enum(METRICS),
@@ -85,6 +91,7 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
         period: show({ from, to }),
         previous_period: show(before),
         definitions_version: DEFINITIONS_VERSION,
+        meta: { distinct_counts_error: DISTINCT_COUNTS_ERROR },
         metrics,
       };
     },

@@ -58,6 +58,7 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
     db: testDb.db,
     cache: caches.answers,
     keys: caches.keys,
+    zonesMax: 16,
     redis,
     log,
     now: () => new Date('2020-07-13T04:00:00Z'),

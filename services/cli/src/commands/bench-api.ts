@@ -17,7 +17,6 @@ import { startApi, stopCli } from '../bench/processes.js';
 import { printBench } from '../bench/report.js';
 import { runCommand } from './run-command.js';
 
-const BENCH_DB = 'tagpulse_bench_api';
 const START = new Date('2026-08-01T00:00:00Z');
 const DAYS = 90;
 
@@ -26,6 +25,7 @@ interface Options {
   duration: string;
   connections: string;
   reuse?: boolean;
+  database: string;
 }
 
 /** A route's path: the same every time, or a new one per request (so no answer is cached). */
@@ -84,16 +84,20 @@ export function benchApiCommand(): Command {
     .option('--posts <n>', 'posts to load', '10000000')
     .option('--duration <s>', 'seconds per measured route', '10')
     .option('--connections <n>', 'concurrent connections', '10')
-    .option('--reuse', `keep the ${BENCH_DB} database of an earlier run instead of loading it again`)
+    .option('--database <name>', 'the database it loads (dropped first unless --reuse)', 'tagpulse_bench_api')
+    .option('--reuse', 'keep the database of an earlier run instead of loading it again')
     .action((options: Options) =>
       runCommand(async () => {
         const env = loadEnv();
         const posts = Number(options.posts);
-        const url = withDatabase(env.DATABASE_URL, BENCH_DB);
+        const bench = options.database;
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(bench))
+          throw new Error(`--database: not a plain database name: ${bench}`);
+        const url = withDatabase(env.DATABASE_URL, bench);
         const rows: Record<string, string | number>[] = [];
         if (!options.reuse) {
-          await adminQuery(env.DATABASE_URL, `drop database if exists ${BENCH_DB} with (force)`);
-          await adminQuery(env.DATABASE_URL, `create database ${BENCH_DB}`);
+          await adminQuery(env.DATABASE_URL, `drop database if exists ${bench} with (force)`);
+          await adminQuery(env.DATABASE_URL, `create database ${bench}`);
         }
         const db = createDb({ url, max: 8, applicationName: 'tagpulse-bench-api' });
         try {
