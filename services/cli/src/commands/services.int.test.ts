@@ -83,14 +83,14 @@ describe('tagpulse services and migrate', () => {
     );
   });
 
-  it('stop on a malformed variable with one line naming it', async () => {
+  it('stop on a malformed variable with one line naming it, its value hidden (a URL may hold a password)', async () => {
     const failure = await tagpulse(['migrate'], { DATABASE_URL: 'not a url' }).then(
       () => undefined,
       (err: { code: number; stderr: string }) => err,
     );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr.trim()).toBe(
-      'tagpulse: Invalid environment variable DATABASE_URL: expected a postgres:// URL (got "not a url")',
+      'tagpulse: Invalid environment variable DATABASE_URL: expected a postgres:// URL (value hidden)',
     );
   });
 });
