@@ -22,8 +22,9 @@ describe('capture under faults', () => {
         extra: 0,
         missing: 0,
       });
-      // The spike scenario holds thousands of posts since its window began: the comparison covered them.
-      expect(r.posts.expected).toBeGreaterThan(3_000);
+      // The spike scenario holds thousands of searchable posts since its window began (about 2 500
+      // on today's index, which returns no reposts): the comparison covered them.
+      expect(r.posts.expected).toBeGreaterThan(2_000);
     }
     const redis = results.find((r) => r.fault === 'Redis restart');
     // Job schedulers and the 429 hold (a key with an expiry) survived the restart.
