@@ -18,7 +18,7 @@ export default defineConfig({
           name: 'int',
           include: ['{packages,services}/*/src/**/*.int.test.ts', 'migrations/src/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
-          globalSetup: ['packages/db/src/testing/global-setup.ts'],
+          globalSetup: ['packages/testkit/src/db/global-setup.ts'],
           pool: 'forks',
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MigrationError, migrateDown, migrateToLatest } from './migrate.js';

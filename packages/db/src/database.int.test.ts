@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { sql } from 'kysely';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './testing/index.js';
 
 /**
  * `database.ts` is written by hand beside the migrations; this test holds the two together. It reads

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
+import { startWebhookReceiver, type WebhookReceiver } from '@tagpulse/testkit/notify';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPublicAddress } from './address-policy.js';
 import { createDeliverer } from './deliver.js';
-import { startWebhookReceiver, type WebhookReceiver } from './testing/index.js';
 import { webhookBody } from './webhook.js';
 
 // What an admin key (or X, through a post's text) can put in front of the worker.

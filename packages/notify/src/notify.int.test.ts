@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { retryDelayMs } from './backoff.js';
-import { channelKey, createDeliverer } from './deliver.js';
-import { DeliveryError } from './message.js';
 import {
   type SmtpReceiver,
   startSmtpReceiver,
   startWebhookReceiver,
   type WebhookReceiver,
-} from './testing/index.js';
+} from '@tagpulse/testkit/notify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retryDelayMs } from './backoff.js';
+import { channelKey, createDeliverer } from './deliver.js';
+import { DeliveryError } from './message.js';
 import { webhookBody } from './webhook.js';
 
 const message = {

@@ -1,8 +1,8 @@
 import { loadEnv } from '@tagpulse/runtime';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedis } from './connection.js';
-import { deletePrefix, testPrefix } from './testing/index.js';
 
 const { REDIS_URL } = loadEnv();
 const errors: Error[] = [];

@@ -6,7 +6,7 @@ import {
   hashtagsRepository,
   rollupsRepository,
 } from '@tagpulse/db';
-import { makeAuthor, postAt, storePosts } from '@tagpulse/db/testing';
+import { makeAuthor, postAt, storePosts } from '@tagpulse/testkit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './testing/test-app.js';
 

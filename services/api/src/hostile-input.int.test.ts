@@ -1,6 +1,6 @@
 import { touchedBuckets } from '@tagpulse/core';
 import { hashtagsRepository, rollupsRepository } from '@tagpulse/db';
-import { makeAuthor, postAt, storePosts } from '@tagpulse/db/testing';
+import { makeAuthor, postAt, storePosts } from '@tagpulse/testkit/db';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SPAN_DAYS } from './params.js';

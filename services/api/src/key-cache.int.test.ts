@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiKeysRepository, listenForChanges } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_TRUST_MS, KeyCache } from './key-cache.js';
 

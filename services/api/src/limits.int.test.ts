@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { touchedBuckets } from '@tagpulse/core';
 import { createDb, hashtagsRepository, rollupsRepository } from '@tagpulse/db';
-import { makeAuthor, postAt, storePosts } from '@tagpulse/db/testing';
+import { makeAuthor, postAt, storePosts } from '@tagpulse/testkit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SPAN_DAYS } from './params.js';
 import { startTestApp, type TestApp } from './testing/test-app.js';

@@ -1,5 +1,5 @@
 import { hashtagsRepository, rollupOutbox } from '@tagpulse/db';
-import { makeAuthor, postAt, storePosts } from '@tagpulse/db/testing';
+import { makeAuthor, postAt, storePosts } from '@tagpulse/testkit/db';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_HEADER } from './response-cache.js';

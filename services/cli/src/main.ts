@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { benchCommand } from './bench-command.js';
 import { apiCommand } from './commands/api.js';
 import { apikeyCommand } from './commands/apikey.js';
 import { hashtagsCommand } from './commands/hashtags.js';
@@ -24,8 +25,9 @@ const program = new Command('tagpulse')
   .addCommand(reportsCommand())
   .addCommand(usageCommand());
 
-// Benchmarks need packages a production image leaves out (devDependencies): loaded only when run.
-if (process.argv[2] === 'bench') program.addCommand((await import('./commands/bench.js')).benchCommand());
+// Benchmarks live in @tagpulse/bench, a development dependency of the workspace root that a
+// production image leaves out: loaded only when asked for.
+if (process.argv[2] === 'bench') program.addCommand(await benchCommand());
 else program.addHelpText('after', '\nBenchmarks (development installs): tagpulse bench --help');
 
 await program.parseAsync();

@@ -1,11 +1,11 @@
 import { snowflakeTime } from '@tagpulse/core';
 import { cursorsRepository, gapsRepository } from '@tagpulse/db';
+import { waitFor } from '@tagpulse/testkit/processes';
 import { startSim } from '@tagpulse/x-sim';
 import { describe, expect, it } from 'vitest';
 import { SEARCH_WINDOW_MS, WINDOW_MARGIN_MS } from './capture/poll-plan.js';
 import { useWorkerProcesses } from './testing/process-fixture.js';
 import { compareSeedHashtags, EXACT, exact, waitForCycleAfter } from './testing/replay.js';
-import { waitFor } from './testing/worker-process.js';
 
 const { fixture: f, start } = useWorkerProcesses();
 

@@ -1,6 +1,6 @@
 import { createRedis, jobCatalog } from '@tagpulse/queue';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { createLogger, loadEnv } from '@tagpulse/runtime';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WorkerDeps } from './deps.js';

@@ -1,10 +1,10 @@
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { cursorsRepository, hashtagsRepository, reportSchedulesRepository } from '@tagpulse/db';
-import { createTestDatabase, makePost, storePosts, type TestDatabase } from '@tagpulse/db/testing';
 import { closeQueues, createQueues, createRedis, type Queues } from '@tagpulse/queue';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { applySchedule, removeSchedule, reportSchedulerId } from '@tagpulse/reports';
 import { createLogger, loadEnv } from '@tagpulse/runtime';
+import { createTestDatabase, makePost, storePosts, type TestDatabase } from '@tagpulse/testkit/db';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,9 +1,9 @@
+import { spawnWorker, waitFor } from '@tagpulse/testkit/processes';
 import { startSim } from '@tagpulse/x-sim';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { useWorkerProcesses } from './testing/process-fixture.js';
 import { workerEnv } from './testing/replay.js';
-import { spawnWorker, waitFor } from './testing/worker-process.js';
 
 const { fixture: f } = useWorkerProcesses();
 

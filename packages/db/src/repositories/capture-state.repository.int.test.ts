@@ -1,5 +1,5 @@
+import { createTestDatabase, makePost, type TestDatabase } from '@tagpulse/testkit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, makePost, type TestDatabase } from '../testing/index.js';
 import { capturedPerHour, listCoverage, upsertCoverage } from './coverage.repository.js';
 import { ensureCursor, getCursor, listCursors, retireCursorsExcept } from './cursors.repository.js';
 import { listGaps, recordGap } from './gaps.repository.js';

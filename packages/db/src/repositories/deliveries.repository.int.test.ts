@@ -1,6 +1,6 @@
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { claimDue, enqueue, markFailed, markSent } from './deliveries.repository.js';
 
 let t: TestDatabase;

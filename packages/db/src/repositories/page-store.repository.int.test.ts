@@ -1,5 +1,5 @@
+import { createTestDatabase, makeAuthor, makePost, type TestDatabase } from '@tagpulse/testkit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, makeAuthor, makePost, type TestDatabase } from '../testing/index.js';
 import { ensureCursor, getCursor } from './cursors.repository.js';
 import { type PageToStore, storePage } from './page-store.repository.js';
 

@@ -1,5 +1,4 @@
 import type { Post } from '@tagpulse/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   makeAuthor,
@@ -7,7 +6,8 @@ import {
   postAt,
   storePosts,
   type TestDatabase,
-} from '../testing/index.js';
+} from '@tagpulse/testkit/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addHashtag, deactivateHashtag } from './hashtags.repository.js';
 import { applyRefresh } from './refresh.repository.js';
 import { lagSeconds, markDirty, recomputeDirty } from './rollup-outbox.repository.js';

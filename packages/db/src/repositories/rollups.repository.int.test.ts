@@ -1,6 +1,4 @@
 import { type Author, bucketStarts, DEFINITIONS_VERSION, type Post, touchedBuckets } from '@tagpulse/core';
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   makeAuthor,
@@ -8,7 +6,9 @@ import {
   postAt,
   storePosts,
   type TestDatabase,
-} from '../testing/index.js';
+} from '@tagpulse/testkit/db';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addHashtag } from './hashtags.repository.js';
 import {
   buildDueZone,

@@ -1,18 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { hashtagsRepository } from '@tagpulse/db';
-import { startWebhookReceiver, type WebhookReceiver } from '@tagpulse/notify/testing';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { CHART_CID, CHART_PNG_SIZE } from '@tagpulse/reports';
+import {
+  type SmtpReceiver,
+  startSmtpReceiver,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '@tagpulse/testkit/notify';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { sql } from 'kysely';
 import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 
@@ -27,34 +30,12 @@ const TZ = 'America/New_York';
 
 let t: TestApp;
 let sim: Sim;
-let smtp: SMTPServer;
+let smtp: SmtpReceiver | undefined;
 let webhook: WebhookReceiver;
 let worker: ChildProcess;
 let workerExited: Promise<void>;
 const workerOutput: string[] = [];
 const prefix = testPrefix();
-const mails: ParsedMail[] = [];
-
-async function startSmtp(): Promise<string> {
-  smtp = new SMTPServer({
-    secure: false,
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      // keepCidLinks: the HTML as sent, not with mailparser's data: URIs in place of cid: links.
-      simpleParser(stream, { keepCidLinks: true }).then(
-        (mail) => {
-          mails.push(mail);
-          callback();
-        },
-        (err: Error) => callback(err),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
-  return `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
-}
 
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
@@ -89,7 +70,7 @@ beforeAll(async () => {
     start: WORLD_NOW.toISOString(),
     port: 0,
   });
-  const smtpUrl = await startSmtp();
+  smtp = await startSmtpReceiver();
   webhook = await startWebhookReceiver();
   // A `tagpulse worker` as an operator runs it: it captures the day, then runs the report schedule.
   worker = spawn(process.execPath, ['--import', 'tsx', 'services/worker/src/main.ts'], {
@@ -104,7 +85,7 @@ beforeAll(async () => {
       POLL_INTERVAL_MS: '300',
       COVERAGE_INTERVAL_MS: '1000',
       ROLLUP_INTERVAL_MS: '300',
-      SMTP_URL: smtpUrl,
+      SMTP_URL: smtp.url,
       // The webhook receiver listens on 127.0.0.1, which webhooks may reach only when allowed.
       WEBHOOK_ALLOW_PRIVATE: '1',
       DELIVERY_INTERVAL_MS: '500',
@@ -121,7 +102,7 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.kill('SIGTERM');
   await workerExited;
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
   await webhook?.close();
   await sim?.close();
   if (t) await deletePrefix(t.redis, prefix);
@@ -170,14 +151,16 @@ describe('a scheduled daily report', () => {
     expect(created.statusCode).toBe(201);
     await waitFor(
       'the report e-mail and webhook',
-      () => mails.length > 0 && webhook.received.length > 0,
+      () => (smtp?.received.length ?? 0) > 0 && webhook.received.length > 0,
       60_000,
     );
     // A few more fires, and still one message.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const mails = smtp?.received ?? [];
     expect(mails).toHaveLength(1);
     expect(webhook.received).toHaveLength(1);
-    const mail = mails[0] as ParsedMail;
+    // keepCidLinks: the HTML as sent, not with mailparser's data: URIs in place of cid: links.
+    const mail = await simpleParser(mails[0]?.raw ?? '', { keepCidLinks: true });
     expect(mail.subject).toBe('Daily report: all tracked hashtags — Mon 6 Jul 2020');
     expect(mail.html).toContain(`src="cid:${CHART_CID}"`);
     expect(mail.html).not.toMatch(/<script|<svg/i);

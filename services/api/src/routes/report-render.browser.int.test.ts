@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashtagKey, SEED_HASHTAGS, touchedBuckets } from '@tagpulse/core';
 import { gapsRepository, hashtagsRepository, rollupsRepository } from '@tagpulse/db';
-import { makeAuthor, postAt, storePosts } from '@tagpulse/db/testing';
+import { makeAuthor, postAt, storePosts } from '@tagpulse/testkit/db';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChromium } from '../dashboard/testing/chromium.js';

@@ -1,7 +1,7 @@
 import { hashtagKey, SEED_HASHTAGS } from '@tagpulse/core';
 import { hashtagsRepository } from '@tagpulse/db';
 import { createQueues, type Queues } from '@tagpulse/queue';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 

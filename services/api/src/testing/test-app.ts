@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { apiKeysRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
 import { createRedis } from '@tagpulse/queue';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { createLogger, loadEnv } from '@tagpulse/runtime';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';

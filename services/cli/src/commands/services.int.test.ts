@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { adminQuery, withDatabase } from '@tagpulse/db/testing';
 import { loadEnv } from '@tagpulse/runtime';
+import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';

@@ -3,7 +3,6 @@ import {
   ACCESS,
   type Access,
   BUILTIN_SCENARIOS,
-  benchSim,
   DIALECTS,
   type Dialect,
   type EmptyPage,
@@ -14,7 +13,6 @@ import {
   type Tier,
 } from '@tagpulse/x-sim';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { printBench } from '../bench/report.js';
 import { runCommand } from './run-command.js';
 
 interface SimFlags {
@@ -134,19 +132,6 @@ export function simCommand(): Command {
           'x-sim serving',
         );
         console.log(sim.url);
-      }),
-    );
-}
-
-/** `tagpulse bench sim`: what x-sim costs per page, and pages/s and posts/s over HTTP. */
-export function simBenchCommand(): Command {
-  return new Command('sim')
-    .description('x-sim: CPU per 100-post page with expansions, pages/s and posts/s served')
-    .option('--seconds <s>', 'wall time of each HTTP load phase', number('seconds'), 3)
-    .action((flags: { seconds: number }) =>
-      runCommand(async () => {
-        const { rows, figures } = await benchSim({ httpMs: flags.seconds * 1000 });
-        printBench('x-sim: steady scenario, frozen clock, 100-post pages with expansions', rows, figures);
       }),
     );
 }

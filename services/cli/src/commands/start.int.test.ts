@@ -1,14 +1,14 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adminQuery, withDatabase } from '@tagpulse/db/testing';
 import { createRedis } from '@tagpulse/queue';
-import { deletePrefix } from '@tagpulse/queue/testing';
 import { loadEnv } from '@tagpulse/runtime';
+import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
+import { freePort } from '@tagpulse/testkit/net';
+import { deletePrefix } from '@tagpulse/testkit/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The checkout under test, cloned into the system's temp directory: the repository needs nothing beside it.
@@ -23,14 +23,6 @@ let port: number;
 let npm: ChildProcess | undefined;
 let output: string[] = [];
 const said = () => output.join('');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The environment of a fresh shell: none of this test run's npm, vitest or tagpulse settings. */
 function freshShellEnv(): NodeJS.ProcessEnv {

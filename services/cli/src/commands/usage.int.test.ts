@@ -1,18 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { apiKeysRepository, hashtagsRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
 import { createRedis } from '@tagpulse/queue';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { loadEnv } from '@tagpulse/runtime';
-import { spawnWorker, type WorkerProcess } from '@tagpulse/worker/testing/worker-process';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
+import { freePort } from '@tagpulse/testkit/net';
+import { spawnWorker, stopCli, type WorkerProcess } from '@tagpulse/testkit/processes';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopCli } from '../bench/processes.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -49,14 +48,6 @@ async function startApi(env: Record<string, string>): Promise<{ child: ChildProc
     await new Promise((r) => setTimeout(r, 200));
   }
   return { child, url };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 beforeAll(async () => {

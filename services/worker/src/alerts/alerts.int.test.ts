@@ -1,19 +1,19 @@
 import { parseHashtag } from '@tagpulse/core';
 import { alertsRepository, deliveriesRepository, hashtagsRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
+import { createRedis } from '@tagpulse/queue';
+import { loadEnv } from '@tagpulse/runtime';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import {
   type SmtpReceiver,
   startSmtpReceiver,
   startWebhookReceiver,
   type WebhookReceiver,
-} from '@tagpulse/notify/testing';
-import { createRedis } from '@tagpulse/queue';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
-import { loadEnv } from '@tagpulse/runtime';
+} from '@tagpulse/testkit/notify';
+import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { workerEnv } from '../testing/replay.js';
-import { spawnWorker, type WorkerProcess, waitFor } from '../testing/worker-process.js';
 
 const SPEED = 30;
 const POLL_INTERVAL_MS = 1_000;

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { deliveriesRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
 import { createLogger } from '@tagpulse/runtime';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import type { Sim } from '@tagpulse/x-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frozenCtWeek, handlerDeps, recordingCtx } from '../testing/harness.js';

@@ -1,6 +1,6 @@
 import { budgetRepository, cursorsRepository, gapsRepository, spendLedger } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
-import { startWebhookReceiver, type WebhookReceiver } from '@tagpulse/notify/testing';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
+import { startWebhookReceiver, type WebhookReceiver } from '@tagpulse/testkit/notify';
 import type { Sim } from '@tagpulse/x-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverNotifications } from '../jobs/deliver-notifications.job.js';

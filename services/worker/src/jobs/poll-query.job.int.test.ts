@@ -1,6 +1,6 @@
 import { snowflakeTime } from '@tagpulse/core';
 import { cursorsRepository, gapsRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import type { Sim } from '@tagpulse/x-sim';
 import { UnrecoverableError } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import type { Sim } from '@tagpulse/x-sim';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,16 +1,16 @@
-import type { AddressInfo } from 'node:net';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { hashtagsRepository, reportSchedulesRepository, reportsRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
 import { createDeliverer } from '@tagpulse/notify';
 import { applySchedule, reportSchedulerId } from '@tagpulse/reports';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
+import { freePort } from '@tagpulse/testkit/net';
+import { startSmtpReceiver } from '@tagpulse/testkit/notify';
+import { waitFor } from '@tagpulse/testkit/processes';
 import type { Sim } from '@tagpulse/x-sim';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverDue } from '../alerts/deliver.js';
 import type { WorkerDeps } from '../deps.js';
 import { frozenCtWeek, handlerDeps, recordingCtx } from '../testing/harness.js';
-import { waitFor } from '../testing/worker-process.js';
 import { buildScheduledReport, scheduledRun } from './build-scheduled-report.js';
 
 // x-sim's clock, the worker's notion of now, stands at 06:00Z on Tuesday 7 July 2020.
@@ -21,35 +21,6 @@ let sim: Sim;
 let deps: WorkerDeps;
 let downSmtpUrl: string;
 
-/** An SMTP server on `port` that keeps each message's raw text. */
-async function smtpOn(port: number): Promise<{ received: string[]; close(): Promise<void> }> {
-  const received: string[] = [];
-  const server = new SMTPServer({
-    logger: false,
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push(Buffer.concat(chunks).toString());
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
-  return { received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
-/** An address where no SMTP server listens (yet): a port just given up by one. */
-async function freePortUrl(): Promise<string> {
-  const server = new SMTPServer({ logger: false, disabledCommands: ['STARTTLS', 'AUTH'] });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `smtp://127.0.0.1:${port}`;
-}
-
 beforeAll(async () => {
   testDb = await createTestDatabase();
   for (const tag of SEED_HASHTAGS) {
@@ -57,7 +28,8 @@ beforeAll(async () => {
     if (parsed.ok) await hashtagsRepository.addHashtag(testDb.db, parsed);
   }
   sim = await frozenCtWeek(WORLD_NOW);
-  downSmtpUrl = await freePortUrl();
+  // An address where no SMTP server listens (yet).
+  downSmtpUrl = `smtp://127.0.0.1:${await freePort()}`;
   deps = {
     ...handlerDeps(testDb.db, sim),
     deliverer: createDeliverer({
@@ -153,11 +125,11 @@ describe('a report schedule’s run', () => {
     expect(failed?.next_attempt_at?.getTime()).toBeGreaterThan(Date.now());
 
     // The server comes back on its address; the retry is due after its backoff (about 5 s).
-    const receiver = await smtpOn(Number(new URL(downSmtpUrl).port));
+    const receiver = await startSmtpReceiver(Number(new URL(downSmtpUrl).port));
     try {
       await waitFor('the retry', async () => (await deliverDue(ctx)) > 0, 20_000);
       expect(receiver.received).toHaveLength(1);
-      expect(receiver.received[0]).toMatch(/^Subject:.*Daily/m);
+      expect(receiver.received[0]?.headers.subject).toMatch(/Daily/);
       expect(await reportsRepository.deliveriesOf(testDb.db, [id])).toMatchObject([
         { status: 'delivered', attempts: 2, last_error: null },
       ]);

@@ -1,7 +1,7 @@
 import { reportSchedulesRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
 import { createRedis } from '@tagpulse/queue';
 import { loadEnv } from '@tagpulse/runtime';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import type { Sim } from '@tagpulse/x-sim';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

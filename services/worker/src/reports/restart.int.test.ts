@@ -1,17 +1,16 @@
-import type { AddressInfo } from 'node:net';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { hashtagsRepository, reportSchedulesRepository, reportsRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
 import { closeQueues, createQueues, createRedis, type Queues } from '@tagpulse/queue';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { applySchedule } from '@tagpulse/reports';
 import { loadEnv } from '@tagpulse/runtime';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
+import { type SmtpReceiver, startSmtpReceiver } from '@tagpulse/testkit/notify';
+import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnWorker, type WorkerProcess, waitFor } from '../testing/worker-process.js';
 
 const WORLD_NOW = new Date('2020-07-07T06:00:00Z');
 
@@ -19,20 +18,16 @@ let testDb: TestDatabase;
 let sim: Sim;
 let redis: Redis;
 let queues: Queues;
-let smtp: SMTPServer;
+let smtp: SmtpReceiver | undefined;
 let smtpUrl: string;
 const prefix = testPrefix();
 const workers: WorkerProcess[] = [];
 
-/** What the SMTP server saw: every message whose data arrived, and the ones it accepted (250). */
+/** What the SMTP server saw: every message whose data arrived (the ones it accepted: `accepted()`). */
 const seen: string[] = [];
-const accepted: string[] = [];
+const accepted = () => smtp?.received.map((mail) => mail.headers['message-id'] ?? '?') ?? [];
 /** Set by the test: the next message's data is held, unanswered, until it resolves. */
 let holdNext: ((messageId: string) => Promise<void>) | undefined;
-
-function messageId(raw: string): string {
-  return /^message-id:\s*(\S+)/im.exec(raw)?.[1] ?? '?';
-}
 
 function startWorker(): WorkerProcess {
   const worker = spawnWorker({
@@ -69,36 +64,23 @@ beforeAll(async () => {
   });
   redis = createRedis(loadEnv().REDIS_URL, 'worker', () => {});
   queues = createQueues(redis, prefix, () => {});
-  smtp = new SMTPServer({
-    secure: false,
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const id = messageId(Buffer.concat(chunks).toString());
-        seen.push(id);
-        const hold = holdNext;
-        holdNext = undefined;
-        if (!hold) {
-          accepted.push(id);
-          callback();
-          return;
-        }
-        // The sender never hears back: it is killed meanwhile, so the message was not delivered.
-        void hold(id).then(() => callback(new Error('connection lost')));
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
-  smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+  smtp = await startSmtpReceiver();
+  smtp.onMessage = async (mail) => {
+    const id = mail.headers['message-id'] ?? '?';
+    seen.push(id);
+    const hold = holdNext;
+    holdNext = undefined;
+    if (!hold) return;
+    // The sender never hears back: it is killed meanwhile, so the message was not delivered.
+    await hold(id);
+    throw new Error('connection lost');
+  };
+  smtpUrl = smtp.url;
 }, 60_000);
 
 afterAll(async () => {
   for (const w of workers) await w.kill('SIGKILL');
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
   if (queues) await closeQueues(queues);
   if (redis) {
     await deletePrefix(redis, prefix);
@@ -147,14 +129,14 @@ describe('a scheduled run cut short', () => {
       await second.kill('SIGKILL');
     };
     await waitFor('the first delivery attempt', async () => killedAt !== undefined, 90_000);
-    expect(accepted).toEqual([]);
+    expect(accepted()).toEqual([]);
     expect(await reportCount()).toBe(1);
 
     // 3. Another worker: the dead worker's lease expires and the same message goes again, once.
     startWorker();
-    await waitFor('the report delivered', async () => accepted.length > 0, 60_000);
+    await waitFor('the report delivered', async () => accepted().length > 0, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect(accepted).toEqual([killedAt]);
+    expect(accepted()).toEqual([killedAt]);
     expect(seen).toEqual([killedAt, killedAt]);
     expect(await reportCount()).toBe(1);
     const [report] = await reportsRepository.listReports(testDb.db, { limit: 10 });

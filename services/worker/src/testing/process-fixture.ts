@@ -1,13 +1,13 @@
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
 import { createRedis } from '@tagpulse/queue';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { loadEnv } from '@tagpulse/runtime';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
+import { spawnWorker, type WorkerProcess } from '@tagpulse/testkit/processes';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import type { Sim } from '@tagpulse/x-sim';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import type { QueryGroup } from '../capture/query-groups.js';
 import { seedHashtags } from './harness.js';
 import { workerEnv } from './replay.js';
-import { spawnWorker, type WorkerProcess } from './worker-process.js';
 
 export interface ProcessFixture {
   t: TestDatabase;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { hashtagsRepository } from '@tagpulse/db';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { sql } from 'kysely';
 import { startTestApp, type TestApp } from '../../testing/test-app.js';

@@ -1,4 +1,4 @@
-import { waitFor } from '@tagpulse/worker/testing/worker-process';
+import { waitFor } from '@tagpulse/testkit/processes';
 import { Redis } from 'ioredis';
 import type { Fault, FaultContext } from './run.js';
 

@@ -1,8 +1,8 @@
+import { runCommand } from '@tagpulse/cli/run-command';
 import { loadEnv } from '@tagpulse/runtime';
 import { Command } from 'commander';
-import { benchIngest } from '../bench/ingest.js';
-import { printBench } from '../bench/report.js';
-import { runCommand } from './run-command.js';
+import { benchIngest } from '../ingest.js';
+import { printBench } from '../report.js';
 
 export function benchIngestCommand(): Command {
   return new Command('ingest')

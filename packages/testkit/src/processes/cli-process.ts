@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
  * measured does not share a thread with the load it is measured under.
  */
 export function spawnCli(command: string, env: Record<string, string>): ChildProcess {
-  const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+  const main = fileURLToPath(new URL('../../../../services/cli/src/main.ts', import.meta.url));
   return spawn(process.execPath, [...process.execArgv, main, command], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,8 +1,8 @@
+import { runCommand } from '@tagpulse/cli/run-command';
 import { Command } from 'commander';
-import { FAULTS } from '../bench/faults/faults.js';
-import { faultTable, runFaultSuite } from '../bench/faults/suite.js';
-import { printBench } from '../bench/report.js';
-import { runCommand } from './run-command.js';
+import { FAULTS } from '../faults/faults.js';
+import { faultTable, runFaultSuite } from '../faults/suite.js';
+import { printBench } from '../report.js';
 
 /**
  * `tagpulse bench faults`: each fault in turn during a replay of x-sim's spike

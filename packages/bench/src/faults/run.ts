@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { parseHashtag } from '@tagpulse/core';
 import { createDb, type Database, hashtagsRepository } from '@tagpulse/db';
-import { adminQuery, withDatabase } from '@tagpulse/db/testing';
 import { migrateToLatest } from '@tagpulse/migrations';
-import { deletePrefix } from '@tagpulse/queue/testing';
-import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/worker/testing/worker-process';
+import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
+import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
+import { deletePrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { runCommand } from '@tagpulse/cli/run-command';
 import { createDb, hashtagsRepository, rollupOutbox } from '@tagpulse/db';
-import { adminQuery, withDatabase } from '@tagpulse/db/testing';
 import { migrateToLatest } from '@tagpulse/migrations';
 import { loadEnv } from '@tagpulse/runtime';
+import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
+import { spawnCli, stopCli } from '@tagpulse/testkit/processes';
 import { startSim } from '@tagpulse/x-sim';
 import { Command } from 'commander';
 import { sql } from 'kysely';
-import { spawnCli, stopCli } from '../bench/processes.js';
-import { printBench } from '../bench/report.js';
-import { runCommand } from './run-command.js';
+import { printBench } from '../report.js';
 
 const BENCH_DB = 'tagpulse_bench_freshness';
 

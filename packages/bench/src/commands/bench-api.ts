@@ -1,3 +1,4 @@
+import { runCommand } from '@tagpulse/cli/run-command';
 import {
   apiKeysRepository,
   createDb,
@@ -5,17 +6,16 @@ import {
   rollupOutbox,
   rollupsRepository,
 } from '@tagpulse/db';
-import { adminQuery, withDatabase } from '@tagpulse/db/testing';
 import { migrateToLatest } from '@tagpulse/migrations';
 import { loadEnv } from '@tagpulse/runtime';
+import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
+import { startApi, stopCli } from '@tagpulse/testkit/processes';
 import autocannon from 'autocannon';
 import { Command } from 'commander';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { loadDataset, TRACKED } from '../bench/api-dataset.js';
-import { startApi, stopCli } from '../bench/processes.js';
-import { printBench } from '../bench/report.js';
-import { runCommand } from './run-command.js';
+import { loadDataset, TRACKED } from '../api-dataset.js';
+import { printBench } from '../report.js';
 
 const START = new Date('2026-08-01T00:00:00Z');
 const DAYS = 90;

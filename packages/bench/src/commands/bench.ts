@@ -5,16 +5,16 @@ import { benchFaultsCommand } from './bench-faults.js';
 import { benchFreshnessCommand } from './bench-freshness.js';
 import { benchIngestCommand } from './bench-ingest.js';
 import { benchLoadCommand } from './bench-load.js';
-import { simBenchCommand } from './sim.js';
+import { benchSimCommand } from './bench-sim.js';
 
 /**
  * `tagpulse bench NAME`: benchmarks run on demand, never in the test suite. Each
- * prints a table and ends with one line of key=value figures (see bench/report.ts),
+ * prints a table and ends with one line of key=value figures (see report.ts),
  * with ratios against a baseline measured in the same run.
  */
 export function benchCommand(): Command {
   const bench = new Command('bench').description('run a benchmark and print its figures');
-  bench.addCommand(simBenchCommand());
+  bench.addCommand(benchSimCommand());
   bench.addCommand(benchApiCommand());
   bench.addCommand(benchIngestCommand());
   bench.addCommand(benchAlertsCommand());

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { createDb } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
 import { loadEnv } from '@tagpulse/runtime';
 import type { TestProject } from 'vitest/node';
-import { createDb } from '../client.js';
 import { adminQuery, withDatabase } from './admin.js';
 
 declare module 'vitest' {

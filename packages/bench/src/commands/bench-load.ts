@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { runCommand } from '@tagpulse/cli/run-command';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { apiKeysRepository, createDb, hashtagsRepository } from '@tagpulse/db';
-import { adminQuery, withDatabase } from '@tagpulse/db/testing';
 import { migrateToLatest } from '@tagpulse/migrations';
 import { loadEnv } from '@tagpulse/runtime';
+import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
+import { rssMb, spawnCli, startApi, stopCli } from '@tagpulse/testkit/processes';
 import { loadScenario, startSim } from '@tagpulse/x-sim';
 import autocannon from 'autocannon';
 import { Command } from 'commander';
 import { sql } from 'kysely';
-import { rssMb, spawnCli, startApi, stopCli } from '../bench/processes.js';
-import { printBench } from '../bench/report.js';
-import { runCommand } from './run-command.js';
+import { printBench } from '../report.js';
 
 const BENCH_DB = 'tagpulse_bench_load';
 // The opening session of Virtual CT Week (its busiest hours), New York morning.

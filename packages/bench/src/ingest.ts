@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Author, Post } from '@tagpulse/core';
 import { createDb, cursorsRepository, pageStore } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
+import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
 import { createXApi, type SearchPage } from '@tagpulse/x-client';
 import { startSim } from '@tagpulse/x-sim';
 import pg from 'pg';
-import { ensureDatabase, maintenanceUrl } from '../services/probe.js';
 import { copyRows, createCopyTables } from './copy-baseline.js';
 import type { Figure } from './report.js';
 
@@ -64,9 +64,8 @@ export async function benchIngest({
   posts: wanted,
 }: IngestBenchOptions): Promise<IngestBenchResult> {
   const name = `tagpulse_bench_ingest_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  await ensureDatabase(url.toString());
+  const url = withDatabase(databaseUrl, name);
+  await adminQuery(databaseUrl, `create database ${name}`);
   const sim = await startSim({
     scenario: 'steady',
     speed: 0,
@@ -75,8 +74,8 @@ export async function benchIngest({
     usageCap: 1e12,
     port: 0,
   });
-  const db = createDb({ url: url.toString(), max: 2, applicationName: 'tagpulse-bench-ingest' });
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+  const db = createDb({ url, max: 2, applicationName: 'tagpulse-bench-ingest' });
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
   try {
     await migrateToLatest(db);
     const seenAt = new Date(SIM_START);
@@ -171,9 +170,6 @@ export async function benchIngest({
     await pool.end();
     await db.destroy();
     await sim.close();
-    const admin = new pg.Client({ connectionString: maintenanceUrl(databaseUrl) });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await adminQuery(databaseUrl, `drop database if exists ${name} with (force)`);
   }
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createDb, type Database } from '@tagpulse/db';
 import type { Kysely } from 'kysely';
 import { inject } from 'vitest';
-import { createDb } from '../client.js';
-import type { Database } from '../database.js';
 import { adminQuery, withDatabase } from './admin.js';
 
 export interface TestDatabase {

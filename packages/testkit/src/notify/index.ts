@@ -53,7 +53,13 @@ export interface ReceivedMail {
 
 export interface SmtpReceiver {
   url: string;
+  /** Every message accepted, in order. */
   received: ReceivedMail[];
+  /**
+   * Called with each message before it is answered; the answer waits for its promise, and a
+   * rejection refuses the message (the sender sees an error, `received` does not keep it).
+   */
+  onMessage: ((mail: ReceivedMail) => Promise<void> | void) | undefined;
   close(): Promise<void>;
 }
 
@@ -68,29 +74,37 @@ function headersOf(raw: string): Record<string, string> {
   return headers;
 }
 
-/** A local SMTP server (no TLS, no auth) that records every message. */
-export async function startSmtpReceiver(): Promise<SmtpReceiver> {
-  const received: ReceivedMail[] = [];
+/**
+ * A local SMTP server (no TLS, no auth) that records every message: on `port`, or any free port.
+ * The one SMTP sink of the tests and benchmarks.
+ */
+export async function startSmtpReceiver(port = 0): Promise<SmtpReceiver> {
+  const receiver: SmtpReceiver = { url: '', received: [], onMessage: undefined, close: async () => {} };
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    // A sender killed mid-message leaves its connection open: close does not wait 30 s for it.
+    closeTimeout: 1_000,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString();
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), headers: headersOf(raw), raw });
-        callback();
+        const mail = { to: session.envelope.rcptTo.map((r) => r.address), headers: headersOf(raw), raw };
+        Promise.resolve(receiver.onMessage?.(mail)).then(
+          () => {
+            receiver.received.push(mail);
+            callback();
+          },
+          (err: Error) => callback(err),
+        );
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    received,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  receiver.url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+  receiver.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return receiver;
 }

@@ -1,10 +1,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runCommand } from '@tagpulse/cli/run-command';
 import { Command, Option } from 'commander';
-import { benchAlerts } from '../bench/alerts.js';
-import { printBench, printTable } from '../bench/report.js';
-import { runCommand } from './run-command.js';
+import { benchAlerts } from '../alerts.js';
+import { printBench, printTable } from '../report.js';
 
 export function benchAlertsCommand(): Command {
   return new Command('alerts')

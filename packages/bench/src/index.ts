@@ -1,0 +1,1 @@
+export { benchCommand } from './commands/bench.js';
