@@ -67,6 +67,19 @@ export async function recomputeDirty(db: Kysely<Database>, limit: number): Promi
 }
 
 /**
+ * The start of the earliest bucket from `from` on whose posts changed and whose roll-ups are not
+ * recomputed yet (null when none waits): series read now are final only before it.
+ */
+export async function firstPendingBucket(db: Kysely<Database>, from: Date): Promise<Date | null> {
+  const row = await db
+    .selectFrom('rollup_dirty')
+    .select((eb) => eb.fn.min('bucket_start').as('first'))
+    .where('bucket_start', '>=', from)
+    .executeTakeFirst();
+  return row?.first ?? null;
+}
+
+/**
  * The roll-up lag in seconds: how long the oldest change still waiting for
  * its roll-ups has waited (0 when none waits). A stored post is visible in the
  * series once its bucket's mark is consumed, so this is the delay between

@@ -79,7 +79,7 @@ describe('tagpulse services and migrate', () => {
     );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toMatch(
-      /redis does not answer .* not this machine\. .*docker compose up -d postgres redis/,
+      /redis does not answer .* not this machine\. .*docker compose up -d postgres redis \(with POSTGRES_PASSWORD, TAGPULSE_DB_PASSWORD and REDIS_PASSWORD set/,
     );
   });
 

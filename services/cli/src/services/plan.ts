@@ -19,7 +19,9 @@ export type ServiceAction =
   | { kind: 'install-and-start' }
   | { kind: 'give-up'; reason: string };
 
-export const COMPOSE_HINT = 'docker compose up -d postgres redis';
+// The compose file refuses to start without its three passwords: say so, or the hint fails as given.
+export const COMPOSE_HINT =
+  'docker compose up -d postgres redis (with POSTGRES_PASSWORD, TAGPULSE_DB_PASSWORD and REDIS_PASSWORD set, see docker-compose.yml)';
 
 /**
  * Decides what to do about one server: use it when it answers; else start it

@@ -6,7 +6,13 @@ import {
   type NoticeKind,
   seriesPoints,
 } from '@tagpulse/core';
-import { type AlertRule, alertsRepository, deliveriesRepository, rollupsRepository } from '@tagpulse/db';
+import {
+  type AlertRule,
+  alertsRepository,
+  deliveriesRepository,
+  rollupOutbox,
+  rollupsRepository,
+} from '@tagpulse/db';
 import { channelKey } from '@tagpulse/notify';
 import type { WorkerDeps } from '../deps.js';
 import { explainSpike, type SpikeDetails } from './explain.js';
@@ -44,7 +50,13 @@ export async function evaluateRule(
     const from = state.evaluatedUntil?.getTime() ?? Math.floor((now - HISTORY_MS) / grainMs) * grainMs;
     const to = now + 1;
     const range = { tags: watched.tags, from: new Date(from), to: new Date(to) };
-    const [stored, gaps, coverage, health] = await Promise.all([
+    // Read before the series (each statement sees what was committed when it began): every post
+    // stored before capture reached `capturedUntil` is then in the roll-ups read after, unless its
+    // bucket still waits for its roll-up. A bucket settled on a figure not rolled up yet would
+    // teach the detector, and be judged on, a count short of its posts.
+    const health = await alertsRepository.captureHealth(trx, watched.tags);
+    const pending = await rollupOutbox.firstPendingBucket(trx, new Date(from));
+    const [stored, gaps, coverage] = await Promise.all([
       rollupsRepository.readSeries(trx, {
         scope: series,
         grain: rule.grain,
@@ -54,7 +66,6 @@ export async function evaluateRule(
       }),
       alertsRepository.gapsOverlapping(trx, range),
       alertsRepository.coverageByHour(trx, { ...range, from: new Date(from - 3_600_000) }),
-      alertsRepository.captureHealth(trx, watched.tags),
     ]);
     const values = new Map([...stored].map(([t, v]) => [t, v[rule.metric] ?? 0]));
     const stalled =
@@ -70,7 +81,10 @@ export async function evaluateRule(
       now,
       settleMs: settings.settleMs,
       stalled,
-      capturedUntil: health.queries === 0 ? undefined : (health.capturedUntil?.getTime() ?? null),
+      capturedUntil: finalUntil(
+        health.queries === 0 ? undefined : (health.capturedUntil?.getTime() ?? null),
+        pending?.getTime() ?? null,
+      ),
       freshFrom: now - FRESH_MS,
     });
 
@@ -112,6 +126,18 @@ export async function evaluateRule(
     });
     return queued;
   });
+}
+
+/**
+ * Until when buckets may settle: capture's completeness (undefined: no query, so `now`; null:
+ * nothing complete yet), cut at the first bucket still waiting for its roll-up.
+ */
+function finalUntil(
+  captured: number | null | undefined,
+  pendingFrom: number | null,
+): number | null | undefined {
+  if (pendingFrom === null || captured === null) return captured;
+  return captured === undefined ? pendingFrom : Math.min(captured, pendingFrom);
 }
 
 async function queueNotice(

@@ -1,0 +1,86 @@
+import { parseHashtag } from '@tagpulse/core';
+import { alertRulesRepository, alertsRepository, hashtagsRepository, rollupOutbox } from '@tagpulse/db';
+import { createTestDatabase, makeAuthor, postAt, storePosts, type TestDatabase } from '@tagpulse/db/testing';
+import { type Sim, startSim } from '@tagpulse/x-sim';
+import { afterEach, describe, expect, it } from 'vitest';
+import { handlerDeps } from '../testing/harness.js';
+import { evaluateRule } from './evaluate.js';
+
+const BUCKET_MS = 5 * 60_000;
+let t: TestDatabase | undefined;
+let sim: Sim | undefined;
+
+afterEach(async () => {
+  await sim?.close();
+  await t?.drop();
+});
+
+/** `perBucket` posts with #SpikeTag in every 5-minute bucket of [from, to). */
+function posts(from: string, to: string, perBucket: number) {
+  const author = makeAuthor();
+  const out = [];
+  for (let b = Date.parse(from); b < Date.parse(to); b += BUCKET_MS)
+    for (let i = 0; i < perBucket; i++)
+      out.push(
+        postAt(new Date(b + i * 1_000).toISOString(), author, 'original', ['spiketag'], {
+          lowBits: out.length,
+        }),
+      );
+  return { posts: out, authors: [author] };
+}
+
+async function rollUp(db: TestDatabase['db']): Promise<void> {
+  while ((await rollupOutbox.recomputeDirty(db, 1_000)) > 0);
+}
+
+describe('alert evaluation', () => {
+  it('settles no bucket whose roll-up is still pending, so the detector learns the posts, not zeros', async () => {
+    t = await createTestDatabase();
+    const tag = parseHashtag('SpikeTag');
+    if (!tag.ok) throw new Error(tag.reason);
+    await hashtagsRepository.addHashtag(t.db, tag);
+    await alertRulesRepository.ensureDefaultRules(t.db, [{ tagKey: tag.key, display: tag.display }], []);
+    const [rule] = await alertRulesRepository.listRules(t.db, { enabledOnly: true });
+    const watched = { label: tag.display, tags: [tag.key] };
+    // X's clock stands still: the test moves it.
+    sim = await startSim({ scenario: 'spike', speed: 0, start: '2024-03-02T12:00:00Z', port: 0 });
+    const deps = handlerDeps(t.db, sim);
+    const state = async () => {
+      const row = await t!.db
+        .selectFrom('alert_series_state')
+        .select(['evaluated_until', 'detector'])
+        .executeTakeFirstOrThrow();
+      return {
+        until: row.evaluated_until?.toISOString() ?? null,
+        window: (row.detector as { window?: number[] }).window ?? [],
+      };
+    };
+
+    // A day and a half of history stored (capture's first pages), its roll-ups not computed yet.
+    const history = posts('2024-03-01T00:00:00Z', '2024-03-02T12:00:00Z', 3);
+    await storePosts(t.db, history.posts, history.authors);
+    await evaluateRule(deps, rule!, watched);
+    // Nothing settled past the first bucket waiting for its roll-up: the history is still to learn.
+    const waiting = await state();
+    expect(waiting.until === null || waiting.until <= '2024-03-01T00:00:00.000Z').toBe(true);
+    expect(waiting.window).toEqual([]);
+
+    await rollUp(t.db);
+    await evaluateRule(deps, rule!, watched);
+    const learnt = await state();
+    // Settled up to the last bucket past the settle time (12:00 − 60 s), on the stored figures.
+    expect(learnt.until).toBe('2024-03-02T11:55:00.000Z');
+    expect(learnt.window.length).toBeGreaterThanOrEqual(288);
+    expect(new Set(learnt.window)).toEqual(new Set([3]));
+
+    // The spike's first bucket, rolled up and settled: it fires.
+    const spike = posts('2024-03-02T12:00:00Z', '2024-03-02T12:10:00Z', 150);
+    await storePosts(t.db, spike.posts, spike.authors);
+    await rollUp(t.db);
+    sim.clock.set(Date.parse('2024-03-02T12:11:30Z'));
+    await evaluateRule(deps, rule!, watched);
+    const [alert] = await alertsRepository.listAlerts(t.db, { limit: 10, kind: 'spike' });
+    expect(alert?.started_at.toISOString()).toBe('2024-03-02T12:00:00.000Z');
+    expect(alert?.fired_at).not.toBeNull();
+  });
+});
