@@ -9,7 +9,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{packages,services,migrations}/*/src/**/*.test.ts', 'migrations/src/**/*.test.ts'],
+          include: [
+            '{packages,services,migrations}/*/src/**/*.test.ts',
+            'migrations/src/**/*.test.ts',
+            'test/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },

@@ -1,6 +1,6 @@
+import { errorOf, simPerTest } from '@tagpulse/testkit/x-sim';
 import { describe, expect, it } from 'vitest';
 import { SHORT_END, shortScenario } from './testing/scenarios.js';
-import { errorOf, simPerTest } from './testing/test-sim.js';
 
 const NOW = SHORT_END + 3_600_000;
 const sims = simPerTest();

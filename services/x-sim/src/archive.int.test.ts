@@ -1,6 +1,6 @@
 import { compareIds } from '@tagpulse/core';
+import { errorOf, rawGet, startTestSim, type TestSim } from '@tagpulse/testkit/x-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, rawGet, startTestSim, type TestSim } from './testing/test-sim.js';
 
 const TAGS = ['VirtualCTWeek', 'UNCCTExpo', 'UNiteToCounterTerrorism'];
 const QUERY = `(${TAGS.map((t) => `#${t}`).join(' OR ')})`;

@@ -1,8 +1,7 @@
-import { createXClient } from '@tagpulse/x-client';
+import { errorOf, rawGet, simClient, simPerTest, TEST_TOKEN } from '@tagpulse/testkit/x-sim';
 import { describe, expect, it } from 'vitest';
 import { tokenFingerprint } from './server/billing.js';
 import { SHORT_END, shortScenario } from './testing/scenarios.js';
-import { errorOf, rawGet, simPerTest, TEST_TOKEN } from './testing/test-sim.js';
 
 const NOW = SHORT_END + 3_600_000;
 const NEXT_DAY = Date.parse('2024-05-02T09:00:00Z');
@@ -193,5 +192,5 @@ describe('access levels', () => {
 });
 
 function createOther(url: string) {
-  return createXClient('another-token', url);
+  return simClient(url, 'another-token');
 }

@@ -1,5 +1,5 @@
+import { rawGet, startTestSim, type TestSim } from '@tagpulse/testkit/x-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawGet, startTestSim, type TestSim } from './testing/test-sim.js';
 
 const START = '2020-07-10T16:00:00Z';
 const PATHS = [

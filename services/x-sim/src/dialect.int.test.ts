@@ -1,6 +1,6 @@
+import { rawGet, simPerTest } from '@tagpulse/testkit/x-sim';
 import { describe, expect, it } from 'vitest';
 import { SHORT_END, SHORT_START, shortScenario } from './testing/scenarios.js';
-import { rawGet, simPerTest } from './testing/test-sim.js';
 
 const sims = simPerTest();
 const NOW = SHORT_END + 3_600_000;

@@ -1,7 +1,7 @@
 import { snowflakeAt } from '@tagpulse/core';
+import { rawGet, startTestSim, TEST_TOKEN, type TestSim } from '@tagpulse/testkit/x-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHORT_END, shortScenario } from './testing/scenarios.js';
-import { rawGet, startTestSim, TEST_TOKEN, type TestSim } from './testing/test-sim.js';
 
 let t: TestSim;
 const NOW = SHORT_END + 3_600_000;

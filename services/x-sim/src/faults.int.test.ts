@@ -1,8 +1,8 @@
+import { simPerTest, startTestSim } from '@tagpulse/testkit/x-sim';
 import { describe, expect, it } from 'vitest';
 import type { FaultConfig } from './server/faults.js';
 import { parseFaults } from './server/faults.js';
 import { SHORT_END, shortScenario } from './testing/scenarios.js';
-import { simPerTest, startTestSim } from './testing/test-sim.js';
 
 const NOW = SHORT_END + 3_600_000;
 const sims = simPerTest();

@@ -1,6 +1,6 @@
+import { startTestSim, type TestSim } from '@tagpulse/testkit/x-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHORT_END, SHORT_START, shortScenario } from './testing/scenarios.js';
-import { startTestSim, type TestSim } from './testing/test-sim.js';
 import type { TruthPost } from './truth.js';
 
 let t: TestSim;

@@ -1,6 +1,6 @@
+import { simPerTest, type TestSim } from '@tagpulse/testkit/x-sim';
 import { describe, expect, it } from 'vitest';
 import { SHORT_END, SHORT_START, shortScenario } from './testing/scenarios.js';
-import { simPerTest, type TestSim } from './testing/test-sim.js';
 import type { SearchIndex } from './world/search-index.js';
 
 const sims = simPerTest();

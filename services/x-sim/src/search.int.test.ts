@@ -1,7 +1,7 @@
 import { snowflakeAt, snowflakeTime } from '@tagpulse/core';
+import { rawGet, startTestSim, type TestSim } from '@tagpulse/testkit/x-sim';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHORT_END, SHORT_START, shortScenario } from './testing/scenarios.js';
-import { rawGet, startTestSim, type TestSim } from './testing/test-sim.js';
 
 type SearchOptions = NonNullable<Parameters<TestSim['client']['v2']['search']>[1]>;
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { SPEC_PATHS } from '@tagpulse/testkit/x-sim';
 import { describe, expect, it } from 'vitest';
-import { SPEC_PATHS } from '../testing/openapi.js';
 import { DIALECT_NAMES, type Dialect } from './dialect.js';
 
 function enumOf(dialect: Dialect, parameter: string): string[] {

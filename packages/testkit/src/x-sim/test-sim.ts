@@ -1,15 +1,20 @@
 import { createXClient } from '@tagpulse/x-client';
+import { type Charge, type Sim, type SimOptions, startSim, type TruthPost } from '@tagpulse/x-sim';
 import { afterEach, expect } from 'vitest';
-import type { Charge } from '../server/billing.js';
-import { type Sim, type SimOptions, startSim } from '../start-sim.js';
-import type { TruthPost } from '../truth.js';
 import { specErrors } from './openapi.js';
 
 export const TEST_TOKEN = 'x-sim-test-token';
 
+type XClient = ReturnType<typeof createXClient>;
+
+/** A real twitter-api-v2 client (as x-client builds it) pointed at a sim. */
+export function simClient(url: string, token = TEST_TOKEN): XClient {
+  return createXClient(token, url);
+}
+
 export interface TestSim {
   sim: Sim;
-  client: ReturnType<typeof createXClient>;
+  client: XClient;
   /** Bodies served under /2/ that broke the OpenAPI spec; tests expect it empty. */
   violations: string[];
   /** How many /2/ responses were checked against the spec. */
@@ -41,7 +46,7 @@ export async function startTestSim(options: SimOptions): Promise<TestSim> {
   });
   return {
     sim,
-    client: createXClient(options.bearerToken ?? TEST_TOKEN, sim.url),
+    client: simClient(sim.url, options.bearerToken ?? TEST_TOKEN),
     violations,
     checked: () => checked,
     async truthPosts(hashtag, query = {}) {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Dialect } from '@tagpulse/x-sim';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { default as formats } from 'ajv-formats';
-import type { Dialect } from '../api/dialect.js';
 
 /** The X API v2 OpenAPI specifications x-sim speaks, vendored in `vendor/x-api/`: 2.152 (`tweet`) and 2.167 (`post`). */
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
