@@ -96,11 +96,6 @@ export const jobCatalog = {
 export type JobName = keyof typeof jobCatalog;
 export type JobPayload<K extends JobName> = z.infer<(typeof jobCatalog)[K]['schema']>;
 
-/** The jobs of one queue. */
-export function jobsOfQueue(queue: QueueName): JobName[] {
-  return (Object.keys(jobCatalog) as JobName[]).filter((name) => jobCatalog[name].queue === queue);
-}
-
 export function isJobName(name: string): name is JobName {
   return Object.hasOwn(jobCatalog, name);
 }

@@ -3,7 +3,6 @@ export {
   type JobName,
   type JobPayload,
   jobCatalog,
-  jobsOfQueue,
   QUEUE_NAMES,
   type QueueName,
 } from './catalog.js';

@@ -11,10 +11,10 @@ import {
 } from '@tagpulse/runtime';
 import { createXApi, defaultPrices, type XPrices } from '@tagpulse/x-client';
 import { Worker } from 'bullmq';
+import { createCaptureSync } from './capture-sync.js';
 import { createWorkerClock } from './clock.js';
 import type { AlertSettings, CaptureSettings, WorkerDeps } from './deps.js';
 import { createProcessor } from './processor.js';
-import { createCaptureSync } from './schedulers.js';
 
 // x-sim accepts any bearer token; the real API needs X_BEARER_TOKEN.
 const SIM_TOKEN = 'x-sim-accepts-any-bearer-token';

@@ -56,16 +56,6 @@ export interface SimPost {
   finals: Metrics;
 }
 
-/** The version that exists at `now`: the latest one created by then, or undefined before the post exists. */
-export function currentVersion(post: SimPost, now: number): Version | undefined {
-  let current: Version | undefined;
-  for (const v of post.versions) {
-    if (v.createdMs > now) break;
-    current = v;
-  }
-  return current;
-}
-
 export function isCurrent(v: Version, now: number): boolean {
   if (v.createdMs > now) return false;
   const next = v.post.versions[v.n + 1];

@@ -8,9 +8,9 @@ import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaptureSync } from './capture-sync.js';
 import { systemClock, type WorkerClock } from './clock.js';
 import type { WorkerDeps } from './deps.js';
-import { createCaptureSync } from './schedulers.js';
 
 let t: TestDatabase;
 let redis: Redis;
