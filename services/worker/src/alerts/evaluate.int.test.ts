@@ -1,6 +1,6 @@
 import { parseHashtag } from '@tagpulse/core';
 import { alertRulesRepository, alertsRepository, hashtagsRepository, rollupOutbox } from '@tagpulse/db';
-import { createTestDatabase, makeAuthor, postAt, storePosts, type TestDatabase } from '@tagpulse/db/testing';
+import { createTestDatabase, makeAuthor, postAt, storePosts, type TestDatabase } from '@tagpulse/testkit/db';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { handlerDeps } from '../testing/harness.js';
