@@ -12,6 +12,7 @@ export const LAYERS: Record<string, number> = {
   '@tagpulse/runtime': 1,
   '@tagpulse/migrations': 1,
   '@tagpulse/reports': 2,
+  '@tagpulse/usecases': 2,
   '@tagpulse/api': 3,
   '@tagpulse/worker': 3,
   '@tagpulse/x-sim': 3,

@@ -1,6 +1,6 @@
 import { formatInZone, parseHashtag } from '@tagpulse/core';
 import { type HashtagRow, hashtagsRepository } from '@tagpulse/db';
-import { hashtagsChangedChannel } from '@tagpulse/queue';
+import { type TrackingChange, trackHashtags, untrackHashtags } from '@tagpulse/usecases';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -27,15 +27,12 @@ function view(row: HashtagRow, tz: string): z.infer<typeof hashtag> {
   };
 }
 
-/** Tells running workers to re-read the hashtags now; they also re-read on an interval, so a failure only delays. */
-async function announce(deps: ApiDeps): Promise<void> {
-  // This process's own answers change at once; other API processes hear the database's notice.
+/** The change's result; this process's own answers change at once (other API processes hear the database's notice). */
+function applied<T>(deps: ApiDeps, change: TrackingChange<T>): T {
   deps.cache.apply({ table: 'hashtags' });
-  try {
-    await deps.redis.publish(hashtagsChangedChannel(deps.queuePrefix), 'changed');
-  } catch (err) {
-    deps.log.warn({ err }, 'workers will see the hashtag change at their next sync');
-  }
+  if (change.announceError)
+    deps.log.warn({ err: change.announceError }, 'workers will see the hashtag change at their next sync');
+  return change.result;
 }
 
 export function hashtagsRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -86,9 +83,8 @@ export function hashtagsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const tz = parseTz(request.query.tz);
       const parsed = parseHashtag(request.body.tag);
       if (!parsed.ok) throw badParam('tag', parsed.reason);
-      const row = await hashtagsRepository.addHashtag(deps.db, parsed);
-      await announce(deps);
-      return reply.status(201).send(view(row, tz));
+      const [row] = applied(deps, await trackHashtags(deps, [parsed]));
+      return reply.status(201).send(view(row as HashtagRow, tz));
     },
   );
 
@@ -106,10 +102,8 @@ export function hashtagsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const parsed = parseHashtag(request.params.tag);
       if (!parsed.ok) throw badParam('tag', parsed.reason);
-      if (!(await hashtagsRepository.deactivateHashtag(deps.db, parsed.key))) {
-        throw new ApiProblem(404, `hashtag #${parsed.display} is not tracked`);
-      }
-      await announce(deps);
+      const [removed] = applied(deps, await untrackHashtags(deps, [parsed.key]));
+      if (!removed) throw new ApiProblem(404, `hashtag #${parsed.display} is not tracked`);
       return reply.status(204).send(null);
     },
   );

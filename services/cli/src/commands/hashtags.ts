@@ -1,32 +1,34 @@
 import { parseHashtag } from '@tagpulse/core';
 import { createDb, cursorsRepository, hashtagsRepository } from '@tagpulse/db';
-import { createRedis, hashtagsChangedChannel } from '@tagpulse/queue';
+import { createRedis } from '@tagpulse/queue';
 import { loadEnv } from '@tagpulse/runtime';
+import {
+  type HashtagTracking,
+  type TrackingChange,
+  trackHashtags,
+  untrackHashtags,
+} from '@tagpulse/usecases';
 import { Command } from 'commander';
 import { runCommand } from './run-command.js';
 
-/** Opens the database, runs `body`, then tells running workers the tracked hashtags changed. */
-async function withDb(
-  body: (db: ReturnType<typeof createDb>) => Promise<boolean | undefined>,
-): Promise<void> {
+/** Runs `body` with the database and a Redis connection (to tell running workers of a change). */
+async function withTracking(body: (deps: HashtagTracking) => Promise<void>): Promise<void> {
   const env = loadEnv();
   const db = createDb({ url: env.DATABASE_URL, max: 1, applicationName: 'tagpulse-hashtags' });
-  let changed: boolean | undefined;
-  try {
-    changed = await body(db);
-  } finally {
-    await db.destroy();
-  }
-  if (!changed) return;
-  // Workers also re-read the hashtags on an interval, so a Redis hiccup here only delays the change.
   const redis = createRedis(env.REDIS_URL, 'producer', () => {});
   try {
-    await redis.publish(hashtagsChangedChannel(env.QUEUE_PREFIX), 'changed');
-  } catch (err) {
-    console.error(`tagpulse: workers will see the change at their next sync (${(err as Error).message})`);
+    await body({ db, redis, queuePrefix: env.QUEUE_PREFIX });
   } finally {
     redis.disconnect();
+    await db.destroy();
   }
+}
+
+function warnUnannounced(change: TrackingChange<unknown>): void {
+  if (change.announceError)
+    console.error(
+      `tagpulse: workers will see the change at their next sync (${change.announceError.message})`,
+    );
 }
 
 function parsed(input: string): { key: string; display: string } {
@@ -45,13 +47,10 @@ export function hashtagsCommand(): Command {
     .description('track hashtags (again)')
     .action((inputs: string[]) =>
       runCommand(() =>
-        withDb(async (db) => {
-          const tags = inputs.map(parsed);
-          for (const tag of tags) {
-            const row = await hashtagsRepository.addHashtag(db, tag);
-            console.log(`tracking #${row.display} (key ${row.tag_key})`);
-          }
-          return true;
+        withTracking(async (deps) => {
+          const change = await trackHashtags(deps, inputs.map(parsed));
+          for (const row of change.result) console.log(`tracking #${row.display} (key ${row.tag_key})`);
+          warnUnannounced(change);
         }),
       ),
     );
@@ -61,14 +60,17 @@ export function hashtagsCommand(): Command {
     .description('stop tracking hashtags; their posts and history stay')
     .action((inputs: string[]) =>
       runCommand(() =>
-        withDb(async (db) => {
-          let changed = false;
-          for (const tag of inputs.map(parsed)) {
-            const removed = await hashtagsRepository.deactivateHashtag(db, tag.key);
-            console.log(removed ? `stopped tracking #${tag.display}` : `#${tag.display} was not tracked`);
-            changed ||= removed;
-          }
-          return changed;
+        withTracking(async (deps) => {
+          const tags = inputs.map(parsed);
+          const change = await untrackHashtags(
+            deps,
+            tags.map((t) => t.key),
+          );
+          for (const [i, tag] of tags.entries())
+            console.log(
+              change.result[i] ? `stopped tracking #${tag.display}` : `#${tag.display} was not tracked`,
+            );
+          warnUnannounced(change);
         }),
       ),
     );
@@ -77,7 +79,7 @@ export function hashtagsCommand(): Command {
     .description('the hashtags, tracked or not, with their capture status')
     .action(() =>
       runCommand(() =>
-        withDb(async (db) => {
+        withTracking(async ({ db }) => {
           const cursors = await cursorsRepository.listCursors(db);
           for (const tag of await hashtagsRepository.listHashtags(db)) {
             const cursor = cursors.find((c) => c.tag_keys.includes(tag.tag_key));
@@ -85,7 +87,6 @@ export function hashtagsCommand(): Command {
             const last = cursor?.last_success_at ? ` last poll ${cursor.last_success_at.toISOString()}` : '';
             console.log(`#${tag.display}\t${tag.tag_key}\t${status}${last}`);
           }
-          return false;
         }),
       ),
     );

@@ -1,0 +1,6 @@
+export {
+  type HashtagTracking,
+  type TrackingChange,
+  trackHashtags,
+  untrackHashtags,
+} from './tracked-hashtags.js';
