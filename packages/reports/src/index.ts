@@ -16,4 +16,13 @@ export {
   type ReportChannel,
   type ScheduleInput,
 } from './schedule-input.js';
-export { applySchedule, reconcileSchedules, removeSchedule, reportSchedulerId } from './schedulers.js';
+export {
+  applySchedule,
+  createSchedule,
+  deleteSchedule,
+  reconcileSchedules,
+  removeSchedule,
+  reportSchedulerId,
+  type ScheduleStore,
+  updateSchedule,
+} from './schedulers.js';

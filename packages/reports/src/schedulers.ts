@@ -31,6 +31,40 @@ export async function removeSchedule(queues: Queues, scheduleId: string): Promis
   await queues[def.queue].removeJobScheduler(reportSchedulerId(scheduleId));
 }
 
+/** Where a schedule lives: its row in Postgres, its job scheduler in BullMQ. */
+export interface ScheduleStore {
+  db: Kysely<Database>;
+  queues: Queues;
+}
+
+/** A checked schedule stored, its job scheduler written: it runs without a worker restart. */
+export async function createSchedule(
+  { db, queues }: ScheduleStore,
+  input: reportSchedulesRepository.NewReportSchedule,
+): Promise<ReportScheduleRow> {
+  const row = await reportSchedulesRepository.createSchedule(db, input);
+  await applySchedule(queues, row);
+  return row;
+}
+
+/** A schedule changed, its job scheduler with it; undefined when there is no such schedule. */
+export async function updateSchedule(
+  { db, queues }: ScheduleStore,
+  id: string,
+  input: reportSchedulesRepository.ReportSchedulePatch,
+): Promise<ReportScheduleRow | undefined> {
+  const row = await reportSchedulesRepository.updateSchedule(db, id, input);
+  if (row) await applySchedule(queues, row);
+  return row;
+}
+
+/** A schedule deleted with its job scheduler (its reports stay); false when there was none. */
+export async function deleteSchedule({ db, queues }: ScheduleStore, id: string): Promise<boolean> {
+  if (!(await reportSchedulesRepository.deleteSchedule(db, id))) return false;
+  await removeSchedule(queues, id);
+  return true;
+}
+
 /**
  * Job schedulers for every enabled schedule and for nothing else: the API and
  * the CLI commit a schedule, then write its scheduler to Redis, and Redis can

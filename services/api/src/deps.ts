@@ -1,4 +1,5 @@
 import type { Database } from '@tagpulse/db';
+import type { Queues } from '@tagpulse/queue';
 import type { Logger } from '@tagpulse/runtime';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -25,6 +26,8 @@ export interface ApiDeps {
   corsOrigins: string[];
   /** BullMQ key prefix, for the channel that tells workers the tracked hashtags changed. */
   queuePrefix: string;
+  /** One handle per queue, under `queuePrefix`: report schedules' job schedulers are written through them. */
+  queues: Queues;
   /** Zones besides UTC a read key's series may register for stored roll-ups (admin keys: no limit). */
   zonesMax: number;
   /** Computed answers kept until a committed change alters them. */

@@ -1,7 +1,6 @@
 import { createDb } from '@tagpulse/db';
-import { createRedis, QUEUE_NAMES } from '@tagpulse/queue';
+import { closeQueues, createQueues, createRedis } from '@tagpulse/queue';
 import { createLogger, createShutdown, type Env, type Logger } from '@tagpulse/runtime';
-import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { startCaches } from './caches.js';
@@ -31,12 +30,8 @@ export async function runApi(env: Env): Promise<RunningApi> {
   const redis = createRedis(env.REDIS_URL, 'producer', (err) => log.error({ err }, 'redis error'));
   // A producer connection refuses commands until it is up; wait so the first requests are not 503s.
   await new Promise((resolve) => redis.once('ready', resolve));
-  // Read-only handles for queue depths; the worker owns the jobs.
-  const queues = QUEUE_NAMES.map((name) => {
-    const queue = new Queue(name, { connection: redis, prefix: env.QUEUE_PREFIX });
-    queue.on('error', (err) => log.error({ err, queue: name }, 'queue error'));
-    return queue;
-  });
+  // For queue depths and the report schedules' job schedulers; the worker owns the jobs.
+  const queues = createQueues(redis, env.QUEUE_PREFIX, (err) => log.error({ err }, 'queue error'));
   const caches = await startCaches({
     url: env.DATABASE_URL,
     maxBytes: env.API_CACHE_MB * 1024 * 1024,
@@ -59,10 +54,11 @@ export async function runApi(env: Env): Promise<RunningApi> {
     corsOrigins: env.CORS_ORIGINS,
     previewConcurrency: env.API_PREVIEW_CONCURRENCY,
     queuePrefix: env.QUEUE_PREFIX,
+    queues,
     queueCounts: async () =>
       Object.fromEntries(
         await Promise.all(
-          queues.map(async (q) => [
+          Object.values(queues).map(async (q) => [
             q.name,
             await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
           ]),
@@ -71,7 +67,7 @@ export async function runApi(env: Env): Promise<RunningApi> {
   });
   shutdown.register('http', () => app.close());
   shutdown.register('queues', async () => {
-    await Promise.all(queues.map((q) => q.close()));
+    await closeQueues(queues);
   });
   shutdown.register('redis', async () => {
     await redis.quit();

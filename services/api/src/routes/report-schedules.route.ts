@@ -1,13 +1,13 @@
 import { CALENDAR_PERIODS, formatInZone, nextRun } from '@tagpulse/core';
 import { hashtagsRepository, type ReportScheduleRow, reportSchedulesRepository } from '@tagpulse/db';
-import { closeQueues, createQueues } from '@tagpulse/queue';
 import {
-  applySchedule,
   checkSchedule,
+  createSchedule,
+  deleteSchedule,
   REPORT_CHANNELS,
   REPORT_FORMATS,
-  removeSchedule,
   type ScheduleInput,
+  updateSchedule,
 } from '@tagpulse/reports';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -136,11 +136,6 @@ function asInput(row: ReportScheduleRow, displays: Map<string, string>): Schedul
 export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const doc = { tags: ['reports'], security: [{ bearer: [] }] };
-  // Job schedulers are written straight to BullMQ, so a change applies without a worker restart.
-  const queues = createQueues(deps.redis, deps.queuePrefix, (err) =>
-    deps.log.error({ err }, 'report queue error'),
-  );
-  app.addHook('onClose', () => closeQueues(queues));
   const displays = async () =>
     new Map((await hashtagsRepository.listHashtags(deps.db)).map((h) => [h.tag_key, h.display]));
   const checked = async (input: ScheduleInput) => {
@@ -181,8 +176,7 @@ export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void
       },
     },
     async (request, reply) => {
-      const row = await reportSchedulesRepository.createSchedule(deps.db, await checked(request.body));
-      await applySchedule(queues, row);
+      const row = await createSchedule(deps, await checked(request.body));
       return reply.status(201).send(view(row, await displays(), deps.now()));
     },
   );
@@ -223,9 +217,8 @@ export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void
       if (!current) throw new ApiProblem(404, `no report schedule ${request.params.id}`);
       const patch = Object.fromEntries(Object.entries(request.body).filter(([, v]) => v !== undefined));
       const next = await checked({ ...asInput(current, names), ...patch } as ScheduleInput);
-      const row = await reportSchedulesRepository.updateSchedule(deps.db, current.id, next);
+      const row = await updateSchedule(deps, current.id, next);
       if (!row) throw new ApiProblem(404, `no report schedule ${request.params.id}`);
-      await applySchedule(queues, row);
       return view(row, names, deps.now());
     },
   );
@@ -242,10 +235,9 @@ export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void
       },
     },
     async (request, reply) => {
-      if (!(await reportSchedulesRepository.deleteSchedule(deps.db, request.params.id))) {
+      if (!(await deleteSchedule(deps, request.params.id))) {
         throw new ApiProblem(404, `no report schedule ${request.params.id}`);
       }
-      await removeSchedule(queues, request.params.id);
       return reply.status(204).send(null);
     },
   );

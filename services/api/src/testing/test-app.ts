@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { apiKeysRepository } from '@tagpulse/db';
-import { createRedis } from '@tagpulse/queue';
+import { closeQueues, createQueues, createRedis } from '@tagpulse/queue';
 import { createLogger, loadEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
@@ -53,6 +53,7 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
   const log = createLogger({ service: 'api-test', level: 'silent' });
   // The queues routes create (alerts, reports) live under it, and go with the app.
   const queuePrefix = overrides.queuePrefix ?? testPrefix();
+  const queues = overrides.queues ?? createQueues(redis, queuePrefix, () => {});
   const caches = await startCaches({ url: testDb.url, maxBytes: 16 * 1024 * 1024, log });
   const app = await buildApp({
     db: testDb.db,
@@ -65,6 +66,7 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
     rateLimit: { max: 10_000, windowMs: 60_000, nameSpace: `test-${randomUUID()}-`, perAddress: 10_000 },
     corsOrigins: [],
     queuePrefix,
+    queues,
     previewConcurrency: 2,
     queueCounts: async () => ({ 'capture-poll': { waiting: 2, active: 1 } }),
     ...overrides,
@@ -119,6 +121,7 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
     },
     async close() {
       await app.close();
+      await closeQueues(queues);
       await caches.close();
       await deletePrefix(redis, queuePrefix);
       redis.disconnect();

@@ -2,13 +2,13 @@ import { CALENDAR_PERIODS } from '@tagpulse/core';
 import { createDb, reportSchedulesRepository, reportsRepository } from '@tagpulse/db';
 import { closeQueues, createQueues, createRedis, jobCatalog, type Queues } from '@tagpulse/queue';
 import {
-  applySchedule,
   checkSchedule,
+  createSchedule,
+  deleteSchedule,
   REPORT_CHANNELS,
   REPORT_FORMATS,
   type ReportChannel,
   type ReportFormat,
-  removeSchedule,
 } from '@tagpulse/reports';
 import { loadEnv } from '@tagpulse/runtime';
 import { Command, Option } from 'commander';
@@ -109,8 +109,7 @@ export function reportsCommand(): Command {
             enabled: true,
           });
           if (!result.ok) throw new Error(`${optionOf(result.problem.field)}: ${result.problem.reason}`);
-          const row = await reportSchedulesRepository.createSchedule(db, result.row);
-          await applySchedule(queues, row);
+          const row = await createSchedule({ db, queues }, result.row);
           console.log(row.id);
           console.error(`scheduled "${row.name}" (${row.period}, ${row.tz})`);
         }),
@@ -147,10 +146,9 @@ export function reportsCommand(): Command {
     .action((id: string) =>
       runCommand(() =>
         withReports(async (db, queues) => {
-          if (!/^[0-9a-f-]{36}$/i.test(id) || !(await reportSchedulesRepository.deleteSchedule(db, id))) {
+          if (!/^[0-9a-f-]{36}$/i.test(id) || !(await deleteSchedule({ db, queues }, id))) {
             throw new Error(`no report schedule ${id}`);
           }
-          await removeSchedule(queues, id);
           console.log(`removed ${id}`);
         }),
       ),
