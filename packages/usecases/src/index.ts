@@ -1,3 +1,4 @@
+export { loadRuleSeries, type RuleSeriesRequest, type WatchedSeries, watchedSeries } from './rule-series.js';
 export {
   type HashtagTracking,
   type TrackingChange,

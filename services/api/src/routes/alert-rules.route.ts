@@ -6,7 +6,6 @@ import {
   isTimeZone,
   parseLocalInstant,
   STORED_METRICS,
-  seriesPoints,
   WEEKDAYS,
 } from '@tagpulse/core';
 import {
@@ -17,6 +16,7 @@ import {
   type NewAlertRule,
   rollupsRepository,
 } from '@tagpulse/db';
+import { loadRuleSeries, watchedSeries } from '@tagpulse/usecases';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -333,35 +333,21 @@ export function alertRulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if ((to.getTime() - from.getTime()) / grainMs > 100_000) {
         throw badParam('from', 'at most 100 000 buckets per backtest: narrow from/to');
       }
-      const names = await labels();
-      const tags = rule.scope === rollupsRepository.ALL_SCOPE ? [...names.keys()] : [rule.scope];
+      const { value: hashtags } = await deps.cache.get('hashtags', () =>
+        hashtagsRepository.listHashtags(deps.db),
+      );
+      // The series the worker would judge; a hashtag no longer listed still has its stored roll-ups.
+      const tags = watchedSeries(rule.scope, hashtags)?.tags ?? [rule.scope];
       // The detector learns from two weeks before `from`, as a live rule would have.
       const warm = new Date(from.getTime() - 14 * 86_400_000);
-      const range = { tags, from: warm, to };
-      const [stored, gaps, coverage] = await Promise.all([
-        rollupsRepository.readSeries(deps.db, {
-          scope: rule.scope,
-          grain: rule.grain,
-          tz: 'UTC',
-          from: warm,
-          to,
-          metrics: [rule.metric],
-        }),
-        alertsRepository.gapsOverlapping(deps.db, range),
-        alertsRepository.coverageByHour(deps.db, range),
-      ]);
-      const values = new Map([...stored].map(([t, v]) => [t, v[rule.metric] ?? 0]));
-      const points = seriesPoints({ from: warm.getTime(), to: to.getTime(), grainMs }, values, {
-        gaps,
-        coverage,
-        minCoverage: rule.minCoverage,
-      }).filter((p) => p.t + grainMs <= to.getTime());
+      const { points } = await loadRuleSeries(deps.db, { rule, tags, from: warm, to });
+      const settled = points.filter((p) => p.t + grainMs <= to.getTime());
       const iso = (d: Date | null) => d?.toISOString() ?? null;
       return {
         rule: rule.id,
         from: from.toISOString(),
         to: to.toISOString(),
-        episodes: backtestRule(rule, rule.scope, points, { from, to }).map((e) => ({
+        episodes: backtestRule(rule, rule.scope, settled, { from, to }).map((e) => ({
           started_at: e.startedAt.toISOString(),
           fired_at: iso(e.firedAt),
           resolved_at: iso(e.resolvedAt),

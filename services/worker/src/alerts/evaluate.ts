@@ -1,11 +1,4 @@
-import {
-  type AlertEvent,
-  type Episode,
-  evaluateSeries,
-  GRAIN_MS,
-  type NoticeKind,
-  seriesPoints,
-} from '@tagpulse/core';
+import { type AlertEvent, type Episode, evaluateSeries, GRAIN_MS, type NoticeKind } from '@tagpulse/core';
 import {
   type AlertRule,
   alertsRepository,
@@ -14,6 +7,7 @@ import {
   rollupsRepository,
 } from '@tagpulse/db';
 import { channelKey } from '@tagpulse/notify';
+import { loadRuleSeries, type WatchedSeries } from '@tagpulse/usecases';
 import type { WorkerDeps } from '../deps.js';
 import { explainSpike, type SpikeDetails } from './explain.js';
 import { renderNotice } from './render.js';
@@ -22,12 +16,6 @@ import { renderNotice } from './render.js';
 const HISTORY_MS = 14 * 86_400_000;
 /** Buckets settled longer ago than this when read only teach the detector (a worker back after a while, a new rule). */
 const FRESH_MS = 30 * 60_000;
-
-export interface WatchedSeries {
-  /** How people name it: the hashtag's display spelling, or `all`. */
-  label: string;
-  tags: string[];
-}
 
 /**
  * Evaluates one rule on its series, in one transaction holding the series'
@@ -49,25 +37,18 @@ export async function evaluateRule(
     const state = await alertsRepository.lockSeriesState(trx, rule.id, series, new Date(now));
     const from = state.evaluatedUntil?.getTime() ?? Math.floor((now - HISTORY_MS) / grainMs) * grainMs;
     const to = now + 1;
-    const range = { tags: watched.tags, from: new Date(from), to: new Date(to) };
     // Read before the series (each statement sees what was committed when it began): every post
     // stored before capture reached `capturedUntil` is then in the roll-ups read after, unless its
     // bucket still waits for its roll-up. A bucket settled on a figure not rolled up yet would
     // teach the detector, and be judged on, a count short of its posts.
     const health = await alertsRepository.captureHealth(trx, watched.tags);
     const pending = await rollupOutbox.firstPendingBucket(trx, new Date(from));
-    const [stored, gaps, coverage] = await Promise.all([
-      rollupsRepository.readSeries(trx, {
-        scope: series,
-        grain: rule.grain,
-        tz: 'UTC',
-        ...range,
-        metrics: [rule.metric],
-      }),
-      alertsRepository.gapsOverlapping(trx, range),
-      alertsRepository.coverageByHour(trx, { ...range, from: new Date(from - 3_600_000) }),
-    ]);
-    const values = new Map([...stored].map(([t, v]) => [t, v[rule.metric] ?? 0]));
+    const { points, coverage } = await loadRuleSeries(trx, {
+      rule,
+      tags: watched.tags,
+      from: new Date(from),
+      to: new Date(to),
+    });
     const stalled =
       health.queries > 0 &&
       health.oldestSuccess !== null &&
@@ -77,7 +58,7 @@ export async function evaluateRule(
       series,
       machine: state.machine,
       detector: state.detector,
-      points: seriesPoints({ from, to, grainMs }, values, { gaps, coverage, minCoverage: rule.minCoverage }),
+      points,
       now,
       settleMs: settings.settleMs,
       stalled,

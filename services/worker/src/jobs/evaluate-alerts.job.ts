@@ -1,6 +1,7 @@
-import { alertRulesRepository, hashtagsRepository, rollupsRepository } from '@tagpulse/db';
+import { alertRulesRepository, hashtagsRepository } from '@tagpulse/db';
 import { type JobPayload, nudge } from '@tagpulse/queue';
-import { evaluateRule, type WatchedSeries } from '../alerts/evaluate.js';
+import { watchedSeries } from '@tagpulse/usecases';
+import { evaluateRule } from '../alerts/evaluate.js';
 import type { JobCtx } from '../job-context.js';
 
 /**
@@ -17,16 +18,10 @@ export async function evaluateAlerts(_: JobPayload<'evaluate-alerts'>, ctx: JobC
     tracked.map((h) => ({ tagKey: h.tag_key, display: h.display })),
     alerts.defaultChannels,
   );
-  const byKey = new Map(tracked.map((h) => [h.tag_key, h]));
   let queued = 0;
   let failed: unknown;
   for (const rule of await alertRulesRepository.listRules(db, { enabledOnly: true })) {
-    const watched: WatchedSeries | undefined =
-      rule.scope === rollupsRepository.ALL_SCOPE
-        ? { label: 'all', tags: tracked.map((h) => h.tag_key) }
-        : byKey.has(rule.scope)
-          ? { label: byKey.get(rule.scope)!.display, tags: [rule.scope] }
-          : undefined;
+    const watched = watchedSeries(rule.scope, tracked);
     // A hashtag no longer tracked has no fresh data to judge.
     if (!watched || watched.tags.length === 0) continue;
     try {

@@ -1,0 +1,68 @@
+import { type AlertGrain, GRAIN_MS, type SeriesPoint, type StoredMetric, seriesPoints } from '@tagpulse/core';
+import { alertsRepository, type Database, type HashtagRow, rollupsRepository } from '@tagpulse/db';
+import type { Kysely } from 'kysely';
+
+const HOUR_MS = 3_600_000;
+
+/** The hashtags a rule's series counts, and how people name it. */
+export interface WatchedSeries {
+  /** The hashtag's display spelling, or `all`. */
+  label: string;
+  tags: string[];
+}
+
+/**
+ * The series a rule scope names among `hashtags`: `all` is the tracked ones (an untracked
+ * hashtag's gaps and coverage say nothing of the all series), a hashtag is itself while listed.
+ */
+export function watchedSeries(scope: string, hashtags: HashtagRow[]): WatchedSeries | undefined {
+  if (scope === rollupsRepository.ALL_SCOPE)
+    return { label: 'all', tags: hashtags.filter((h) => h.active).map((h) => h.tag_key) };
+  const row = hashtags.find((h) => h.tag_key === scope);
+  return row ? { label: row.display, tags: [row.tag_key] } : undefined;
+}
+
+export interface RuleSeriesRequest {
+  rule: { scope: string; grain: AlertGrain; metric: StoredMetric; minCoverage: number };
+  tags: string[];
+  from: Date;
+  to: Date;
+}
+
+/**
+ * A rule's points over [from, to), as both alert evaluation and the backtest judge them: the
+ * stored roll-ups zero-filled, each bucket marked by the capture gaps it overlaps and the
+ * coverage of its hours (per UTC hour: the hour holding `from` began before it).
+ */
+export async function loadRuleSeries(
+  db: Kysely<Database>,
+  { rule, tags, from, to }: RuleSeriesRequest,
+): Promise<{ points: SeriesPoint[]; coverage: Map<number, number> }> {
+  const grainMs = GRAIN_MS[rule.grain];
+  // Whole buckets from the one holding `from`, and every hour they touch.
+  const start = new Date(Math.floor(from.getTime() / grainMs) * grainMs);
+  const range = { tags, from: start, to };
+  const [stored, gaps, coverage] = await Promise.all([
+    rollupsRepository.readSeries(db, {
+      scope: rule.scope,
+      grain: rule.grain,
+      tz: 'UTC',
+      ...range,
+      metrics: [rule.metric],
+    }),
+    alertsRepository.gapsOverlapping(db, range),
+    alertsRepository.coverageByHour(db, {
+      ...range,
+      from: new Date(Math.floor(start.getTime() / HOUR_MS) * HOUR_MS),
+    }),
+  ]);
+  const values = new Map([...stored].map(([t, v]) => [t, v[rule.metric] ?? 0]));
+  return {
+    points: seriesPoints({ from: from.getTime(), to: to.getTime(), grainMs }, values, {
+      gaps,
+      coverage,
+      minCoverage: rule.minCoverage,
+    }),
+    coverage,
+  };
+}
