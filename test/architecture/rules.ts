@@ -11,13 +11,14 @@ export const LAYERS: Record<string, number> = {
   '@tagpulse/notify': 1,
   '@tagpulse/runtime': 1,
   '@tagpulse/migrations': 1,
-  '@tagpulse/reports': 2,
   '@tagpulse/usecases': 2,
-  '@tagpulse/api': 3,
-  '@tagpulse/worker': 3,
-  '@tagpulse/x-sim': 3,
+  // Report building and schedules: use cases on top of the general ones (scopes, series).
+  '@tagpulse/reports': 3,
+  '@tagpulse/api': 4,
+  '@tagpulse/worker': 4,
+  '@tagpulse/x-sim': 4,
   // The command that starts every service sits above them.
-  '@tagpulse/cli': 4,
+  '@tagpulse/cli': 5,
 };
 
 /** Packages for tests and benchmarks only: no production file may import them. */

@@ -26,6 +26,7 @@ import {
   rollupsRepository,
   spendLedger,
 } from '@tagpulse/db';
+import { type Scope, scopeOf } from '@tagpulse/usecases';
 import type { Kysely } from 'kysely';
 import { renderChartPng } from './chart.js';
 
@@ -52,39 +53,15 @@ export interface BuiltReport {
 const TOP = 5;
 const PERIOD_LABEL: Record<string, string> = { daily: 'Daily', weekly: 'Weekly', monthly: 'Monthly' };
 
-interface ReportScope {
-  scope: string;
-  tags: string[];
-  labels: string[];
-  /**
-   * All tracked hashtags or one: its roll-ups are stored, and the totals are /v1/summary's. A set
-   * of several is counted from its posts, each post once (the roll-ups hold each hashtag and all).
-   */
-  stored: boolean;
-}
-
 /** The scope the request names; throws when a hashtag is not one tagpulse has tracked. */
-async function scopeOf(db: Db, keys: readonly string[]): Promise<ReportScope> {
-  const hashtags = await hashtagsRepository.listHashtags(db);
-  if (keys.length === 0) {
-    const tracked = hashtags.filter((h) => h.active);
-    const tags = tracked.map((h) => h.tag_key);
-    return { scope: rollupsRepository.ALL_SCOPE, tags, labels: ['all'], stored: true };
-  }
-  const known = keys.map((key) => {
-    const row = hashtags.find((h) => h.tag_key === key);
-    if (!row) throw new Error(`hashtag ${key} is not tracked`);
-    return row;
-  });
-  const tags = known.map((h) => h.tag_key);
-  const labels = known.map((h) => h.display);
-  // bucketMetrics' all-scope is "each post of these tags once": the set's own series.
-  if (known.length > 1) return { scope: rollupsRepository.ALL_SCOPE, tags, labels, stored: false };
-  return { scope: tags[0] ?? '', tags, labels, stored: true };
+async function reportScope(db: Db, keys: readonly string[]): Promise<Scope> {
+  const result = scopeOf(await hashtagsRepository.listHashtags(db), keys);
+  if (!result.ok) throw new Error(`hashtag ${result.missing} is not tracked`);
+  return result.scope;
 }
 
 /** Totals of [from, to): the summary's sums of stored roll-ups, or one bucket counted from a set's posts. */
-async function totalsOf(db: Db, scope: ReportScope, period: Period): Promise<MetricValues> {
+async function totalsOf(db: Db, scope: Scope, period: Period): Promise<MetricValues> {
   if (scope.stored) return insightsRepository.periodTotals(db, { ...scope, ...period });
   const values = await rollupsRepository.scopeMetrics(db, {
     ...scope,
@@ -95,7 +72,7 @@ async function totalsOf(db: Db, scope: ReportScope, period: Period): Promise<Met
 }
 
 /** The top posts of each hashtag, merged: a set's top k are among its hashtags' top k. */
-async function topPostsOf(db: Db, scope: ReportScope, period: Period) {
+async function topPostsOf(db: Db, scope: Scope, period: Period) {
   const ranges = scope.stored
     ? [{ ...scope, ...period }]
     : scope.tags.map((tag) => ({ scope: tag, tags: [tag], ...period }));
@@ -116,7 +93,7 @@ async function topPostsOf(db: Db, scope: ReportScope, period: Period) {
 /** The series the chart and the CSV show: stored roll-ups where the zone has them, else computed the same way. */
 async function seriesValues(
   db: Db,
-  scope: ReportScope,
+  scope: Scope,
   grain: Grain,
   tz: string,
   period: Period,
@@ -136,7 +113,7 @@ async function seriesValues(
  */
 export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltReport> {
   const { tz, period, previous } = req;
-  const scope = await scopeOf(db, req.hashtags);
+  const scope = await reportScope(db, req.hashtags);
   const range = { scope: scope.scope, tags: scope.tags, ...period };
   const grain = seriesGrain(period);
   const show = (d: Date) => formatInZone(d, tz);

@@ -1,4 +1,5 @@
-export { loadRuleSeries, type RuleSeriesRequest, type WatchedSeries, watchedSeries } from './rule-series.js';
+export { loadRuleSeries, type RuleSeriesRequest, watchedSeries } from './rule-series.js';
+export { type Scope, type ScopeResult, scopeOf } from './scope.js';
 export {
   type HashtagTracking,
   type TrackingChange,

@@ -11,11 +11,14 @@ describe('watchedSeries', () => {
   const hashtags = [row('alpha', true), row('beta', false)];
 
   it('watches the tracked hashtags for all: an untracked one says nothing of its capture now', () => {
-    expect(watchedSeries(rollupsRepository.ALL_SCOPE, hashtags)).toEqual({ label: 'all', tags: ['alpha'] });
+    expect(watchedSeries(rollupsRepository.ALL_SCOPE, hashtags)).toMatchObject({
+      label: 'all',
+      tags: ['alpha'],
+    });
   });
 
   it('watches a listed hashtag by its display spelling, and nothing for one not listed', () => {
-    expect(watchedSeries('beta', hashtags)).toEqual({ label: 'BETA', tags: ['beta'] });
+    expect(watchedSeries('beta', hashtags)).toMatchObject({ scope: 'beta', label: 'BETA', tags: ['beta'] });
     expect(watchedSeries('gamma', hashtags)).toBeUndefined();
   });
 });

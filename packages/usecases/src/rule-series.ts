@@ -1,25 +1,17 @@
 import { type AlertGrain, GRAIN_MS, type SeriesPoint, type StoredMetric, seriesPoints } from '@tagpulse/core';
 import { alertsRepository, type Database, type HashtagRow, rollupsRepository } from '@tagpulse/db';
 import type { Kysely } from 'kysely';
+import { type Scope, scopeOf } from './scope.js';
 
 const HOUR_MS = 3_600_000;
-
-/** The hashtags a rule's series counts, and how people name it. */
-export interface WatchedSeries {
-  /** The hashtag's display spelling, or `all`. */
-  label: string;
-  tags: string[];
-}
 
 /**
  * The series a rule scope names among `hashtags`: `all` is the tracked ones (an untracked
  * hashtag's gaps and coverage say nothing of the all series), a hashtag is itself while listed.
  */
-export function watchedSeries(scope: string, hashtags: HashtagRow[]): WatchedSeries | undefined {
-  if (scope === rollupsRepository.ALL_SCOPE)
-    return { label: 'all', tags: hashtags.filter((h) => h.active).map((h) => h.tag_key) };
-  const row = hashtags.find((h) => h.tag_key === scope);
-  return row ? { label: row.display, tags: [row.tag_key] } : undefined;
+export function watchedSeries(scope: string, hashtags: readonly HashtagRow[]): Scope | undefined {
+  const result = scopeOf(hashtags, scope === rollupsRepository.ALL_SCOPE ? [] : [scope]);
+  return result.ok ? result.scope : undefined;
 }
 
 export interface RuleSeriesRequest {

@@ -1,5 +1,6 @@
 import { canonicalZone, GRAINS, parseHashtag } from '@tagpulse/core';
-import { hashtagsRepository, rollupsRepository } from '@tagpulse/db';
+import { hashtagsRepository } from '@tagpulse/db';
+import { type Scope, scopeOf } from '@tagpulse/usecases';
 import { z } from 'zod';
 import type { ApiDeps } from './deps.js';
 import { ApiProblem, badParam } from './problem.js';
@@ -88,14 +89,8 @@ export function parseRange(
   return { from, to };
 }
 
-export interface Scope {
-  /** Stored scope: a hashtag key, or '*' for all. */
-  scope: string;
-  /** The hashtag keys the scope covers. */
-  tags: string[];
-  /** As the client should see it: the display spelling, or `all`. */
-  label: string;
-}
+// The routes name the scope through this module, where it is parsed.
+export type { Scope } from '@tagpulse/usecases';
 
 /** The scope a `hashtag` parameter names; 404 when it is not a hashtag tagpulse tracks or tracked. */
 export async function resolveScope(deps: ApiDeps, hashtag: string): Promise<Scope> {
@@ -103,13 +98,9 @@ export async function resolveScope(deps: ApiDeps, hashtag: string): Promise<Scop
   const { value: hashtags } = await deps.cache.get('hashtags', () =>
     hashtagsRepository.listHashtags(deps.db),
   );
-  if (hashtag.toLowerCase() === 'all') {
-    const tracked = hashtags.filter((h) => h.active);
-    return { scope: rollupsRepository.ALL_SCOPE, tags: tracked.map((h) => h.tag_key), label: 'all' };
-  }
-  const parsed = parseHashtag(hashtag);
-  if (!parsed.ok) throw badParam('hashtag', parsed.reason);
-  const known = hashtags.find((h) => h.tag_key === parsed.key);
-  if (!known) throw new ApiProblem(404, `hashtag #${parsed.display} is not tracked`);
-  return { scope: known.tag_key, tags: [known.tag_key], label: known.display };
+  const parsed = hashtag.toLowerCase() === 'all' ? undefined : parseHashtag(hashtag);
+  if (parsed && !parsed.ok) throw badParam('hashtag', parsed.reason);
+  const result = scopeOf(hashtags, parsed ? [parsed.key] : []);
+  if (!result.ok) throw new ApiProblem(404, `hashtag #${parsed?.display} is not tracked`);
+  return result.scope;
 }

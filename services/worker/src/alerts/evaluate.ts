@@ -7,7 +7,7 @@ import {
   rollupsRepository,
 } from '@tagpulse/db';
 import { channelKey } from '@tagpulse/notify';
-import { loadRuleSeries, type WatchedSeries } from '@tagpulse/usecases';
+import { loadRuleSeries, type Scope } from '@tagpulse/usecases';
 import type { WorkerDeps } from '../deps.js';
 import { explainSpike, type SpikeDetails } from './explain.js';
 import { renderNotice } from './render.js';
@@ -27,7 +27,7 @@ const FRESH_MS = 30 * 60_000;
 export async function evaluateRule(
   deps: WorkerDeps,
   rule: AlertRule,
-  watched: WatchedSeries,
+  watched: Pick<Scope, 'label' | 'tags'>,
 ): Promise<number> {
   const { db, clock, alerts: settings } = deps;
   const grainMs = GRAIN_MS[rule.grain];
@@ -124,7 +124,7 @@ function finalUntil(
 async function queueNotice(
   trx: WorkerDeps['db'],
   rule: AlertRule,
-  watched: WatchedSeries,
+  watched: Pick<Scope, 'label' | 'tags'>,
   event: Extract<AlertEvent, { type: 'notice' }>,
   record: (ep: Episode) => Promise<{ id: number; details: Partial<SpikeDetails> | undefined }>,
 ): Promise<number> {
