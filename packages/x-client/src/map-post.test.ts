@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: every X payload shape the mapper meets, one case each, beside its code.
 import { readFileSync } from 'node:fs';
 import { snowflakeAt } from '@tagpulse/core';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: each X endpoint the client calls, against x-sim, in one file.
 import { compareIds, hashtagKey } from '@tagpulse/core';
 import { type Sim, type SimOptions, startSim, type TruthPost } from '@tagpulse/x-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

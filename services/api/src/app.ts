@@ -9,6 +9,7 @@ import type { ApiDeps } from './deps.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerProblems } from './problem.js';
+import { alertBacktestRoutes } from './routes/alert-backtest.route.js';
 import { alertRulesRoutes } from './routes/alert-rules.route.js';
 import { alertsRoutes } from './routes/alerts.route.js';
 import { captureRoutes } from './routes/capture.route.js';
@@ -67,6 +68,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   reportSchedulesRoutes(app, deps);
   reportsRoutes(app, deps);
   alertRulesRoutes(app, deps);
+  alertBacktestRoutes(app, deps);
   alertsRoutes(app, deps);
   dashboardRoutes(app);
   return app;

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the data routes' answers on one stored fixture, which each case reads.
 import { touchedBuckets } from '@tagpulse/core';
 import {
   coverageRepository,

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: one fault run from start to verdict (servers, worker, proxy, receivers,
+// the comparison), read top to bottom; the faults themselves are in faults.ts.
 import { randomUUID } from 'node:crypto';
 import { parseHashtag } from '@tagpulse/core';
 import { createDb, type Database, hashtagsRepository } from '@tagpulse/db';

@@ -1,8 +1,6 @@
 import {
   ALERT_GRAINS,
-  backtestRule,
   DEFAULT_RULE,
-  GRAIN_MS,
   isTimeZone,
   parseLocalInstant,
   STORED_METRICS,
@@ -16,12 +14,11 @@ import {
   type NewAlertRule,
   rollupsRepository,
 } from '@tagpulse/db';
-import { loadRuleSeries, watchedSeries } from '@tagpulse/usecases';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
-import { hashtagParam, instantParam, MAX_SPAN_DAYS, parseRange, resolveScope } from '../params.js';
+import { hashtagParam, instantParam, resolveScope } from '../params.js';
 import { ApiProblem, badParam, problems } from '../problem.js';
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24-hour)');
@@ -165,6 +162,13 @@ function toRule(input: RuleInput): Partial<NewAlertRule> {
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
 
+/** The rule with this id, or a 404. */
+export async function ruleOr404(deps: ApiDeps, id: string): Promise<AlertRule> {
+  const rule = await alertRulesRepository.getRule(deps.db, id);
+  if (!rule) throw new ApiProblem(404, `no alert rule ${id}`);
+  return rule;
+}
+
 export function alertRulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const doc = { tags: ['alerts'], security: [{ bearer: [] }] };
@@ -174,11 +178,7 @@ export function alertRulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const { value } = await deps.cache.get('hashtags', () => hashtagsRepository.listHashtags(deps.db));
     return new Map(value.map((h) => [h.tag_key, h.display]));
   }
-  async function found(id: string): Promise<AlertRule> {
-    const rule = await alertRulesRepository.getRule(deps.db, id);
-    if (!rule) throw new ApiProblem(404, `no alert rule ${id}`);
-    return rule;
-  }
+  const found = (id: string) => ruleOr404(deps, id);
   async function present(rules: AlertRule[]) {
     const [names, states] = await Promise.all([
       labels(),
@@ -291,74 +291,6 @@ export function alertRulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
         throw new ApiProblem(404, `no alert rule ${request.params.id}`);
       }
       return reply.status(204).send(null);
-    },
-  );
-
-  const episode = z.object({
-    started_at: z.string(),
-    fired_at: z.string().nullable(),
-    resolved_at: z.string().nullable(),
-    observed: z.number().nullable(),
-    expected: z.number().nullable(),
-    band: z.object({ lower: z.number(), upper: z.number() }).nullable(),
-    peak: z.number(),
-    expected_event: z.string().nullable(),
-    would_notify_at: z.string().nullable(),
-  });
-
-  api.post(
-    '/v1/alert-rules/:id/backtest',
-    {
-      config: { scope: 'admin' },
-      schema: {
-        ...doc,
-        summary: 'replay a rule over stored roll-ups and list when it would have fired; notifies nobody',
-        params: idParams,
-        querystring: z.object({
-          from: instantParam
-            .optional()
-            .describe(`default \`to\` less 7 days; at most ${MAX_SPAN_DAYS} days before \`to\``),
-          to: instantParam.optional().describe('default now'),
-        }),
-        response: {
-          200: z.object({ rule: z.string(), from: z.string(), to: z.string(), episodes: z.array(episode) }),
-          ...problems(400, 401, 403, 404, 429),
-        },
-      },
-    },
-    async (request) => {
-      const rule = await found(request.params.id);
-      const { from, to } = parseRange(request.query, deps.now());
-      const grainMs = GRAIN_MS[rule.grain];
-      if ((to.getTime() - from.getTime()) / grainMs > 100_000) {
-        throw badParam('from', 'at most 100 000 buckets per backtest: narrow from/to');
-      }
-      const { value: hashtags } = await deps.cache.get('hashtags', () =>
-        hashtagsRepository.listHashtags(deps.db),
-      );
-      // The series the worker would judge; a hashtag no longer listed still has its stored roll-ups.
-      const tags = watchedSeries(rule.scope, hashtags)?.tags ?? [rule.scope];
-      // The detector learns from two weeks before `from`, as a live rule would have.
-      const warm = new Date(from.getTime() - 14 * 86_400_000);
-      const { points } = await loadRuleSeries(deps.db, { rule, tags, from: warm, to });
-      const settled = points.filter((p) => p.t + grainMs <= to.getTime());
-      const iso = (d: Date | null) => d?.toISOString() ?? null;
-      return {
-        rule: rule.id,
-        from: from.toISOString(),
-        to: to.toISOString(),
-        episodes: backtestRule(rule, rule.scope, settled, { from, to }).map((e) => ({
-          started_at: e.startedAt.toISOString(),
-          fired_at: iso(e.firedAt),
-          resolved_at: iso(e.resolvedAt),
-          observed: e.observed,
-          expected: e.expected,
-          band: e.lower === null || e.upper === null ? null : { lower: e.lower, upper: e.upper },
-          peak: e.peak,
-          expected_event: e.expectedEvent,
-          would_notify_at: iso(e.notifiedAt),
-        })),
-      };
     },
   );
 }
