@@ -84,13 +84,17 @@ describe('the image', () => {
     );
   });
 
-  it('needs no development package to run: tsx is a runtime dependency, benchmark packages are not', () => {
+  it('needs no development package to run: tsx is a runtime dependency, benchmarks and fixtures are not', () => {
     const rootManifest = JSON.parse(read('package.json'));
     expect(rootManifest.dependencies).toHaveProperty('tsx');
+    // A --prod install leaves the root's devDependencies out: the benches and the test fixtures.
+    for (const dev of ['@tagpulse/bench', '@tagpulse/testkit']) {
+      expect(rootManifest.dependencies, dev).not.toHaveProperty(dev);
+      expect(rootManifest.devDependencies, dev).toHaveProperty(dev);
+    }
     const cli = JSON.parse(read('services/cli/package.json'));
-    for (const bench of ['autocannon', 'pg-copy-streams', 'libmime']) {
-      expect(cli.dependencies, bench).not.toHaveProperty(bench);
-      expect(cli.devDependencies, bench).toHaveProperty(bench);
+    for (const bench of ['autocannon', 'pg-copy-streams', 'libmime', '@tagpulse/bench']) {
+      expect({ ...cli.dependencies, ...cli.devDependencies }, bench).not.toHaveProperty(bench);
     }
   });
 });
