@@ -47,6 +47,11 @@ export const envSchema = z.object({
   X_BEARER_TOKEN: z.string().min(20, 'expected an X bearer token (20 characters or more)').optional(),
   /** Absent means the real API; x-sim's base URL otherwise. */
   X_API_BASE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
+  /**
+   * Where the worker reads X's now (`{ now, speed }`), set by whoever starts x-sim: its
+   * `/__sim/clock`. Absent means the system clock, as against the real API.
+   */
+  X_CLOCK_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
   /** Field names asked in first (OpenAPI v2.152 `tweet` or v2.167 `post`); X's 400 corrects a wrong guess. */
   X_FIELD_DIALECT: z.enum(['tweet', 'post']).default('tweet'),
   /** The X access bought: what is billed per read (`pay-per-use`) or covered by a monthly plan. */

@@ -1,4 +1,4 @@
-import type { Logger } from '@tagpulse/runtime';
+import { ConfigError, type Logger } from '@tagpulse/runtime';
 
 /**
  * The worker's notion of now: X's time. Against the real API that is the
@@ -31,9 +31,9 @@ function isSimClockBody(body: unknown): body is SimClockBody {
   return typeof b?.now === 'string' && !Number.isNaN(Date.parse(b.now)) && typeof b.speed === 'number';
 }
 
-async function readSimClock(baseUrl: string): Promise<SimClockBody | undefined> {
+async function readSimClock(clockUrl: string): Promise<SimClockBody | undefined> {
   try {
-    const res = await fetch(new URL('/__sim/clock', baseUrl), { signal: AbortSignal.timeout(5_000) });
+    const res = await fetch(clockUrl, { signal: AbortSignal.timeout(5_000) });
     if (!res.ok) return undefined;
     const body: unknown = await res.json();
     return isSimClockBody(body) ? body : undefined;
@@ -43,28 +43,26 @@ async function readSimClock(baseUrl: string): Promise<SimClockBody | undefined> 
 }
 
 /**
- * x-sim's clock when `baseUrl` serves `/__sim/clock`, else the system clock.
- * Between readings the simulated time is extrapolated at the simulation's
- * speed; it is read again every `resyncMs` so a jump of the simulated clock
- * (an outage replayed in a test) is followed.
+ * The clock `clockUrl` serves (X_CLOCK_URL: x-sim's `/__sim/clock`, given by whoever started
+ * x-sim), else the system clock. Between readings the simulated time is extrapolated at the
+ * simulation's speed; it is read again every `resyncMs` so a jump of the simulated clock (an
+ * outage replayed in a test) is followed. A clock asked for and not answering is a
+ * misconfiguration: the worker would poll a simulated week with today's date.
  */
 export async function createWorkerClock(
-  baseUrl: string | undefined,
+  clockUrl: string | undefined,
   log: Logger,
   resyncMs = 1_000,
 ): Promise<WorkerClock> {
-  if (!baseUrl) return systemClock;
-  const first = await readSimClock(baseUrl);
-  if (!first) {
-    log.info({ baseUrl }, 'no simulated clock at the X base URL; following the system clock');
-    return systemClock;
-  }
+  if (!clockUrl) return systemClock;
+  const first = await readSimClock(clockUrl);
+  if (!first) throw new ConfigError(`X_CLOCK_URL: no clock answers at ${clockUrl}`);
   let anchorSim = Date.parse(first.now);
   let anchorReal = Date.now();
   let speed = first.speed;
   log.info({ simNow: first.now, speed }, 'following x-sim’s simulated clock');
   const timer = setInterval(() => {
-    void readSimClock(baseUrl).then((body) => {
+    void readSimClock(clockUrl).then((body) => {
       if (!body) return;
       anchorSim = Date.parse(body.now);
       anchorReal = Date.now();

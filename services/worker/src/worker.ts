@@ -88,7 +88,7 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
   const redis = createRedis(env.REDIS_URL, 'worker', onRedisError);
   const subscriber = createRedis(env.REDIS_URL, 'worker', onRedisError);
   const queues = createQueues(redis, env.QUEUE_PREFIX, (err) => log.error({ err }, 'queue error'));
-  const clock = await createWorkerClock(env.X_API_BASE_URL, log);
+  const clock = await createWorkerClock(env.X_CLOCK_URL, log);
   const x = createXApi({
     bearerToken: env.X_BEARER_TOKEN ?? SIM_TOKEN,
     ...(env.X_API_BASE_URL ? { baseUrl: env.X_API_BASE_URL } : {}),

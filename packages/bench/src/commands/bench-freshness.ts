@@ -43,6 +43,7 @@ export function benchFreshnessCommand(): Command {
           const worker = spawnCli('worker', {
             DATABASE_URL: url,
             X_API_BASE_URL: sim.url,
+            X_CLOCK_URL: `${sim.url}/__sim/clock`,
             QUEUE_PREFIX: `bench-freshness-${randomUUID()}`,
             LOG_LEVEL: 'warn',
           });

@@ -81,6 +81,7 @@ export function benchLoadCommand(): Command {
           const worker = spawnCli('worker', {
             ...processEnv,
             X_API_BASE_URL: sim.url,
+            X_CLOCK_URL: `${sim.url}/__sim/clock`,
             POLL_INTERVAL_MS: '500',
           });
           const { child: api, url: apiUrl } = await startApi({

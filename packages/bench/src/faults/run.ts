@@ -144,6 +144,8 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     REDIS_URL: servers.redisUrl,
     QUEUE_PREFIX: prefix,
     X_API_BASE_URL: proxy.url,
+    // The clock straight from x-sim: the proxy's faults are X's, not the clock's.
+    X_CLOCK_URL: `${sim.url}/__sim/clock`,
     X_BEARER_TOKEN: 'bench-faults-bearer-token',
     POLL_INTERVAL_MS: '300',
     HASHTAG_SYNC_MS: '1000',

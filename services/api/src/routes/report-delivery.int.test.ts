@@ -81,6 +81,7 @@ beforeAll(async () => {
       DATABASE_URL: t.testDb.url,
       QUEUE_PREFIX: prefix,
       X_API_BASE_URL: sim.url,
+      X_CLOCK_URL: `${sim.url}/__sim/clock`,
       X_BEARER_TOKEN: 'report-test-bearer-token-0123',
       POLL_INTERVAL_MS: '300',
       COVERAGE_INTERVAL_MS: '1000',

@@ -178,6 +178,7 @@ async function start(): Promise<void> {
   const workerEnv: Record<string, string> = sim
     ? {
         X_API_BASE_URL: sim.url,
+        X_CLOCK_URL: `${sim.url}/__sim/clock`,
         // Simulated time runs 600× faster: poll, refresh and measure coverage as often in simulated terms.
         POLL_INTERVAL_MS: String(Math.min(env.POLL_INTERVAL_MS, 5_000)),
         REFRESH_INTERVAL_MS: String(Math.min(env.REFRESH_INTERVAL_MS, 10_000)),

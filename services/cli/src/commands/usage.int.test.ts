@@ -74,6 +74,7 @@ describe('spend over a replayed day', () => {
       DATABASE_URL: t.url,
       QUEUE_PREFIX: prefix,
       X_API_BASE_URL: sim.url,
+      X_CLOCK_URL: `${sim.url}/__sim/clock`,
       X_BEARER_TOKEN: TOKEN,
       POLL_INTERVAL_MS: '300',
       REFRESH_INTERVAL_MS: '1000',

@@ -34,6 +34,7 @@ function startWorker(): WorkerProcess {
     DATABASE_URL: testDb.url,
     QUEUE_PREFIX: prefix,
     X_API_BASE_URL: sim.url,
+    X_CLOCK_URL: `${sim.url}/__sim/clock`,
     X_BEARER_TOKEN: 'restart-test-bearer-token-0123',
     SMTP_URL: smtpUrl,
     DELIVERY_INTERVAL_MS: '300',

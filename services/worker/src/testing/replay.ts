@@ -15,6 +15,7 @@ export function workerEnv(db: { url: string }, sim: Sim, prefix: string): Record
     DATABASE_URL: db.url,
     QUEUE_PREFIX: prefix,
     X_API_BASE_URL: sim.url,
+    X_CLOCK_URL: `${sim.url}/__sim/clock`,
     X_BEARER_TOKEN: 'test-bearer-token-0123456789',
     POLL_INTERVAL_MS: '300',
     POLL_OVERLAP_SECONDS: '180',

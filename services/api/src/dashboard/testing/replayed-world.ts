@@ -46,6 +46,7 @@ export async function startReplayedWorld(): Promise<ReplayedWorld> {
       DATABASE_URL: t.testDb.url,
       QUEUE_PREFIX: prefix,
       X_API_BASE_URL: sim.url,
+      X_CLOCK_URL: `${sim.url}/__sim/clock`,
       X_BEARER_TOKEN: 'dashboard-test-bearer-token-0123',
       POLL_INTERVAL_MS: '300',
       COVERAGE_INTERVAL_MS: '1000',
