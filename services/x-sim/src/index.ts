@@ -1,6 +1,6 @@
 export type { EmptyPage } from './api/context.js';
 export { DIALECTS, type Dialect } from './api/dialect.js';
-export { benchSim, type SimBenchResult } from './bench.js';
+export { searchRecent } from './api/search.js';
 export { createClock, type SimClock, wallMinutes } from './clock.js';
 export { BUILTIN_SCENARIOS, loadScenario, parseScenario, ScenarioError } from './scenario/load-scenario.js';
 export type { Scenario } from './scenario/scenario-schema.js';

@@ -1,7 +1,7 @@
 import { runCommand } from '@tagpulse/cli/run-command';
-import { benchSim } from '@tagpulse/x-sim';
 import { Command } from 'commander';
 import { printBench } from '../report.js';
+import { benchSim } from '../sim.js';
 
 /** `tagpulse bench sim`: what x-sim costs per page, and pages/s and posts/s over HTTP. */
 export function benchSimCommand(): Command {

@@ -1,7 +1,5 @@
 import http from 'node:http';
-import { searchRecent } from './api/search.js';
-import { listen } from './server/http-server.js';
-import { createSimCore, startSim } from './start-sim.js';
+import { createSimCore, searchRecent, startSim } from '@tagpulse/x-sim';
 
 export interface SimBenchResult {
   rows: Record<string, string | number>[];
@@ -93,7 +91,8 @@ export async function benchSim({
     });
     res.end(body);
   });
-  const staticUrl = await listen(staticServer, 0, '127.0.0.1');
+  await new Promise<void>((resolve) => staticServer.listen(0, '127.0.0.1', resolve));
+  const staticUrl = `http://127.0.0.1:${(staticServer.address() as { port: number }).port}`;
   const staticLoad = await load(staticUrl, chain, httpMs, concurrency);
   await new Promise<void>((resolve) => {
     staticServer.close(() => resolve());
