@@ -102,7 +102,7 @@ describe('repost counting by the search index observed', () => {
 
   it('follows a forced mode over the whole history once a worker starts with it', async () => {
     expect(await searchIndexMode(testDb.db)).toBe('auto');
-    expect(await setSearchIndexMode(testDb.db, '2026')).toBe(true);
+    await setSearchIndexMode(testDb.db, '2026');
     expect(await recomputeOutdated(testDb.db)).toBeGreaterThan(0);
     // The stored repost is left out: the hour holds what X's 2026 search returns.
     expect(await hour('2020-07-08T11:00:00Z')).toEqual({
@@ -112,12 +112,12 @@ describe('repost counting by the search index observed', () => {
       potential_reach: 1_000,
       versions: [2],
     });
-    expect(await setSearchIndexMode(testDb.db, '2026')).toBe(false);
-    expect(await setSearchIndexMode(testDb.db, 'legacy')).toBe(true);
-    await recomputeOutdated(testDb.db);
+    await setSearchIndexMode(testDb.db, 'legacy');
+    expect(await recomputeOutdated(testDb.db)).toBeGreaterThan(0);
     expect(await hour('2020-07-07T10:00:00Z')).toMatchObject({ posts: 2, reposts: 0, versions: [1] });
     await setSearchIndexMode(testDb.db, 'auto');
-    await recomputeOutdated(testDb.db);
+    expect(await recomputeOutdated(testDb.db)).toBeGreaterThan(0);
+    expect(await recomputeOutdated(testDb.db)).toBe(0);
     expect(await hour('2020-07-07T10:00:00Z')).toMatchObject({ reposts: 7, versions: [2] });
     expect(await hour('2020-07-08T11:00:00Z')).toMatchObject({ reposts: 1, versions: [1] });
   });

@@ -27,15 +27,16 @@ export async function searchIndexMode(db: Db): Promise<SearchIndexMode> {
   return row?.mode ?? 'auto';
 }
 
-/** Stores the mode (a worker's `X_SEARCH_INDEX` at start); true when it changed. */
-export async function setSearchIndexMode(db: Db, mode: SearchIndexMode): Promise<boolean> {
-  const before = await searchIndexMode(db);
+/**
+ * Stores the mode (a worker's `X_SEARCH_INDEX` at start); `recomputeOutdated`
+ * then brings every bucket it changes to its definitions.
+ */
+export async function setSearchIndexMode(db: Db, mode: SearchIndexMode): Promise<void> {
   await db
     .insertInto('search_index_setting')
     .values({ mode })
     .onConflict((oc) => oc.column('id').doUpdateSet({ mode, updated_at: sql`now()` }))
     .execute();
-  return before !== mode;
 }
 
 /** SQL: true when the UTC day starting at `day` counts reposts as search returned them. */
