@@ -87,6 +87,18 @@ async function summaryReposts(t: TestApp, hashtag: string) {
   };
 }
 
+/** A report of the window: its reposts total, the definitions it names, and its footer. */
+async function report(t: TestApp) {
+  const query = { from: WINDOW_START.toISOString(), to: COMPARE_END.toISOString() };
+  const json = (await t.call('GET', '/v1/reports/preview', { query: { ...query, format: 'json' } })).json();
+  const html = (await t.call('GET', '/v1/reports/preview', { query: { ...query, format: 'html' } })).body;
+  return {
+    reposts: json.totals.find((m: { metric: string }) => m.metric === 'reposts').value as number,
+    definitions: json.definitions as number[],
+    footer: html.match(/Metric definitions v\d[^;]*/)?.[0],
+  };
+}
+
 const SCOPES = ['all', ...SEED_HASHTAGS];
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -101,6 +113,15 @@ describe("reposts on X's 2026 search index (search returns none)", () => {
     expect(sum(expected)).toBeGreaterThan(0);
     expect(await series(r.t, hashtag, 'reposts')).toEqual({ values: expected, version: 2, definitions: [2] });
     expect(await summaryReposts(r.t, hashtag)).toEqual({ reposts: sum(expected), definitions: [2] });
+  });
+
+  it('names definitions 2 in its reports', async () => {
+    const expected = expectedSums(await truth(r.sim, 'all'), HOURS, (p) => p.retweet_count);
+    expect(await report(r.t)).toEqual({
+      reposts: sum(expected),
+      definitions: [2],
+      footer: expect.stringContaining('v2: reposts from the posts'),
+    });
   });
 
   it('follows the +24 h look-ups: each hour holds its posts’ retweet_count as refreshed', async () => {
@@ -126,6 +147,15 @@ describe('reposts on the legacy search index (search returns them)', () => {
     expect(await series(r.t, hashtag, 'reposts')).toEqual({ values: expected, version: 1, definitions: [1] });
     expect((await series(r.t, hashtag, 'posts')).values).toEqual(expectedSums(posts, HOURS));
     expect(await summaryReposts(r.t, hashtag)).toEqual({ reposts: reposts.length, definitions: [1] });
+  });
+
+  it('names definitions 1 in its reports', async () => {
+    const reposts = (await truth(r.sim, 'all')).filter((p) => p.kind === 'repost');
+    expect(await report(r.t)).toEqual({
+      reposts: reposts.length,
+      definitions: [1],
+      footer: expect.stringContaining('v1: reposts counted as search returned them'),
+    });
   });
 
   it('keeps counting the captured reposts after the look-ups', async () => {
