@@ -27,6 +27,7 @@ const TABLES = [
   'rollup_top_posts',
   'rollup_zones',
   'rollups',
+  'search_index_setting',
   'x_billed_reads',
   'x_spend',
   'x_usage_days',

@@ -369,6 +369,13 @@ export interface BudgetSettingTable {
   updated_at: DefaultTimestamp;
 }
 
+/** Which search index the roll-ups assume; no row is `auto` (see core's `SearchIndexMode`). */
+export interface SearchIndexSettingTable {
+  id: ColumnType<boolean, boolean | undefined, never>;
+  mode: 'auto' | '2026' | 'legacy';
+  updated_at: DefaultTimestamp;
+}
+
 export interface Database {
   hashtags: HashtagsTable;
   authors: AuthorsTable;
@@ -395,6 +402,7 @@ export interface Database {
   x_usage_days: XUsageDaysTable;
   capture_budget: CaptureBudgetTable;
   budget_setting: BudgetSettingTable;
+  search_index_setting: SearchIndexSettingTable;
 }
 
 export type HashtagRow = Selectable<HashtagsTable>;

@@ -23,6 +23,7 @@ export * as reportSchedulesRepository from './repositories/report-schedules.repo
 export * as reportsRepository from './repositories/reports.repository.js';
 export * as rollupOutbox from './repositories/rollup-outbox.repository.js';
 export * as rollupsRepository from './repositories/rollups.repository.js';
+export * as rollupDefinitions from './repositories/rollups-definitions.repository.js';
 export type {
   SpendEntry,
   SpendPrices,

@@ -1,6 +1,5 @@
 import {
   bucketStarts,
-  DEFINITIONS_VERSION,
   formatInZone,
   type Grain,
   METRICS,
@@ -23,6 +22,7 @@ import {
   hashtagsRepository,
   insightsRepository,
   reportsRepository,
+  rollupDefinitions,
   rollupsRepository,
   spendLedger,
 } from '@tagpulse/db';
@@ -118,16 +118,18 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
   const grain = seriesGrain(period);
   const show = (d: Date) => formatInZone(d, tz);
 
-  const [current, before, series, topPosts, topAuthors, cohashtags, languages, dataAsOf] = await Promise.all([
-    totalsOf(db, scope, period),
-    totalsOf(db, scope, previous),
-    seriesValues(db, scope, grain, tz, period),
-    topPostsOf(db, scope, period),
-    insightsRepository.topAuthors(db, range, { by: 'engagements', limit: TOP }),
-    insightsRepository.cohashtags(db, range, { limit: 10 }),
-    insightsRepository.languages(db, range),
-    reportsRepository.dataAsOf(db, scope.tags),
-  ]);
+  const [current, before, series, topPosts, topAuthors, cohashtags, languages, dataAsOf, definitions] =
+    await Promise.all([
+      totalsOf(db, scope, period),
+      totalsOf(db, scope, previous),
+      seriesValues(db, scope, grain, tz, period),
+      topPostsOf(db, scope, period),
+      insightsRepository.topAuthors(db, range, { by: 'engagements', limit: TOP }),
+      insightsRepository.cohashtags(db, range, { limit: 10 }),
+      insightsRepository.languages(db, range),
+      reportsRepository.dataAsOf(db, scope.tags),
+      rollupDefinitions.periodDefinitionVersions(db, { scope: scope.scope, ...period }),
+    ]);
   const totals = METRICS.map((metric) => {
     const value = metricValue(current, metric);
     const prev = metricValue(before, metric);
@@ -164,7 +166,8 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
 
   const label = PERIOD_LABEL[req.periodKind] ?? 'Scheduled';
   const model: ReportModel = {
-    definitions_version: DEFINITIONS_VERSION,
+    definitions_version: Math.max(...definitions),
+    definitions,
     title:
       req.title ??
       `${label} report: ${scope.labels[0] === 'all' ? 'all tracked hashtags' : scope.labels.map((l) => `#${l}`).join(' ')}`,

@@ -10,6 +10,7 @@ describe('loadEnv', () => {
     expect(env.API_PORT).toBe(3000);
     expect(env.LOG_LEVEL).toBe('info');
     expect(env.X_BEARER_TOKEN).toBeUndefined();
+    expect(env.X_SEARCH_INDEX).toBe('auto');
   });
 
   it('coerces numbers and treats empty strings as unset', () => {
@@ -26,6 +27,7 @@ describe('loadEnv', () => {
     ['API_PORT', '70000', /API_PORT: expected a port between 1 and 65535/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: .*\(got "loud"\)/],
     ['X_API_BASE_URL', 'ftp://x', /X_API_BASE_URL: expected an http\(s\):\/\/ URL/],
+    ['X_SEARCH_INDEX', '2025', /X_SEARCH_INDEX: .*\(got "2025"\)/],
   ])('names the bad variable %s in one line', (name, value, message) => {
     const error = (() => {
       try {

@@ -56,6 +56,11 @@ export const envSchema = z.object({
   X_FIELD_DIALECT: z.enum(['tweet', 'post']).default('tweet'),
   /** The X access bought: what is billed per read (`pay-per-use`) or covered by a monthly plan. */
   X_ACCESS: z.enum(['pay-per-use', 'basic', 'pro', 'enterprise']).default('pay-per-use'),
+  /**
+   * X's search index the figures assume: `auto` observes it (a UTC day with a repost stored was
+   * read from an index that returns reposts); `2026` (no reposts in search) or `legacy` force it.
+   */
+  X_SEARCH_INDEX: z.enum(['auto', '2026', 'legacy']).default('auto'),
   /** Prices in USD; unset, X's published pay-per-use table (0 on the flat-fee plans). */
   X_PRICE_POST_READ: usd.optional(),
   X_PRICE_USER_READ: usd.optional(),

@@ -78,7 +78,9 @@ describe('GET /v1/series', () => {
       hashtag: 'VirtualCTWeek',
       interval: '1d',
       tz: 'America/New_York',
-      definitions_version: 1,
+      // No repost stored on those days: search returned none (X's 2026 index).
+      definitions_version: 2,
+      meta: { definitions: [{ version: 2, summary: expect.stringContaining('retweet_count') }] },
       zone: { status: 'building', build_attempts: 0 },
     });
     expect(computed.series[0].points).toEqual([

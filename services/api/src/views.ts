@@ -1,8 +1,24 @@
-import { formatInZone } from '@tagpulse/core';
-import type { insightsRepository } from '@tagpulse/db';
+import { DEFINITIONS_SUMMARY, formatInZone } from '@tagpulse/core';
+import { type Database, type insightsRepository, rollupDefinitions } from '@tagpulse/db';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 
 type PostView = insightsRepository.PostView;
+
+export const definitionsSchema = z
+  .array(z.object({ version: z.number().int(), summary: z.string() }))
+  .describe(
+    "the metric definitions the period's buckets follow, by the search index capture read them from (README, \"Reposts\"): 1 counts reposts as search returned them (X's legacy index), 2 from the posts' retweet_count (X's 2026 index returns no reposts); both when the period mixes them",
+  );
+
+/** The definitions a scope's [from, to) follows, for `meta.definitions`. */
+export async function definitionsOf(
+  db: Kysely<Database>,
+  range: { scope: string; from: Date; to: Date },
+): Promise<z.infer<typeof definitionsSchema>> {
+  const versions = await rollupDefinitions.periodDefinitionVersions(db, range);
+  return versions.map((version) => ({ version, summary: DEFINITIONS_SUMMARY[version] }));
+}
 
 export const postSchema = z.object({
   id: z.string(),

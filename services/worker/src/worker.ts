@@ -1,4 +1,4 @@
-import { createDb, rollupsRepository } from '@tagpulse/db';
+import { createDb, rollupDefinitions, rollupsRepository } from '@tagpulse/db';
 import { createDeliverer, sendDeadlineMs } from '@tagpulse/notify';
 import { closeQueues, createQueues, createRedis, hashtagsChangedChannel, QUEUE_NAMES } from '@tagpulse/queue';
 import {
@@ -128,7 +128,9 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     return worker;
   });
 
-  // A change of the metric definitions reaches the whole history before new figures are served.
+  // A change of the metric definitions, or of the search index they assume, reaches the whole
+  // history before new figures are served.
+  await rollupDefinitions.setSearchIndexMode(db, env.X_SEARCH_INDEX);
   const outdated = await rollupsRepository.recomputeOutdated(db);
   if (outdated > 0)
     log.info({ buckets: outdated }, 'roll-ups recomputed under the current metric definitions');

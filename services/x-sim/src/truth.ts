@@ -1,6 +1,6 @@
 import { hashtagKey, type PostKind } from '@tagpulse/core';
 import { type Bucket, bucketIndex, bucketsFor, type Granularity } from './api/buckets.js';
-import { isCurrent, isDeleted, searchableAt } from './world/post.js';
+import { isCurrent, isDeleted, publicMetrics, searchableAt } from './world/post.js';
 import { versionsDescending } from './world/scan.js';
 import { indexesOf, inIndex, type SearchIndex } from './world/search-index.js';
 import type { World } from './world/world.js';
@@ -20,6 +20,8 @@ export interface TruthPost {
   author_id: string;
   /** The search indexes a search can find it in: reposts only `legacy`'s, since X's 2026 index. */
   search_indexes: SearchIndex[];
+  /** Its `retweet_count` at now (a repost shows its original's), as a look-up at now returns it. */
+  retweet_count: number;
 }
 
 export interface TruthRange {
@@ -55,6 +57,7 @@ export function truthPosts(world: World, { hashtag, startMs, endMs, now, index }
       kind: post.kind,
       author_id: post.author.id,
       search_indexes: indexesOf(post.kind),
+      retweet_count: publicMetrics(v, now).retweet_count,
     });
   }
   return posts;

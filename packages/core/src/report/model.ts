@@ -1,4 +1,4 @@
-import type { Metric, StoredMetric } from '../metrics.js';
+import type { DefinitionsVersion, Metric, StoredMetric } from '../metrics.js';
 
 /**
  * Everything a report says, as plain JSON: built once from the database, stored with the report,
@@ -6,8 +6,13 @@ import type { Metric, StoredMetric } from '../metrics.js';
  * Instants are ISO 8601 strings with the report zone's offset.
  */
 export interface ReportModel {
-  /** The metric definitions' version the numbers follow. */
+  /** The newest metric definitions the numbers follow. */
   definitions_version: number;
+  /**
+   * Every definitions version the period's buckets follow (both where capture read some days
+   * from a search that returned reposts); absent in reports built before version 2.
+   */
+  definitions?: DefinitionsVersion[];
   title: string;
   /** `all`, or the hashtags' display spellings. */
   hashtags: string[];

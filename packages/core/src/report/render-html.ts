@@ -1,4 +1,4 @@
-import { METRIC_DEFINITIONS } from '../metrics.js';
+import { type DefinitionsVersion, definitionsNote, METRIC_DEFINITIONS_BY_VERSION } from '../metrics.js';
 import { escapeHtml as esc, formatChange, formatLocal, formatNumber, formatPeriod } from './format.js';
 import type { ReportModel } from './model.js';
 
@@ -152,10 +152,12 @@ export function renderReportHtml(model: ReportModel, { chartSrc }: HtmlOptions):
             esc(g.hashtags.map((h) => `#${h}`).join(' ')),
           ]),
         );
+  const versions = definitionsOf(m);
+  const newest = METRIC_DEFINITIONS_BY_VERSION[versions.at(-1) ?? 2];
   const definitions = m.totals
-    .map((t) => `<b>${esc(t.metric.replaceAll('_', ' '))}</b>: ${esc(METRIC_DEFINITIONS[t.metric])}`)
+    .map((t) => `<b>${esc(t.metric.replaceAll('_', ' '))}</b>: ${esc(newest[t.metric])}`)
     .join('<br>');
-  const footer = `<p style="${NOTE}font-size:12px;">Times are in <b>${esc(m.tz)}</b>. ${m.data_as_of ? `Data as of ${esc(formatLocal(m.data_as_of))}` : 'Capture has not completed a poll yet'}; generated ${esc(formatLocal(m.generated_at))}. Metric definitions version ${m.definitions_version}; the previous period is ${esc(formatPeriod(m.previous_period))}.</p><p style="${NOTE}font-size:11px;color:#7b8794;">${definitions}</p>`;
+  const footer = `<p style="${NOTE}font-size:12px;">Times are in <b>${esc(m.tz)}</b>. ${m.data_as_of ? `Data as of ${esc(formatLocal(m.data_as_of))}` : 'Capture has not completed a poll yet'}; generated ${esc(formatLocal(m.generated_at))}. ${esc(definitionsNote(versions))}; the previous period is ${esc(formatPeriod(m.previous_period))}.</p><p style="${NOTE}font-size:11px;color:#7b8794;">${definitions}</p>`;
   const scope =
     m.hashtags.length === 1 && m.hashtags[0] === 'all'
       ? 'all tracked hashtags'
@@ -189,6 +191,11 @@ ${footer}
 `;
 }
 
+/** The definitions a report's period follows; a report stored before version 2 names one. */
+function definitionsOf(m: ReportModel): DefinitionsVersion[] {
+  return m.definitions ?? [m.definitions_version as DefinitionsVersion];
+}
+
 /** A plain-text part for clients that show no HTML: the totals and where the rest is. */
 export function renderReportText(model: ReportModel): string {
   const lines = [
@@ -208,7 +215,7 @@ export function renderReportText(model: ReportModel): string {
       ? [`Spend on X (all of capture): $${model.usage.usd.toFixed(2)} for ${model.usage.requests} requests.`]
       : []),
     '',
-    `Times in ${model.tz}. ${model.data_as_of ? `Data as of ${formatLocal(model.data_as_of)}` : 'Capture has not completed a poll yet'}. Metric definitions version ${model.definitions_version}.`,
+    `Times in ${model.tz}. ${model.data_as_of ? `Data as of ${formatLocal(model.data_as_of)}` : 'Capture has not completed a poll yet'}. ${definitionsNote(definitionsOf(model))}.`,
   ];
   return `${lines.join('\n')}\n`;
 }

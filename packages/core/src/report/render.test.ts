@@ -16,7 +16,8 @@ const zero = {
 };
 
 const sampleModel: ReportModel = {
-  definitions_version: 1,
+  definitions_version: 2,
+  definitions: [1, 2],
   title: 'Daily report: #VirtualCTWeek',
   hashtags: ['VirtualCTWeek'],
   tz: 'America/New_York',
@@ -66,7 +67,11 @@ describe('report rendering', () => {
     expect(html).toContain('Mon 6 Jul 2020');
     expect(html).toContain('+23.4%');
     expect(html).toContain('1.23%');
-    expect(html).toContain('Metric definitions version 1');
+    // The period mixes days search returned reposts for (legacy index) and days it did not.
+    expect(html).toContain(
+      'Metric definitions (the period mixes both) v1: reposts counted as search returned them',
+    );
+    expect(html).toContain('v2: reposts from the posts');
     expect(html).toContain('No alert fired in the period.');
     // A report stored before spend was kept still renders.
     expect(html).toContain('Spend was not recorded for this period.');

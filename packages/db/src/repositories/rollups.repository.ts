@@ -1,7 +1,7 @@
 import {
   bucketStart,
   bucketStarts,
-  DEFINITIONS_VERSION,
+  DEFINITIONS_VERSIONS,
   distinctBucketStarts,
   type Grain,
   type MetricValues,
@@ -12,6 +12,7 @@ import {
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../database.js';
+import { bucketModesCte, staleDefinitionBuckets, versionOf } from './rollups-definitions.repository.js';
 
 type Db = Kysely<Database>;
 
@@ -168,8 +169,13 @@ function bucketSets(
  */
 export async function recomputeTouched(db: Db, touched: Date[]): Promise<void> {
   if (touched.length === 0) return;
-  const [zones, tags] = await Promise.all([listZones(db), trackedKeys(db)]);
-  for (const set of bucketSets(touched, zones, true)) await recompute(db, set, tags);
+  // A day's first repost changes the definitions its other buckets follow.
+  const [zones, tags, stale] = await Promise.all([
+    listZones(db),
+    trackedKeys(db),
+    staleDefinitionBuckets(db, touched),
+  ]);
+  for (const set of bucketSets([...touched, ...stale], zones, true)) await recompute(db, set, tags);
 }
 
 /** Recomputes the given buckets of one series (grain and zone) for every tracked hashtag and for all together. */
@@ -216,15 +222,19 @@ export async function backfill(
 }
 
 /**
- * Recomputes every stored bucket computed with older metric definitions. Call
- * at worker start: a definition change then reaches the whole history.
+ * Recomputes every stored bucket computed with definitions no longer in use,
+ * or with others than its UTC day follows now (the search index mode
+ * changed). Call at worker start: a definition change then reaches the whole
+ * history.
  */
 export async function recomputeOutdated(db: Db): Promise<number> {
+  const stale = await staleDefinitionBuckets(db);
+  await recomputeTouched(db, stale);
   const rows = await db
     .selectFrom('rollups')
     .select(['grain', 'tz', 'bucket_start'])
     .distinct()
-    .where('definitions_version', '<>', DEFINITIONS_VERSION)
+    .where('definitions_version', 'not in', [...DEFINITIONS_VERSIONS])
     .execute();
   const sets = new Map<string, { grain: Grain; tz: string; starts: Date[] }>();
   for (const r of rows) {
@@ -235,7 +245,7 @@ export async function recomputeOutdated(db: Db): Promise<number> {
   }
   const tags = await trackedKeys(db);
   for (const set of sets.values()) await recompute(db, set, tags);
-  return rows.length;
+  return stale.length + rows.length;
 }
 
 async function recompute(
@@ -265,10 +275,12 @@ function runsOf(starts: Date[], ends: Date[]): { lo: Date; hi: Date }[] {
 
 /**
  * The CTEs `tagged` (a row per post and tracked hashtag of `tags`, with its
- * bucket) and `scoped` (a row per post and scope: each hashtag, and once per
- * post for all of them together, scope {@link ALL_SCOPE}) over the [start, end)
- * buckets. Deleted posts are excluded: a deleted post leaves the volume it was
- * counted in, as X's counts do.
+ * bucket and whether the bucket follows the legacy definitions) and `scoped`
+ * (a row per post and scope: each hashtag, and once per post for all of them
+ * together, scope {@link ALL_SCOPE}) over the [start, end) buckets. Deleted
+ * posts are excluded: a deleted post leaves the volume it was counted in, as
+ * X's counts do. A bucket under the newest definitions counts what X's 2026
+ * search returns, so a repost stored from an earlier search is left out of it.
  */
 function scopedPostsCtes({ starts, ends, tags }: { starts: Date[]; ends: Date[]; tags: string[] }) {
   // Each post finds its bucket by binary search over the sorted starts (width_bucket), and the
@@ -281,23 +293,30 @@ function scopedPostsCtes({ starts, ends, tags }: { starts: Date[]; ends: Date[];
       sql` or `,
     );
   return sql`
+    ${bucketModesCte({ starts, ends })},
     tagged as (
-      select (${startsArray})[width_bucket(ph.created_at, ${startsArray})] as bucket_start,
-        ph.tag_key, p.edit_root_id, p.created_at, p.kind, p.author_id, p.impression_count,
-        case when p.kind = 'repost' then 0
-          else p.like_count + p.repost_count + p.reply_count + p.quote_count + p.bookmark_count end as engagements
-      from post_hashtags ph
-      join posts p on p.edit_root_id = ph.post_id and p.created_at = ph.created_at
-      where ph.tag_key = any(${tags}::text[]) and p.deleted_at is null
-        and (${within('ph.created_at')}) and (${within('p.created_at')})
+      select t.*, m.legacy from (
+        select (${startsArray})[width_bucket(ph.created_at, ${startsArray})] as bucket_start,
+          ph.tag_key, p.edit_root_id, p.created_at, p.kind, p.author_id, p.impression_count,
+          case when p.kind = 'repost' then 0 else p.repost_count end as repost_count,
+          case when p.kind = 'repost' then 0
+            else p.like_count + p.repost_count + p.reply_count + p.quote_count + p.bookmark_count end as engagements
+        from post_hashtags ph
+        join posts p on p.edit_root_id = ph.post_id and p.created_at = ph.created_at
+        where ph.tag_key = any(${tags}::text[]) and p.deleted_at is null
+          and (${within('ph.created_at')}) and (${within('p.created_at')})
+      ) t
+      join bucket_modes m using (bucket_start)
+      where m.legacy or t.kind <> 'repost'
     ),
     scoped as (
       select bucket_start, tag_key as scope, edit_root_id, created_at, kind, author_id, impression_count,
-        engagements
+        repost_count, engagements, legacy
       from tagged
       union all
       select distinct on (bucket_start, edit_root_id)
-        bucket_start, ${ALL_SCOPE}::text, edit_root_id, created_at, kind, author_id, impression_count, engagements
+        bucket_start, ${ALL_SCOPE}::text, edit_root_id, created_at, kind, author_id, impression_count,
+        repost_count, engagements, legacy
       from tagged
     )`;
 }
@@ -306,7 +325,8 @@ function scopedPostsCtes({ starts, ends, tags }: { starts: Date[]; ends: Date[];
  * The metrics of each [start, end) bucket, per hashtag of `tags` and for all
  * of them together: rows of (scope, bucket_start, metrics…) for the buckets
  * and scopes that have posts. Distinct authors are counted, and their
- * followers summed once each, per bucket.
+ * followers summed once each, per bucket. Reposts are the captured reposts
+ * under the legacy definitions, the other posts' retweet_count under the newest.
  */
 export function bucketMetrics(buckets: { starts: Date[]; ends: Date[]; tags: string[] }) {
   return sql<{ scope: string; bucket_start: Date } & MetricValues>`
@@ -316,7 +336,8 @@ export function bucketMetrics(buckets: { starts: Date[]; ends: Date[]; tags: str
         count(*) filter (where kind = 'original') as originals,
         count(*) filter (where kind = 'reply') as replies,
         count(*) filter (where kind = 'quote') as quotes,
-        count(*) filter (where kind = 'repost') as reposts,
+        case when bool_and(legacy) then count(*) filter (where kind = 'repost')
+          else coalesce(sum(repost_count), 0) end as reposts,
         count(distinct author_id) as unique_authors,
         coalesce(sum(impression_count), 0) as impressions, coalesce(sum(engagements), 0) as engagements
       from scoped group by scope, bucket_start
@@ -447,14 +468,16 @@ async function writeMetrics(
   }: { grain: Grain; tz: string; starts: Date[]; ends: Date[]; tags: string[]; scopes: string[] },
 ): Promise<void> {
   await sql`
-    with m as (${bucketMetrics({ starts, ends, tags })})
+    with m as (${bucketMetrics({ starts, ends, tags })}),
+    ${bucketModesCte({ starts, ends })}
     insert into rollups (scope, grain, tz, bucket_start, posts, originals, replies, quotes, reposts,
       unique_authors, potential_reach, impressions, engagements, definitions_version, computed_at)
     select s.scope, ${grain}, ${tz}, b.bucket_start, coalesce(m.posts, 0), coalesce(m.originals, 0),
       coalesce(m.replies, 0), coalesce(m.quotes, 0), coalesce(m.reposts, 0),
       coalesce(m.unique_authors, 0), coalesce(m.potential_reach, 0), coalesce(m.impressions, 0),
-      coalesce(m.engagements, 0), ${DEFINITIONS_VERSION}::int, statement_timestamp()
+      coalesce(m.engagements, 0), ${versionOf(sql`v.legacy`)}, statement_timestamp()
     from unnest(${starts.map((s) => s.toISOString())}::timestamptz[]) as b(bucket_start)
+    join bucket_modes v on v.bucket_start = b.bucket_start
     cross join unnest(${scopes}::text[]) as s(scope)
     left join m on m.scope = s.scope and m.bucket_start = b.bucket_start
     order by s.scope, b.bucket_start

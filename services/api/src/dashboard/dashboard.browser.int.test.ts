@@ -150,6 +150,10 @@ describe('the dashboard over a replayed day of Virtual CT Week', () => {
     expect(await page.textContent('#usage')).toMatch(
       /^\$\d+\.\d\d today · \$[1-9]\d*\.\d\d this month \(forecast/,
     );
+    // x-sim's 2026 index returned no reposts: the period follows definitions 2.
+    expect(await page.textContent('#definitions-note')).toMatch(
+      /^Metric definitions v2: reposts from the posts/,
+    );
     // The recent alerts are the ones /v1/alerts gave the page for the period.
     const given = alertLists.at(-1)?.alerts;
     expect(given).toBeDefined();

@@ -49,6 +49,12 @@ const metricsRow = z.object({
 const reportModel = z
   .object({
     definitions_version: z.number().int(),
+    definitions: z
+      .array(z.number().int())
+      .optional()
+      .describe(
+        'every metric definitions version the period follows (absent in reports built before version 2)',
+      ),
     title: z.string(),
     hashtags: z.array(z.string()),
     tz: z.string(),

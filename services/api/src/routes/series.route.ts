@@ -1,6 +1,5 @@
 import {
   bucketStarts,
-  DEFINITIONS_VERSION,
   formatInZone,
   type Grain,
   isMetric,
@@ -30,6 +29,7 @@ import {
 } from '../params.js';
 import { badParam, problems } from '../problem.js';
 import { cachedAnswer } from '../response-cache.js';
+import { definitionsOf, definitionsSchema } from '../views.js';
 
 /** The most points one series may have; past it the client should take a coarser interval. */
 export const MAX_POINTS = 100_000;
@@ -51,7 +51,8 @@ const seriesResponse = z.object({
   tz: z.string(),
   from: z.string(),
   to: z.string(),
-  definitions_version: z.number().int(),
+  definitions_version: z.number().int().describe('the newest metric definitions the period follows'),
+  meta: z.object({ definitions: definitionsSchema }),
   zone: zoneState,
   series: z.array(z.object({ metric: z.enum(METRICS), points: z.array(point) })),
 });
@@ -176,15 +177,10 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
         ['series', scope.scope, q.interval, tz, from, to, metrics, csv, admin],
         async () => {
           const starts = bucketStarts(from, to, q.interval, tz);
-          const { values: stored, zone } = await seriesValues(deps, scope, {
-            grain: q.interval,
-            tz,
-            from,
-            to,
-            starts,
-            metrics,
-            admin,
-          });
+          const [{ values: stored, zone }, definitions] = await Promise.all([
+            seriesValues(deps, scope, { grain: q.interval, tz, from, to, starts, metrics, admin }),
+            definitionsOf(deps.db, { scope: scope.scope, from: starts[0] ?? from, to }),
+          ]);
           const times = starts.map((t) => formatInZone(t, tz));
           const values = starts.map((t) => stored.get(t.getTime()) ?? ZERO_METRICS);
           if (csv) {
@@ -201,7 +197,8 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
             tz,
             from: formatInZone(from, tz),
             to: formatInZone(to, tz),
-            definitions_version: DEFINITIONS_VERSION,
+            definitions_version: Math.max(...definitions.map((d) => d.version)),
+            meta: { definitions },
             zone,
             series: metrics.map((metric) => ({
               metric,

@@ -1,5 +1,4 @@
 import {
-  DEFINITIONS_VERSION,
   DISTINCT_COUNTS_ERROR,
   formatInZone,
   METRICS,
@@ -16,6 +15,7 @@ import type { ApiDeps } from '../deps.js';
 import { parseRange, parseTz, periodQuery, resolveScope, tableFormat } from '../params.js';
 import { problems } from '../problem.js';
 import { cachedAnswer } from '../response-cache.js';
+import { definitionsOf, definitionsSchema } from '../views.js';
 
 const period = z.object({ from: z.string(), to: z.string() });
 const summaryResponse = z.object({
@@ -23,11 +23,13 @@ const summaryResponse = z.object({
   tz: z.string(),
   period,
   previous_period: period,
-  definitions_version: z.number().int(),
+  definitions_version: z.number().int().describe('the newest metric definitions the period follows'),
   meta: z.object({
     distinct_counts_error: z
       .literal(DISTINCT_COUNTS_ERROR)
       .describe('the error unique_authors and potential_reach can have over a period: none'),
+    definitions: definitionsSchema,
+    previous_definitions: definitionsSchema.describe('the same for the previous period'),
   }),
   metrics: z.array(
     z.object({
@@ -58,7 +60,7 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { from, to } = parseRange(q, deps.now());
       const scope = await resolveScope(deps, q.hashtag);
       const before = previousPeriod(from, to);
-      const [current, previous] = await cachedAnswer(
+      const [current, previous, definitions, previousDefinitions] = await cachedAnswer(
         deps.cache,
         reply,
         ['summary', scope.scope, from, to],
@@ -66,6 +68,8 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
           Promise.all([
             insightsRepository.periodTotals(deps.db, { ...scope, from, to }),
             insightsRepository.periodTotals(deps.db, { ...scope, ...before }),
+            definitionsOf(deps.db, { scope: scope.scope, from, to }),
+            definitionsOf(deps.db, { scope: scope.scope, ...before }),
           ]),
         { reads: { from: before.from, to } },
       );
@@ -90,8 +94,12 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tz,
         period: show({ from, to }),
         previous_period: show(before),
-        definitions_version: DEFINITIONS_VERSION,
-        meta: { distinct_counts_error: DISTINCT_COUNTS_ERROR },
+        definitions_version: Math.max(...definitions.map((d) => d.version)),
+        meta: {
+          distinct_counts_error: DISTINCT_COUNTS_ERROR,
+          definitions,
+          previous_definitions: previousDefinitions,
+        },
         metrics,
       };
     },

@@ -121,6 +121,9 @@ async function load() {
     `${summary.hashtag === 'all' ? 'All hashtags' : `#${summary.hashtag}`} · ${formatTime(range.from, tz)} – ${formatTime(range.to, tz)} (${tz}) · ` +
     `compared with the ${PERIODS[period].label} before`;
   renderCards($('cards'), summary, metric, selectMetric);
+  // Which search index capture read the period from decides what reposts, posts and reach count.
+  $('definitions-note').textContent =
+    `Metric definitions ${summary.meta.definitions.map((d) => `v${d.version}: ${d.summary}`).join('; ')}.`;
   $('chart-title').textContent = `${label} per ${PERIODS[period].step}`;
   renderChart($('chart'), {
     tz,
