@@ -32,6 +32,6 @@ export function policySpend(charges: readonly Charge[], token: string, from: Dat
     emptyUsd: usd(empty),
     emptySearches: empty.length,
     postsBilled: searches.reduce((n, c) => n + c.resource_ids.length, 0),
-    otherUsd: usd(mine) - usd(searches),
+    otherUsd: usd(mine.filter((c) => c.endpoint !== SEARCH)),
   };
 }
