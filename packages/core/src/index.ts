@@ -80,6 +80,16 @@ export {
   storedMetricsFor,
   ZERO_METRICS,
 } from './metrics.js';
+export {
+  type CadenceSettings,
+  isPollDue,
+  longestPollDelayMs,
+  type PostingWindow,
+  pollDelayMs,
+  postingRate,
+  RATE_WINDOWS_MS,
+  TARGET_POSTS_PER_POLL,
+} from './poll-cadence.js';
 export type { Author, MappedPage, Post, PostKind, PublicMetrics, RejectedPost } from './post.js';
 export * from './report/index.js';
 export {

@@ -86,8 +86,13 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, - or _ (no ":")')
     .default('tagpulse'),
-  /** How often each query is polled. */
+  /** How often each query may be polled: the scheduler's tick (CAPTURE_MAX_DELAY_SECONDS decides which ticks poll). */
   POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(15_000),
+  /**
+   * Longest a post may wait, once X can return it, before it is stored (X time): each query is polled
+   * from its posting rate within it; 0 polls every query at every POLL_INTERVAL_MS (no cost-aware cadence).
+   */
+  CAPTURE_MAX_DELAY_SECONDS: z.coerce.number().int().min(0).default(180),
   /** How far back before the cursor each poll re-reads, so posts X indexes late are still caught. */
   POLL_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(180),
   /** Pages one poll job reads before it yields to other queries (the rest follows with the cursor). */

@@ -11,6 +11,8 @@ export interface WorkerClock {
   realMsUntil(instant: Date): number;
   /** Real milliseconds that `ms` of this clock take. */
   realMs(ms: number): number;
+  /** Milliseconds of this clock that `realMs` real milliseconds take (a real interval in X time). */
+  xMs(realMs: number): number;
   stop(): void;
 }
 
@@ -18,6 +20,7 @@ export const systemClock: WorkerClock = {
   now: () => new Date(),
   realMsUntil: (instant) => Math.max(0, instant.getTime() - Date.now()),
   realMs: (ms) => ms,
+  xMs: (ms) => ms,
   stop: () => {},
 };
 
@@ -77,6 +80,7 @@ export async function createWorkerClock(
     now,
     realMs,
     realMsUntil: (instant) => realMs(instant.getTime() - now().getTime()),
+    xMs: (ms) => ms * speed,
     stop: () => clearInterval(timer),
   };
 }

@@ -22,6 +22,10 @@ export interface CaptureSettings {
   /** Near the budget (X time): one poll per query at most this often, and coverage at most this often. */
   slowPollMs: number;
   sparseCoverageMs: number;
+  /** CAPTURE_MAX_DELAY_SECONDS: longest a searchable post waits to be stored (X time); 0 polls at every tick. */
+  maxDelayMs: number;
+  /** The poll scheduler's tick (POLL_INTERVAL_MS) in X time. */
+  pollTickMs: number;
 }
 
 export interface AlertSettings {

@@ -12,7 +12,7 @@ import {
 import { createXApi, defaultPrices, type XPrices } from '@tagpulse/x-client';
 import { Worker } from 'bullmq';
 import { createCaptureSync } from './capture-sync.js';
-import { createWorkerClock } from './clock.js';
+import { createWorkerClock, type WorkerClock } from './clock.js';
 import type { AlertSettings, CaptureSettings, WorkerDeps } from './deps.js';
 import { createProcessor } from './processor.js';
 
@@ -25,7 +25,7 @@ export interface RunningWorker {
   shutdown: Shutdown;
 }
 
-function captureSettings(env: Env): CaptureSettings {
+function captureSettings(env: Env, clock: WorkerClock): CaptureSettings {
   return {
     overlapMs: env.POLL_OVERLAP_SECONDS * 1_000,
     maxPagesPerJob: env.POLL_MAX_PAGES_PER_JOB,
@@ -37,6 +37,8 @@ function captureSettings(env: Env): CaptureSettings {
     monthlyBudgetUsd: env.X_MONTHLY_BUDGET_USD,
     slowPollMs: 10 * 60_000,
     sparseCoverageMs: 6 * 3_600_000,
+    maxDelayMs: env.CAPTURE_MAX_DELAY_SECONDS * 1_000,
+    pollTickMs: clock.xMs(env.POLL_INTERVAL_MS),
   };
 }
 
@@ -112,7 +114,7 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     x,
     clock,
     log,
-    settings: captureSettings(env),
+    settings: captureSettings(env, clock),
     alerts: alertSettings(env),
     deliverer,
   };

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { benchAlertsCommand } from './bench-alerts.js';
 import { benchApiCommand } from './bench-api.js';
+import { benchCostCommand } from './bench-cost.js';
 import { benchFaultsCommand } from './bench-faults.js';
 import { benchFreshnessCommand } from './bench-freshness.js';
 import { benchIngestCommand } from './bench-ingest.js';
@@ -21,5 +22,6 @@ export function benchCommand(): Command {
   bench.addCommand(benchFreshnessCommand());
   bench.addCommand(benchLoadCommand());
   bench.addCommand(benchFaultsCommand());
+  bench.addCommand(benchCostCommand());
   return bench;
 }

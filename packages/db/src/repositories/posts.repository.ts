@@ -188,3 +188,57 @@ export async function upsertPosts(db: Db, posts: Post[], seenAt: Date): Promise<
 export async function linkHashtags(db: Db, posts: Post[]): Promise<void> {
   await hashtagLinksInsert(posts).execute(db);
 }
+
+/**
+ * How many posts carrying any of the hashtags were created in each window of
+ * `windowsMs` ending at `end` (a post with two of them counts once): the
+ * posting rate a query's poll cadence follows.
+ */
+export async function countRecentPosts(
+  db: Db,
+  tagKeys: string[],
+  end: Date,
+  windowsMs: readonly number[],
+): Promise<number[]> {
+  if (tagKeys.length === 0 || windowsMs.length === 0) return windowsMs.map(() => 0);
+  const starts = windowsMs.map((ms) => new Date(end.getTime() - ms));
+  const earliest = new Date(Math.min(...starts.map((s) => s.getTime())));
+  const { rows } = await sql<{ counts: number[] }>`
+    select array[${sql.join(starts.map((s) => sql`count(distinct post_id) filter (where created_at >= ${s})::int`))}] as counts
+    from post_hashtags
+    where tag_key = any(${tagKeys}::text[]) and created_at >= ${earliest} and created_at < ${end}`.execute(
+    db,
+  );
+  return rows[0]?.counts ?? windowsMs.map(() => 0);
+}
+
+/**
+ * The newest stored posts carrying any of the hashtags, created at or after
+ * `since` and not deleted, newest first: each one's current id and when X last
+ * returned it (a poll anchors on those X already billed today).
+ */
+export async function newestPosts(
+  db: Db,
+  tagKeys: string[],
+  since: Date,
+  limit: number,
+): Promise<{ id: string; last_seen_at: Date }[]> {
+  if (tagKeys.length === 0) return [];
+  return db
+    .selectFrom('posts as p')
+    .select(['p.id', 'p.last_seen_at'])
+    .where('p.deleted_at', 'is', null)
+    .where('p.created_at', '>=', since)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('post_hashtags as ph')
+          .select(sql`1`.as('one'))
+          .whereRef('ph.post_id', '=', 'p.edit_root_id')
+          .whereRef('ph.created_at', '=', 'p.created_at')
+          .where('ph.tag_key', 'in', tagKeys),
+      ),
+    )
+    .orderBy('p.created_at', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -2,11 +2,13 @@ import { snowflakeAt, snowflakeTime } from '@tagpulse/core';
 import { describe, expect, it } from 'vitest';
 import {
   type CursorState,
+  chooseAnchor,
   cursorAfterPage,
   isPaused,
   planPoll,
   SEARCH_WINDOW_MS,
   WINDOW_MARGIN_MS,
+  withAnchor,
 } from './poll-plan.js';
 
 const now = new Date('2020-07-08T12:00:00Z');
@@ -169,5 +171,53 @@ describe('isPaused', () => {
     expect(isPaused({ status: 'usage_capped', last_poll_at: lastPoll }, now, 3_600_000)).toBe(true);
     expect(isPaused({ status: 'auth_failed', last_poll_at: lastPoll }, now, 1_000_000)).toBe(false);
     expect(isPaused({ status: 'error', last_poll_at: lastPoll }, now, 3_600_000)).toBe(false);
+  });
+});
+
+describe('chooseAnchor', () => {
+  const billed = { postRead: 0.005, emptyRequest: 0.005 };
+  const seen = (iso: string, lastSeen: string) => ({ id: at(iso), last_seen_at: new Date(lastSeen) });
+  const newest = seen('2020-07-08T11:40:00Z', '2020-07-08T11:41:00Z');
+  const second = seen('2020-07-08T09:00:00Z', '2020-07-08T09:01:00Z');
+  const yesterday = seen('2020-07-07T23:59:00Z', '2020-07-07T23:59:40Z');
+
+  it('anchors nothing where X bills no empty search', () => {
+    expect(chooseAnchor([newest], now, { postRead: 0.005, emptyRequest: 0 })).toBeUndefined();
+  });
+
+  it('takes the oldest of the newest posts X returned today: each is free to read again', () => {
+    expect(chooseAnchor([newest, second, yesterday], now, billed)).toBe(second.id);
+    expect(chooseAnchor([newest, yesterday, second], now, billed)).toBe(newest.id);
+  });
+
+  it('reads a post again on a new day only when that costs no more than the empty search it saves', () => {
+    expect(chooseAnchor([yesterday], now, billed)).toBe(yesterday.id);
+    expect(chooseAnchor([yesterday], now, { postRead: 0.005, emptyRequest: 0.001 })).toBeUndefined();
+    expect(chooseAnchor([], now, billed)).toBeUndefined();
+  });
+});
+
+describe('withAnchor', () => {
+  const cursor = { ...idle, since_id: at('2020-07-08T11:59:00Z'), status: 'ok' as const };
+
+  it('lowers a new cycle to just below the anchor, and only its lower bound', () => {
+    const plan = planPoll(cursor, now, settings);
+    const anchor = at('2020-07-08T11:40:00Z');
+    const anchored = withAnchor(plan, anchor);
+    expect(BigInt(anchored.sinceId)).toBe(BigInt(anchor) - 1n);
+    expect(anchored.cycleSinceId).toBe(anchored.sinceId);
+    expect({ ...anchored, sinceId: plan.sinceId, cycleSinceId: plan.cycleSinceId }).toEqual(plan);
+  });
+
+  it('leaves a cycle that reads the anchor anyway, or one under way, as planned', () => {
+    const plan = planPoll(cursor, now, settings);
+    expect(withAnchor(plan, at('2020-07-08T11:58:30Z'))).toEqual(plan);
+    expect(withAnchor(plan, undefined)).toEqual(plan);
+    const going = planPoll(
+      { ...cursor, cycle_since_id: plan.sinceId, cycle_until_id: at('2020-07-08T11:58:00Z') },
+      now,
+      settings,
+    );
+    expect(withAnchor(going, at('2020-07-08T11:00:00Z'))).toEqual(going);
   });
 });

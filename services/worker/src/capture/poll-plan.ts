@@ -1,4 +1,4 @@
-import { maxId, snowflakeAt, snowflakeTime } from '@tagpulse/core';
+import { compareIds, maxId, snowflakeAt, snowflakeTime } from '@tagpulse/core';
 import type { CaptureCursorRow, CaptureStatus, CursorPatch, GapCause } from '@tagpulse/db';
 
 /** X's recent search reaches seven days back. */
@@ -14,6 +14,10 @@ export const WINDOW_MARGIN_MS = 60 * 60_000;
  * window's edge: the margin above is for starting, this one for finishing.
  */
 export const CYCLE_EDGE_MARGIN_MS = 10 * 60_000;
+/** X's search ends 30 s before now by default (its `end_time`): a post waits at least that long to be read. */
+export const SEARCH_LAG_MS = 30_000;
+/** How many of a query's newest stored posts a poll may re-read as its anchor: one deleted since leaves others. */
+export const ANCHOR_POSTS = 3;
 
 export interface PollSettings {
   overlapMs: number;
@@ -63,7 +67,7 @@ const GAP_CAUSE: Partial<Record<CaptureStatus, GapCause>> = {
  * what lies there becomes a gap, with the cause the cursor was left in.
  */
 export function planPoll(cursor: CursorState, now: Date, { overlapMs }: PollSettings): PollPlan {
-  const windowStart = now.getTime() - SEARCH_WINDOW_MS + WINDOW_MARGIN_MS;
+  const windowStart = searchWindowStart(now).getTime();
   const windowStartId = snowflakeAt(windowStart);
   const cause = GAP_CAUSE[cursor.status];
   if (cursor.cycle_until_id !== null && cursor.cycle_since_id !== null) {
@@ -116,6 +120,55 @@ export function planPoll(cursor: CursorState, now: Date, { overlapMs }: PollSett
     });
   }
   return fresh(snowflakeAt(Math.max(cursorTime - overlapMs, windowStart)), cursor.since_id);
+}
+
+/** The oldest instant a poll asks for: the 7-day window less its margin. */
+export function searchWindowStart(now: Date): Date {
+  return new Date(now.getTime() - SEARCH_WINDOW_MS + WINDOW_MARGIN_MS);
+}
+
+export interface AnchorCandidate {
+  id: string;
+  /** When X last returned the post (X time). */
+  last_seen_at: Date;
+}
+
+/**
+ * The stored post a new cycle reads again so that its search cannot come back
+ * empty, where X bills an empty search (`emptyRequest` > 0) and never bills a
+ * post twice on a UTC day. Candidates are the query's newest stored posts,
+ * newest first: the anchor is the oldest of the run of them X returned today
+ * (free to read again, and the posts above it too); when the newest was not
+ * returned today, it is the anchor only if one post read costs no more than the
+ * empty search it saves (it is then read today, and anchors free until midnight).
+ */
+export function chooseAnchor(
+  candidates: readonly AnchorCandidate[],
+  now: Date,
+  prices: { postRead: number; emptyRequest: number },
+): string | undefined {
+  if (!(prices.emptyRequest > 0) || candidates.length === 0) return undefined;
+  const dayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  let anchor: string | undefined;
+  for (const c of candidates) {
+    if (c.last_seen_at.getTime() < dayStart) break;
+    anchor = c.id;
+  }
+  if (anchor === undefined && prices.postRead <= prices.emptyRequest) anchor = candidates[0]!.id;
+  return anchor;
+}
+
+/**
+ * A new cycle lowered to read `anchorId` again (since_id is exclusive), when it
+ * would not reach it. Only the lower bound moves: the cursor lands where the
+ * cycle would have left it. Above the anchor lie stored posts X returned today
+ * (free) and posts no poll stored yet (late-indexed ones: worth reading).
+ */
+export function withAnchor(plan: PollPlan, anchorId: string | undefined): PollPlan {
+  if (!plan.fresh || anchorId === undefined) return plan;
+  const below = (BigInt(anchorId) - 1n).toString();
+  if (compareIds(below, plan.sinceId) >= 0) return plan;
+  return { ...plan, sinceId: below, cycleSinceId: below };
 }
 
 export interface PageOutcome {

@@ -5,14 +5,16 @@ import { XAuthError, XInvalidRequestError, XRateLimitedError, XUsageCappedError 
 import { UnrecoverableError } from 'bullmq';
 import { checkBudget } from '../capture/budget.js';
 import { atLeast } from '../capture/budget-plan.js';
-import { cursorAfterPage, hasMore, isPaused, planPoll } from '../capture/poll-plan.js';
+import { cycleAnchor, isCycleDue } from '../capture/poll-cadence.js';
+import { cursorAfterPage, hasMore, isPaused, planPoll, withAnchor } from '../capture/poll-plan.js';
 import { spendEntry } from '../capture/spend.js';
 import type { JobCtx } from '../job-context.js';
 
 /**
- * Polls one query: reads pages from the cursor, each stored with the advanced
- * cursor in one transaction, until the cycle's last page or the page budget
- * of one job. A crash between pages resumes below the last committed page.
+ * Polls one query when its cadence says a cycle is due: reads pages from the
+ * cursor, each stored with the advanced cursor in one transaction, until the
+ * cycle's last page or the page budget of one job. A crash between pages
+ * resumes below the last committed page.
  */
 export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: JobCtx): Promise<void> {
   const { db, x, clock, settings } = ctx.deps;
@@ -31,7 +33,13 @@ export async function pollQuery({ queryKey }: JobPayload<'poll-query'>, ctx: Job
     const slowed =
       budget !== undefined && atLeast(budget.step, 'slow_polling') && cursor.cycle_until_id === null;
     if (n === 0 && slowed && now.getTime() - lastPoll < settings.slowPollMs) return;
-    const plan = planPoll(cursor, now, settings);
+    // A tick polls only when the query's posting rate or the freshness asked says so.
+    if (n === 0 && !(await isCycleDue(ctx.deps, cursor, now))) return;
+    const planned = planPoll(cursor, now, settings);
+    const plan =
+      planned.fresh && cursor.since_id !== null
+        ? withAnchor(planned, await cycleAnchor(ctx.deps, cursor, now))
+        : planned;
     if (plan.gap) {
       await gapsRepository.recordGap(db, { queryKey, tagKeys: cursor.tag_keys, ...plan.gap });
       ctx.log.warn({ queryKey, gap: plan.gap }, 'capture gap: posts beyond the search window');

@@ -27,7 +27,13 @@ describe('missed reports', () => {
     // Workers were down across several 07:00 fires of a daily schedule created days before.
     const deps = {
       ...handlerDeps(t.db, sim),
-      clock: { now: () => NOW, realMs: (ms: number) => ms, realMsUntil: () => 0, stop: () => {} },
+      clock: {
+        now: () => NOW,
+        realMs: (ms: number) => ms,
+        xMs: (ms: number) => ms,
+        realMsUntil: () => 0,
+        stop: () => {},
+      },
     };
     const ctx = recordingCtx(deps);
     const schedule = await reportSchedulesRepository.createSchedule(t.db, {

@@ -29,6 +29,7 @@ export function simWorkerClock(sim: Sim): WorkerClock {
   return {
     now,
     realMs: (ms) => ms,
+    xMs: (ms) => ms,
     realMsUntil: (t) => Math.max(0, t.getTime() - sim.clock.now()),
     stop: () => {},
   };
@@ -80,6 +81,8 @@ export function handlerDeps(
       monthlyBudgetUsd: undefined,
       slowPollMs: 10 * 60_000,
       sparseCoverageMs: 6 * 3_600_000,
+      maxDelayMs: 180_000,
+      pollTickMs: 15_000,
     },
     alerts: {
       settleMs: 60_000,

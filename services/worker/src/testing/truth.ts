@@ -5,6 +5,7 @@ import { type Kysely, sql } from 'kysely';
 interface TruthPost {
   id: string;
   edit_history_tweet_ids: string[];
+  searchable_at: string;
   deleted_at?: string;
 }
 
@@ -72,4 +73,73 @@ export async function compareWithTruth(
     duplicates: rows.map((r) => r.root),
     compared: alive.length,
   };
+}
+
+/**
+ * When a post's edit chain became searchable: its first version's creation
+ * plus the post's search delay (x-sim gives every version of a post the same
+ * delay; ids are snowflakes of their creation).
+ */
+export function chainSearchableAt(
+  p: Pick<TruthPost, 'id' | 'edit_history_tweet_ids' | 'searchable_at'>,
+): number {
+  const delay = Date.parse(p.searchable_at) - snowflakeTime(p.id);
+  return snowflakeTime(p.edit_history_tweet_ids[0] ?? p.id) + delay;
+}
+
+export interface CaptureFreshness {
+  /** Per stored post: seconds (X time) from when search could return it to when a poll stored it. */
+  seconds: number[];
+  /** Posts (edit chains) that exist on X and were never stored. */
+  lost: string[];
+  /** Posts search could return whose chain began in the span, deleted ones included. */
+  searchable: number;
+}
+
+/**
+ * How fresh capture was for the hashtags' posts whose chain began in [from, to),
+ * against x-sim's ground truth: stored-at (`first_seen_at`, the poll's X time)
+ * minus searchable-at, and the posts never stored. A post with two of the
+ * hashtags counts once.
+ */
+export async function captureFreshness(
+  db: Kysely<Database>,
+  simUrl: string,
+  hashtags: string[],
+  from: Date,
+  to: Date,
+): Promise<CaptureFreshness> {
+  const truth = new Map<string, TruthPost>();
+  for (const hashtag of hashtags) {
+    const url = new URL('/__sim/truth/posts', simUrl);
+    url.searchParams.set('hashtag', hashtag);
+    // Edits come within 30 minutes of their chain's first version.
+    url.searchParams.set('start_time', new Date(from.getTime() - 31 * 60_000).toISOString());
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`truth: HTTP ${res.status}`);
+    const { data } = (await res.json()) as { data: TruthPost[] };
+    for (const p of data) {
+      const root = p.edit_history_tweet_ids[0] ?? p.id;
+      const began = snowflakeTime(root);
+      if (began >= from.getTime() && began < to.getTime()) truth.set(root, p);
+    }
+  }
+  const roots = [...truth.keys()];
+  const stored =
+    roots.length === 0
+      ? []
+      : await db
+          .selectFrom('posts')
+          .select(['edit_root_id', 'first_seen_at'])
+          .where('edit_root_id', 'in', roots)
+          .execute();
+  const seenAt = new Map(stored.map((s) => [s.edit_root_id, s.first_seen_at.getTime()]));
+  const seconds: number[] = [];
+  const lost: string[] = [];
+  for (const [root, p] of truth) {
+    const at = seenAt.get(root);
+    if (at !== undefined) seconds.push((at - chainSearchableAt(p)) / 1_000);
+    else if (!p.deleted_at) lost.push(root);
+  }
+  return { seconds, lost, searchable: truth.size };
 }
