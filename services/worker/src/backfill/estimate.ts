@@ -1,9 +1,5 @@
+import { ARCHIVE_PAGE_SIZE, ARCHIVE_REQUEST_MS } from '@tagpulse/core';
 import type { XPrices } from '@tagpulse/x-client';
-
-/** `search/all` returns at most 500 posts a page (X's docs, x-sim). */
-export const ARCHIVE_PAGE_SIZE = 500;
-/** `search/all` allows one request per second (X time), for every access that has it. */
-export const ARCHIVE_REQUEST_MS = 1_000;
 
 export interface BackfillEstimate {
   posts: number;

@@ -1,3 +1,4 @@
+import { ARCHIVE_PAGE_SIZE } from '@tagpulse/core';
 import {
   type BackfillRow,
   backfillsRepository,
@@ -8,7 +9,7 @@ import {
 import { type JobPayload, nudge } from '@tagpulse/queue';
 import { XAuthError, XInvalidRequestError, XRateLimitedError, XUsageCappedError } from '@tagpulse/x-client';
 import { UnrecoverableError } from 'bullmq';
-import { ARCHIVE_PAGE_SIZE, estimateBackfill, refusal } from '../backfill/estimate.js';
+import { estimateBackfill, refusal } from '../backfill/estimate.js';
 import { recordHistoricalAlerts } from '../backfill/historical-alerts.js';
 import { spendEntry } from '../capture/spend.js';
 import type { JobCtx } from '../job-context.js';
