@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { apiCommand } from './commands/api.js';
 import { apikeyCommand } from './commands/apikey.js';
+import { backfillCommand } from './commands/backfill.js';
 import { hashtagsCommand } from './commands/hashtags.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reportsCommand } from './commands/reports.js';
@@ -22,7 +23,8 @@ const program = new Command('tagpulse')
   .addCommand(workerCommand())
   .addCommand(hashtagsCommand())
   .addCommand(reportsCommand())
-  .addCommand(usageCommand());
+  .addCommand(usageCommand())
+  .addCommand(backfillCommand());
 
 // Benchmarks need packages a production image leaves out (devDependencies): loaded only when run.
 if (process.argv[2] === 'bench') program.addCommand((await import('./commands/bench.js')).benchCommand());

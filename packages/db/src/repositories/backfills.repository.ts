@@ -230,3 +230,17 @@ export async function failBackfill(db: Db, id: string, error: string, at: Date):
     .where('status', 'in', ['estimating', 'running'])
     .execute();
 }
+
+/** The back-fill once a worker has estimated it, or as it stands when `timeoutMs` runs out. */
+export async function waitWhileEstimating(
+  db: Db,
+  id: string,
+  timeoutMs: number,
+): Promise<BackfillRow | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const b = await getBackfill(db, id);
+    if (!b || b.status !== 'estimating' || Date.now() > deadline) return b;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
