@@ -240,7 +240,7 @@ export async function waitWhileEstimating(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const b = await getBackfill(db, id);
-    if (!b || b.status !== 'estimating' || Date.now() > deadline) return b;
+    if (b?.status !== 'estimating' || Date.now() > deadline) return b;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

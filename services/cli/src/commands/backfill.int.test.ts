@@ -96,13 +96,25 @@ const failureOf = (p: Promise<unknown>) =>
     (err: { code: number; stdout: string; stderr: string }) => err,
   );
 
+/** A back-fill, or a problem document, as the API answers. */
+interface Answer {
+  id: string;
+  status: string;
+  hashtags: string[];
+  from: string;
+  estimate: unknown;
+  progress: Record<string, unknown>;
+  detail: string;
+  invalid_params: { name: string }[];
+}
+
 async function post(body: unknown, key: string) {
   const res = await fetch(`${api.url}/v1/backfills`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Answer };
 }
 
 const searches = async () => {
@@ -183,7 +195,7 @@ describe('POST /v1/backfills, GET /v1/backfills[/{id}]', () => {
       headers: { authorization: `Bearer ${keys.admin}` },
     });
     expect(one.status).toBe(200);
-    const got = (await one.json()) as Record<string, any>;
+    const got = (await one.json()) as Answer;
     expect(got.from).toBe('2020-07-06T06:00:00.000+02:00');
     expect(got.progress).toMatchObject({
       posts_done: 0,
@@ -201,7 +213,7 @@ describe('POST /v1/backfills, GET /v1/backfills[/{id}]', () => {
   it('refuses above max_usd (400 naming it, the estimate in the reason) and above the budget’s remainder', async () => {
     const over = await post({ hashtags: TAGS, from: FROM, to: TO, max_usd: 1 }, keys.admin);
     expect(over.status).toBe(400);
-    expect(over.body.invalid_params[0].name).toBe('max_usd');
+    expect(over.body.invalid_params[0]?.name).toBe('max_usd');
     expect(over.body.detail).toContain(
       `estimate ${WEEK.posts} posts, ${WEEK.requests} requests, $6.00, ${WEEK.seconds} s`,
     );
@@ -223,9 +235,9 @@ describe('POST /v1/backfills, GET /v1/backfills[/{id}]', () => {
   it('refuses bad input with a 400 naming the field', async () => {
     const res = await post({ hashtags: ['no spaces'], from: FROM, to: TO }, keys.admin);
     expect(res.status).toBe(400);
-    expect(res.body.invalid_params[0].name).toBe('hashtags');
+    expect(res.body.invalid_params[0]?.name).toBe('hashtags');
     const early = await post({ hashtags: TAGS, from: '2001-01-01T00:00:00Z', to: TO }, keys.admin);
     expect(early.status).toBe(400);
-    expect(early.body.invalid_params[0].name).toBe('from');
+    expect(early.body.invalid_params[0]?.name).toBe('from');
   });
 });
