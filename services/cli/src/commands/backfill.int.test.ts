@@ -17,7 +17,7 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const TAGS = ['VirtualCTWeek', '#UNCCTExpo', 'UNiteToCounterTerrorism'];
 const FROM = '2020-07-06T04:00:00Z';
 const TO = '2020-07-13T04:00:00Z';
-// X's count of the week's searchable posts on the 2026 index (seed 42), one counts/all page.
+// X's count of the week's searchable posts on the 2026 index (x-sim's default seed 1), one counts/all page.
 const WEEK = { posts: 1198, requests: 4, usd: 6, seconds: 3 };
 
 let t: TestDatabase;
