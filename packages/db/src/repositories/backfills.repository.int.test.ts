@@ -86,7 +86,7 @@ describe('a back-fill page through the page store', () => {
       startAt: string,
       endAt: string,
       tagKeys: string[],
-      cause = 'beyond_search_window' as const,
+      cause: GapCause = 'beyond_search_window',
     ) =>
       recordGap(t.db, {
         queryKey: `q-${startAt}-${tagKeys.join('')}`,
