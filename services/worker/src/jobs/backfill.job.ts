@@ -11,6 +11,7 @@ import { XAuthError, XInvalidRequestError, XRateLimitedError, XUsageCappedError 
 import { UnrecoverableError } from 'bullmq';
 import { estimateBackfill, refusal } from '../backfill/estimate.js';
 import { recordHistoricalAlerts } from '../backfill/historical-alerts.js';
+import { checkBudget } from '../capture/budget.js';
 import { spendEntry } from '../capture/spend.js';
 import type { JobCtx } from '../job-context.js';
 import { computeRollups } from './compute-rollups.job.js';
@@ -37,8 +38,22 @@ export async function runBackfill({ backfillId }: JobPayload<'run-backfill'>, ct
       await finish(b, ctx);
       return;
     }
+    await waitWhileBudgetSpent(b, ctx);
     if (!(await readPage(b, ctx))) return;
   }
+}
+
+/**
+ * Capture pauses at 100 % of the month's budget and so does a back-fill: no request goes to X. Its
+ * queue waits (a job never sleeps; waiting spends no attempt) and it goes on from its cursor once
+ * the budget is raised or the next billing month begins.
+ */
+async function waitWhileBudgetSpent(b: BackfillRow, ctx: JobCtx): Promise<void> {
+  const budget = await checkBudget(ctx);
+  if (budget?.step !== 'paused') return;
+  ctx.log.warn({ backfill: b.id }, 'back-fill waits: the monthly X budget is spent');
+  const { clock, settings } = ctx.deps;
+  throw await ctx.rateLimited(new Date(clock.now().getTime() + settings.slowPollMs));
 }
 
 async function estimate(b: BackfillRow, ctx: JobCtx): Promise<void> {
