@@ -44,6 +44,9 @@ describe('a back-fill of the Virtual CT Week from the full archive', () => {
     expect(gap!.filled_by).toBeNull();
 
     sim.clock.set(BACKFILL_DAY);
+    // The worker reads x-sim's clock every second: until it has seen the jump, it would date its
+    // requests to the day before in the spend ledger (where live capture read the same posts).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     const parsed = parseBackfillSpec({ hashtags: [...SEED_HASHTAGS], from: FROM, to: TO });
     if (!parsed.ok) throw new Error(parsed.reason);
     const b = await backfillsRepository.createBackfill(f.t.db, parsed.spec);
