@@ -11,6 +11,7 @@ const TABLES = [
   'api_keys',
   'author_numbers',
   'authors',
+  'backfills',
   'budget_setting',
   'capture_budget',
   'capture_coverage',

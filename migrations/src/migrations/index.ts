@@ -12,6 +12,7 @@ import * as createSpendLedger from './2026_12_04_0010_create_spend_ledger.js';
 import * as notifyApiKeyChanges from './2026_12_04_0011_notify_api_key_changes.js';
 import * as zoneBuildsAndHourAuthors from './2026_12_04_0012_zone_builds_and_hour_authors.js';
 import * as reportScheduleFailures from './2026_12_04_0013_report_schedule_failures.js';
+import * as createBackfills from './2026_12_05_0014_create_backfills.js';
 import * as searchIndexSetting from './2026_12_05_0016_search_index_setting.js';
 
 /** Every migration, by name; names sort in the order they apply. A test checks each file is listed. */
@@ -29,5 +30,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_0011_notify_api_key_changes': notifyApiKeyChanges,
   '2026_12_04_0012_zone_builds_and_hour_authors': zoneBuildsAndHourAuthors,
   '2026_12_04_0013_report_schedule_failures': reportScheduleFailures,
+  '2026_12_05_0014_create_backfills': createBackfills,
   '2026_12_05_0016_search_index_setting': searchIndexSetting,
 };

@@ -39,6 +39,14 @@ export {
 export { type SeriesHealth, seriesPoints } from './alert-series.js';
 export { encodeAuthorSet, unionAuthorSets } from './author-sets.js';
 export {
+  ARCHIVE_PAGE_SIZE,
+  ARCHIVE_REQUEST_MS,
+  type BackfillSpec,
+  type BackfillSpecParse,
+  backfillProgress,
+  parseBackfillSpec,
+} from './backfill.js';
+export {
   bucketStart,
   bucketStarts,
   canonicalZone,

@@ -114,6 +114,9 @@ export interface CaptureGapsTable {
   cause: GapCause;
   detail: string | null;
   recorded_at: DefaultTimestamp;
+  /** The back-fill that read this span from X's archive, and when it finished; null while open. */
+  filled_by: string | null;
+  filled_at: Timestamp | null;
 }
 
 export interface CaptureCoverageTable {
@@ -255,6 +258,8 @@ export interface AlertsTable {
   acknowledged_by: string | null;
   details: Json<unknown>;
   created_at: DefaultTimestamp;
+  /** Set on an episode found in back-filled history: recorded, never notified. */
+  backfill_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed';
@@ -318,7 +323,7 @@ export interface ReportsTable {
 }
 
 /** Why an X request was made, as the spend ledger breaks spending down. */
-export type SpendPurpose = 'poll' | 'overlap' | 'refresh' | 'coverage' | 'usage';
+export type SpendPurpose = 'poll' | 'overlap' | 'refresh' | 'coverage' | 'usage' | 'backfill';
 
 /** The spend ledger: one X request that returned, what it billed, and why it was made. */
 export interface XSpendTable {
@@ -376,6 +381,35 @@ export interface SearchIndexSettingTable {
   updated_at: DefaultTimestamp;
 }
 
+export type BackfillStatus = 'estimating' | 'refused' | 'estimated' | 'running' | 'done' | 'failed';
+
+/** A back-fill from X's full archive: its request, estimate, and search/all cursor (`next_token`, `version`). */
+export interface BackfillsTable {
+  id: Generated<string>;
+  query: string;
+  tag_keys: string[];
+  from_at: Timestamp;
+  to_at: Timestamp;
+  max_usd: ColumnType<string | null, string | number | null, string | number | null>;
+  estimate_only: ColumnType<boolean, boolean | undefined, boolean>;
+  status: ColumnType<BackfillStatus, BackfillStatus | undefined, BackfillStatus>;
+  estimated_posts: number | null;
+  estimated_requests: number | null;
+  estimated_usd: ColumnType<string | null, string | number | null, string | number | null>;
+  estimated_seconds: number | null;
+  counts_requests: Count;
+  error: string | null;
+  next_token: string | null;
+  version: Count;
+  pages: Count;
+  posts_stored: Count;
+  posts_rejected: Count;
+  created_at: DefaultTimestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: DefaultTimestamp;
+}
+
 export interface Database {
   hashtags: HashtagsTable;
   authors: AuthorsTable;
@@ -398,6 +432,7 @@ export interface Database {
   report_schedules: ReportSchedulesTable;
   reports: ReportsTable;
   x_spend: XSpendTable;
+  backfills: BackfillsTable;
   x_billed_reads: XBilledReadsTable;
   x_usage_days: XUsageDaysTable;
   capture_budget: CaptureBudgetTable;

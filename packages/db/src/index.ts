@@ -6,6 +6,8 @@ export type { AlertRule, NewAlertRule } from './repositories/alert-rules.reposit
 export * as alertRulesRepository from './repositories/alert-rules.repository.js';
 export * as alertsRepository from './repositories/alerts.repository.js';
 export * as apiKeysRepository from './repositories/api-keys.repository.js';
+export type { BackfillRow, NewBackfill } from './repositories/backfills.repository.js';
+export * as backfillsRepository from './repositories/backfills.repository.js';
 export type { BudgetState } from './repositories/budget.repository.js';
 export * as budgetRepository from './repositories/budget.repository.js';
 export type { CoverageReading } from './repositories/coverage.repository.js';

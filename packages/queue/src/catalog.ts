@@ -10,6 +10,7 @@ export const QUEUE_NAMES = [
   'capture-poll',
   'capture-refresh',
   'capture-coverage',
+  'backfill',
   'rollups',
   'alerts',
   'notify',
@@ -61,6 +62,13 @@ export const jobCatalog = {
     schema: z.object({}),
     opts: retrying,
     schedulerId: () => 'fetch-x-usage',
+  },
+  'run-backfill': {
+    // One back-fill from X's full archive; its cursor is its row in Postgres, so any run resumes it.
+    queue: 'backfill',
+    schema: z.object({ backfillId: z.uuid() }),
+    opts: retrying,
+    schedulerId: (p: { backfillId: string }) => `backfill-${p.backfillId}`,
   },
   'compute-rollups': {
     queue: 'rollups',

@@ -27,6 +27,8 @@ describe('the OpenAPI document', () => {
       '/v1/alerts/{id}',
       '/v1/alerts/{id}/acknowledge',
       '/v1/alerts/{id}/silence',
+      '/v1/backfills',
+      '/v1/backfills/{id}',
       '/v1/cohashtags',
       '/v1/coverage',
       '/v1/gaps',

@@ -12,6 +12,7 @@ import { registerProblems } from './problem.js';
 import { alertBacktestRoutes } from './routes/alert-backtest.route.js';
 import { alertRulesRoutes } from './routes/alert-rules.route.js';
 import { alertsRoutes } from './routes/alerts.route.js';
+import { backfillsRoutes } from './routes/backfills.route.js';
 import { captureRoutes } from './routes/capture.route.js';
 import { hashtagsRoutes } from './routes/hashtags.route.js';
 import { healthRoutes } from './routes/health.route.js';
@@ -65,6 +66,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   postsRoutes(app, deps);
   captureRoutes(app, deps);
   usageRoutes(app, deps);
+  backfillsRoutes(app, deps);
   reportSchedulesRoutes(app, deps);
   reportsRoutes(app, deps);
   alertRulesRoutes(app, deps);

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { benchCommand } from './bench-command.js';
 import { apiCommand } from './commands/api.js';
 import { apikeyCommand } from './commands/apikey.js';
+import { backfillCommand } from './commands/backfill.js';
 import { hashtagsCommand } from './commands/hashtags.js';
 import { migrateCommand } from './commands/migrate.js';
 import { reportsCommand } from './commands/reports.js';
@@ -23,7 +24,8 @@ const program = new Command('tagpulse')
   .addCommand(workerCommand())
   .addCommand(hashtagsCommand())
   .addCommand(reportsCommand())
-  .addCommand(usageCommand());
+  .addCommand(usageCommand())
+  .addCommand(backfillCommand());
 
 // Benchmarks live in @tagpulse/bench, a development dependency of the workspace root that a
 // production image leaves out: loaded only when asked for.

@@ -1,5 +1,5 @@
-import { cursorsRepository, hashtagsRepository, postsRepository } from '@tagpulse/db';
-import { removeSchedulesExcept, upsertSchedule } from '@tagpulse/queue';
+import { backfillsRepository, cursorsRepository, hashtagsRepository, postsRepository } from '@tagpulse/db';
+import { nudge, removeSchedulesExcept, upsertSchedule } from '@tagpulse/queue';
 import { reconcileSchedules } from '@tagpulse/reports';
 import { groupQueries, inheritedSinceId } from './capture/query-groups.js';
 import type { WorkerDeps } from './deps.js';
@@ -53,6 +53,15 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
           const reports = await reconcileSchedules(db, queues);
           if (reports.applied + reports.removed > 0)
             log.info(reports, 'report schedules brought in step with Postgres');
+        },
+      ],
+      [
+        // A back-fill whose job failed for good, or was never queued, is queued again (at most once).
+        'back-fills',
+        async () => {
+          for (const backfillId of await backfillsRepository.unfinishedBackfillIds(db)) {
+            await nudge(queues, 'run-backfill', { backfillId });
+          }
         },
       ],
       [

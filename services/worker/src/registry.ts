@@ -1,5 +1,6 @@
 import type { JobName, JobPayload } from '@tagpulse/queue';
 import type { JobCtx } from './job-context.js';
+import { runBackfill } from './jobs/backfill.job.js';
 import { buildReportJob } from './jobs/build-report.job.js';
 import { computeRollups } from './jobs/compute-rollups.job.js';
 import { deliverNotifications } from './jobs/deliver-notifications.job.js';
@@ -17,6 +18,7 @@ export const handlers: { [K in JobName]: Handler<K> } = {
   'refresh-engagement': refreshEngagement,
   'measure-coverage': measureCoverage,
   'fetch-x-usage': fetchXUsage,
+  'run-backfill': runBackfill,
   'compute-rollups': computeRollups,
   'evaluate-alerts': evaluateAlerts,
   'deliver-notifications': deliverNotifications,

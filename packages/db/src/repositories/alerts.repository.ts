@@ -165,7 +165,7 @@ export async function acknowledge(db: Db, id: number, by: string, at: Date): Pro
     .executeTakeFirst();
 }
 
-/** Capture gaps touching any of `tags` and overlapping [from, to). */
+/** Capture gaps touching any of `tags` and overlapping [from, to), less those a back-fill read since. */
 export async function gapsOverlapping(
   db: Db,
   { tags, from, to }: { tags: string[]; from: Date; to: Date },
@@ -176,6 +176,7 @@ export async function gapsOverlapping(
     .where(sql<boolean>`tag_keys && ${tags}::text[]`)
     .where('start_at', '<', to)
     .where('end_at', '>', from)
+    .where('filled_at', 'is', null)
     .execute();
   return rows.map((r) => ({ start: r.start_at, end: r.end_at }));
 }
@@ -239,4 +240,54 @@ function storedUntil(cursor: {
 }): Date | null {
   if (cursor.cycle_until_id === null) return cursor.cycle_started_at;
   return cursor.cycle_since_id === null ? null : new Date(snowflakeTime(cursor.cycle_since_id));
+}
+
+/**
+ * An episode found in back-filled history: recorded in the alerts' history with the back-fill that
+ * found it, never notified. An episode already recorded (live, or by an earlier run) is kept as is.
+ * Returns 1 when recorded.
+ */
+export async function recordHistoricalEpisode(
+  db: Db,
+  h: {
+    ruleId: string;
+    series: string;
+    backfillId: string;
+    episode: {
+      startedAt: Date;
+      firedAt: Date | null;
+      resolvedAt: Date | null;
+      observed: number | null;
+      expected: number | null;
+      lower: number | null;
+      upper: number | null;
+      peak: number;
+      expectedEvent: string | null;
+    };
+  },
+): Promise<number> {
+  const ep = h.episode;
+  const res = await db
+    .insertInto('alerts')
+    .values({
+      rule_id: h.ruleId,
+      series: h.series,
+      kind: 'spike',
+      status: ep.resolvedAt !== null ? 'resolved' : 'firing',
+      started_at: ep.startedAt,
+      fired_at: ep.firedAt,
+      resolved_at: ep.resolvedAt,
+      observed: ep.observed,
+      expected: ep.expected,
+      lower: ep.lower,
+      upper: ep.upper,
+      score: null,
+      peak: ep.peak,
+      expected_event: ep.expectedEvent,
+      details: JSON.stringify({ historical: true }),
+      backfill_id: h.backfillId,
+    })
+    .onConflict((oc) => oc.columns(['rule_id', 'series', 'kind', 'started_at']).doNothing())
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0n);
 }

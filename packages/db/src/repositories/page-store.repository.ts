@@ -1,6 +1,6 @@
 import type { Author, Post } from '@tagpulse/core';
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Database } from '../database.js';
 import { type CursorPatch, cursorAdvance } from './cursors.repository.js';
 import { authorsUpsert, ensureMonthPartitions, hashtagLinksInsert, postsUpsert } from './posts.repository.js';
@@ -14,7 +14,10 @@ export interface PageToStore {
   rejected: number;
   /** When the page was read. */
   seenAt: Date;
-  cursor: { queryKey: string; expectedVersion: number; patch: CursorPatch };
+  /** A capture query's cursor, or the statement moving another cursor (a back-fill's), returning a row when it moved. */
+  cursor:
+    | { queryKey: string; expectedVersion: number; patch: CursorPatch }
+    | { advance: RawBuilder<unknown> };
   /** The request that brought the page, for the spend ledger: recorded even when the page is dropped, as X billed it. */
   spend?: SpendEntry;
 }
@@ -37,10 +40,16 @@ export async function storePage(db: Kysely<Database>, page: PageToStore): Promis
     db,
     page.posts.map((p) => p.createdAt),
   );
-  const { queryKey, expectedVersion, patch } = page.cursor;
-  const added = { stored: page.posts.length, rejected: page.rejected };
+  const c = page.cursor;
+  const advance =
+    'advance' in c
+      ? c.advance
+      : cursorAdvance(c.queryKey, c.expectedVersion, c.patch, {
+          stored: page.posts.length,
+          rejected: page.rejected,
+        });
   const { rows } = await sql<{ moved: number }>`
-    with moved as (${cursorAdvance(queryKey, expectedVersion, patch, added)}),
+    with moved as (${advance}),
       authors_written as (${authorsUpsert(page.authors, CURSOR_MOVED)}),
       posts_written as (${postsUpsert(page.posts, page.seenAt, CURSOR_MOVED)}),
       links_written as (${hashtagLinksInsert(page.posts, CURSOR_MOVED)}),

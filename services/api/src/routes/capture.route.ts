@@ -89,6 +89,8 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
     cause: z.string(),
     detail: z.string().nullable(),
     recorded_at: z.string(),
+    filled_by: z.string().nullable().describe('the back-fill that read this span from X’s archive since'),
+    filled_at: z.string().nullable(),
   });
   api.get(
     '/v1/gaps',
@@ -117,12 +119,24 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
         cause: g.cause,
         detail: g.detail,
         recorded_at: formatInZone(g.recorded_at, tz),
+        filled_by: g.filled_by,
+        filled_at: at(g.filled_at, tz),
       }));
       if (wantsCsv(request, q.format)) {
         return sendCsv(
           reply,
-          ['query', 'hashtags', 'start', 'end', 'cause', 'detail', 'recorded_at'],
-          gaps.map((g) => [g.query, g.hashtags.join(' '), g.start, g.end, g.cause, g.detail, g.recorded_at]),
+          ['query', 'hashtags', 'start', 'end', 'cause', 'detail', 'recorded_at', 'filled_by', 'filled_at'],
+          gaps.map((g) => [
+            g.query,
+            g.hashtags.join(' '),
+            g.start,
+            g.end,
+            g.cause,
+            g.detail,
+            g.recorded_at,
+            g.filled_by,
+            g.filled_at,
+          ]),
         );
       }
       return { tz, gaps };

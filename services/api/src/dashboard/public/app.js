@@ -1,5 +1,6 @@
 // The dashboard's state and refresh loop: read the controls, ask the API, draw the panels.
 import { AuthError, getJson, storedKey, storeKey, takeKeyFromFragment } from './api.js';
+import { loadBackfills, renderBackfills } from './backfills.js';
 import { chartSnapshot, followSize, renderChart } from './chart.js';
 import { CARD_METRICS, formatTime, PERIODS, periodRange, timeZones } from './format.js';
 import {
@@ -92,16 +93,19 @@ async function load() {
   fillHashtags(hashtags.hashtags);
   const range = periodRange(period, captureNow(status));
   const scoped = { hashtag: prefs.hashtag, tz, ...range };
-  const [summary, series, gaps, alerts, topPosts, topAuthors, coverage, usage] = await Promise.all([
-    getJson('/v1/summary', scoped, { signal }),
-    getJson('/v1/series', { ...scoped, metric, interval: PERIODS[period].interval }, { signal }),
-    getJson('/v1/gaps', { hashtag: prefs.hashtag, tz }, { signal }),
-    loadAlerts(scoped, signal),
-    getJson('/v1/top/posts', { ...scoped, limit: 5 }, { signal }),
-    getJson('/v1/top/authors', { ...scoped, limit: 8 }, { signal }),
-    getJson('/v1/coverage', scoped, { signal }),
-    getJson('/v1/usage', { tz, days: 7 }, { signal, optional: true }),
-  ]);
+  const [summary, series, gaps, alerts, topPosts, topAuthors, coverage, usage, backfills] = await Promise.all(
+    [
+      getJson('/v1/summary', scoped, { signal }),
+      getJson('/v1/series', { ...scoped, metric, interval: PERIODS[period].interval }, { signal }),
+      getJson('/v1/gaps', { hashtag: prefs.hashtag, tz }, { signal }),
+      loadAlerts(scoped, signal),
+      getJson('/v1/top/posts', { ...scoped, limit: 5 }, { signal }),
+      getJson('/v1/top/authors', { ...scoped, limit: 8 }, { signal }),
+      getJson('/v1/coverage', scoped, { signal }),
+      getJson('/v1/usage', { tz, days: 7 }, { signal, optional: true }),
+      loadBackfills(tz, signal),
+    ],
+  );
   if (signal.aborted) return;
 
   const from = Date.parse(range.from);
@@ -146,6 +150,7 @@ async function load() {
   );
   renderCoverage($('coverage'), coverage.coverage);
   renderUsage($('usage'), usage);
+  renderBackfills($('backfills'), backfills, tz);
   renderAlerts($('alerts'), alerts, tz);
   renderGaps($('gaps'), shownGaps, tz);
 

@@ -194,7 +194,7 @@ export function renderGaps(root, gaps, tz) {
     ...(gaps.length ? [] : [el('li', { className: 'empty', textContent: 'none in this period' })]),
     ...gaps.map((g) =>
       el('li', {
-        textContent: `${formatTime(g.startIso, tz)} – ${formatTime(g.endIso, tz)} · ${g.cause}${g.detail ? ` (${g.detail})` : ''}`,
+        textContent: `${formatTime(g.startIso, tz)} – ${formatTime(g.endIso, tz)} · ${g.cause}${g.detail ? ` (${g.detail})` : ''}${g.filled_by ? ` · filled by back-fill ${g.filled_by.slice(0, 8)}` : ''}`,
       }),
     ),
   );
