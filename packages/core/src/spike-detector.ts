@@ -55,11 +55,13 @@ export interface SpikeDetectorState {
   spread: number;
   /** The last SMOOTH deviations from the centre, oldest first. */
   recent: number[];
-  /** Per feature (burst, shift): its running moments and its recent record. */
-  moments: [Moments, Moments];
+  /** Running moments of the burst, the shift and the bucket's own deviation (the spike). */
+  moments: [Moments, Moments, Moments];
+  /** The recent record of the burst and of the shift. */
   records: [FeatureRecord, FeatureRecord];
-  /** Buckets since the last alert; null before the first. */
+  /** Buckets since the last alert, and that alert's surprise; null before the first. */
   sinceAlert: number | null;
+  alertSurprise: number | null;
   /** Whether the last bucket was anomalous: an episode goes on while buckets stay outside the band. */
   inEpisode: boolean;
 }
@@ -93,9 +95,16 @@ const SMOOTH = 20;
 // The moments of 100 values are within about a tenth of a σ of the truth; 100 is also inside NAB's
 // shortest probationary period (169 rows), the time a new series is given to learn.
 const WARMUP_BUCKETS = 100;
+// A single bucket's deviation is heavy-tailed (on plain noise its z-score passes 8 where a 20-bucket
+// mean's stays under 4), so alone it is news only past four times the threshold: the lone spike a
+// 20-bucket mean dilutes, such as a daytime volume in the night of a strongly daily series.
+const SPIKE_FACTOR = 4;
 // After an alert, this many buckets (about 8 h of 5-minute buckets) raise no new one: an anomaly and
 // its aftermath are one event, and the scorer, like a reader, counts only the first alert.
 const QUIET_BUCKETS = 100;
+// Inside that quiet spell, only news this many times as surprising as the alert's raises a new one:
+// a first, marginal alert must not hide the spike that follows it.
+const ESCALATION = 2;
 // The record is kept as block maxima so the state stays small.
 const RECORD_BLOCK = 100;
 // The centre moves at most this many mean deviations per step (divided by the history), so a spike
@@ -103,7 +112,8 @@ const RECORD_BLOCK = 100;
 const CENTRE_STEP = 3;
 // The mean absolute deviation of a normal variable is √(2/π) σ.
 const MAD_TO_SIGMA = Math.sqrt(Math.PI / 2);
-// On a series with no spread at all (a flat line), a change of 1% of the centre counts as one σ:
+// On a series with no spread at all (a flat line), a change of 1% of the centre counts as one σ
+// (of the value, and of a feature that has never moved):
 // relative, so still scale-free; tiny-count series are guarded by the rule's minimum volume.
 const FLAT_SCALE = 0.01;
 // Scores are kept finite (a step off a flat zero line is infinitely many σ) so the state stays JSON.
@@ -136,9 +146,10 @@ export function initialSpikeState(): SpikeDetectorState {
     centre: 0,
     spread: 0,
     recent: [],
-    moments: [freshMoments(), freshMoments()],
+    moments: [freshMoments(), freshMoments(), freshMoments()],
     records: [freshRecord(), freshRecord()],
     sinceAlert: null,
+    alertSurprise: null,
     inEpisode: false,
   };
 }
@@ -148,7 +159,7 @@ function adopt(from: SpikeDetectorState | { version?: unknown }): SpikeDetectorS
   return from.version === 3 ? structuredClone(from as SpikeDetectorState) : initialSpikeState();
 }
 
-/** The burst (mean size of the recent deviations) and the shift (size of their mean). */
+/** The burst (mean size of the recent deviations) and the shift (their mean, signed). */
 function features(recent: readonly number[]): [number, number] {
   let sum = 0;
   let size = 0;
@@ -156,7 +167,7 @@ function features(recent: readonly number[]): [number, number] {
     sum += d;
     size += Math.abs(d);
   }
-  return [size / recent.length, Math.abs(sum / recent.length)];
+  return [size / recent.length, sum / recent.length];
 }
 
 function learnMoments(m: Moments, x: number): void {
@@ -194,36 +205,56 @@ export function createSpikeDetector(
     if (s.buckets === 0) s.centre = value;
     s.buckets += 1;
     const deviation = value - s.centre;
+    // The spike: the bucket against the last SMOOTH buckets' level, so a daily cycle's slope is not news.
+    const local = s.recent.length > 0 ? features(s.recent)[1] : 0;
     s.recent.push(deviation);
     if (s.recent.length > SMOOTH) s.recent.shift();
-    const verdict = judge(deviation, features(s.recent));
+    const verdict = judge(deviation, features(s.recent), Math.abs(deviation - local));
     learnCentre(deviation);
     return verdict;
   }
 
-  function judge(deviation: number, feature: [number, number]): SpikeVerdict {
+  /** How many σ `x` lies above (or, two-sided, off) the feature's running mean; then learns it. */
+  function offMean(m: Moments, x: number, twoSided: boolean): number {
+    const spread = Math.sqrt(m.variance) || FLAT_SCALE * Math.abs(s.centre) || Number.MIN_VALUE;
+    const z = Math.max(-MAX_SCORE, Math.min(MAX_SCORE, (x - m.mean) / spread));
+    learnMoments(m, x);
+    return twoSided ? Math.abs(z) : z;
+  }
+
+  function judge(deviation: number, feature: [number, number], jump: number): SpikeVerdict {
     const judging = s.buckets > WARMUP_BUCKETS;
-    let news = false;
+    // A burst only grows (a calm spell is no news); a shift counts up or down.
+    const off = [offMean(s.moments[0], feature[0], false), offMean(s.moments[1], feature[1], true)];
+    const spike = offMean(s.moments[2], jump, false);
+    let news = judging && spike >= SPIKE_FACTOR * threshold;
     for (const i of [0, 1] as const) {
-      const x = feature[i];
-      const m = s.moments[i];
       const r = s.records[i];
+      const size = Math.abs(feature[i]);
       const record = Math.max(r.max, ...r.blocks);
-      if (judging && m.variance > 0 && (x - m.mean) / Math.sqrt(m.variance) >= threshold) news = true;
-      if (judging && record > 0 && x >= overRecord * record) news = true;
-      learnMoments(m, x);
+      if (judging && (off[i] as number) >= threshold) news = true;
+      // Beating the record is news only when the feature is also well off its mean: early in a
+      // series, or on pure noise, records fall often and mean nothing.
+      if (judging && record > 0 && size > overRecord * record && (off[i] as number) >= threshold / 2)
+        news = true;
       // The record covers judged buckets only: the warm-up's first, unsettled deviations would
       // otherwise set a bar no later anomaly could pass.
-      if (judging) learnRecord(r, x);
+      if (judging) learnRecord(r, size);
     }
+    const surprise = Math.max(0, spike, ...off);
     const sigma = MAD_TO_SIGMA * s.spread || FLAT_SCALE * Math.abs(s.centre) || Number.MIN_VALUE;
     const score = Math.max(-MAX_SCORE, Math.min(MAX_SCORE, deviation / sigma));
-    const quiet = s.sinceAlert !== null && s.sinceAlert < QUIET_BUCKETS;
+    const quiet =
+      s.sinceAlert !== null &&
+      s.sinceAlert < QUIET_BUCKETS &&
+      surprise <= ESCALATION * (s.alertSurprise ?? Number.POSITIVE_INFINITY);
     const alert = news && !quiet;
     const anomalous = alert || (s.inEpisode && Math.abs(score) > threshold);
     s.inEpisode = anomalous;
-    if (alert) s.sinceAlert = 0;
-    else if (s.sinceAlert !== null) s.sinceAlert += 1;
+    if (alert) {
+      s.sinceAlert = 0;
+      s.alertSurprise = surprise;
+    } else if (s.sinceAlert !== null) s.sinceAlert += 1;
     const expected = s.centre;
     if (!judging) return { alert, anomalous, expected, lower: expected, upper: expected, score: 0 };
     return {
