@@ -3,21 +3,21 @@
  * traffic or prices): each value is judged only against the values before it, so replaying a
  * series gives the same verdicts as watching it live.
  *
- * Model: a slow robust centre (the series' typical value) and, against it, two features of the last
- * SMOOTH buckets' deviations: their mean size (a burst, a spike, a change of spread) and the size of
- * their mean (a shift of level, up or down). A feature is news when it is improbable on its own
- * history, or when it beats everything it has done lately:
- * - its z-score on its own running mean and variance (numenta's "anomaly likelihood": each series
- *   is judged on the distribution of its own anomaly scores, so no threshold depends on the unit
- *   or on how noisy the series is) passes the sensitivity's threshold, or
- * - it beats the largest value it reached over the last HISTORY buckets (times a factor from the
- *   sensitivity).
- * A bucket where either gate passes alerts, unless the last alert is fewer than QUIET buckets back:
- * one anomaly is one alert, as NAB's detectors count it. The episode goes on while the following
- * buckets stay outside the band (the threshold's σ around the centre). Nothing is judged before
- * WARMUP_BUCKETS values have been seen. Windows are counted in buckets, not hours, so the detector
- * reads irregular and repeated timestamps alike; no daily or weekly profile is assumed. Every update
- * is O(SMOOTH + HISTORY / RECORD_BLOCK), and the state is a few dozen numbers of plain JSON.
+ * Model: a slow robust centre (the series' typical value) and, against it, three features: the
+ * mean size of the last SMOOTH deviations (a burst, a change of spread), their signed mean (a shift
+ * of level, up or down) and the bucket's jump off the last SMOOTH buckets' level (a lone spike).
+ * Each is judged on its own running mean and variance, numenta's "anomaly likelihood" idea: the
+ * series' own anomaly scores set the scale, so no threshold depends on its unit or its noise.
+ * News is a burst or shift past the sensitivity's threshold in σ (a jump past SPIKE_FACTOR times
+ * it), or a burst or shift beating its largest value of the last HISTORY buckets while half the
+ * threshold off its mean: what the series has not done in a fortnight.
+ * A bucket with news alerts, unless the last alert is fewer than QUIET_BUCKETS back and this one
+ * is not ESCALATION times as surprising: one anomaly is one alert, as NAB's detectors count it.
+ * The episode goes on while the following buckets stay outside the band (the threshold's σ around
+ * the centre). Nothing is judged before WARMUP_BUCKETS values have been seen. Windows are counted
+ * in buckets, not hours, so the detector reads irregular and repeated timestamps alike; no daily or
+ * weekly profile is assumed. An update is O(SMOOTH + HISTORY / RECORD_BLOCK) and the state a few
+ * dozen numbers of plain JSON.
  */
 
 export const DEFAULT_SENSITIVITY = 5;
@@ -87,10 +87,10 @@ export interface SpikeDetector {
 
 // Two weeks of 5-minute buckets: how far back the centre, the features' distributions and their
 // record reach. Assumes what a series did in the last fortnight (daily peaks, weekend troughs,
-// batch jobs) is its normal; longer and shorter (2 000 to 8 000) score within 1.5 points on NAB.
+// batch jobs) is its normal. On NAB 8 000 scores alike (64.13 against 64.07), 2 000 62.86.
 const HISTORY = 4000;
 // The features average the last 20 deviations (100 minutes of 5-minute buckets): long enough that
-// a shift of level stands out of the noise, short enough that a single spike still moves them.
+// a shift of level stands out of the noise, short enough to see it early (12 and 30 score 62.5).
 const SMOOTH = 20;
 // The moments of 100 values are within about a tenth of a σ of the truth; 100 is also inside NAB's
 // shortest probationary period (169 rows), the time a new series is given to learn.
@@ -100,7 +100,8 @@ const WARMUP_BUCKETS = 100;
 // 20-bucket mean dilutes, such as a daytime volume in the night of a strongly daily series.
 const SPIKE_FACTOR = 4;
 // After an alert, this many buckets (about 8 h of 5-minute buckets) raise no new one: an anomaly and
-// its aftermath are one event, and the scorer, like a reader, counts only the first alert.
+// its aftermath are one event, and the scorer, like a reader, counts only the first alert (50 scores
+// 63.39, 200 60.96).
 const QUIET_BUCKETS = 100;
 // Inside that quiet spell, only news this many times as surprising as the alert's raises a new one:
 // a first, marginal alert must not hide the spike that follows it.
@@ -112,9 +113,9 @@ const RECORD_BLOCK = 100;
 const CENTRE_STEP = 3;
 // The mean absolute deviation of a normal variable is √(2/π) σ.
 const MAD_TO_SIGMA = Math.sqrt(Math.PI / 2);
-// On a series with no spread at all (a flat line), a change of 1% of the centre counts as one σ
-// (of the value, and of a feature that has never moved):
-// relative, so still scale-free; tiny-count series are guarded by the rule's minimum volume.
+// On a series with no spread at all (a flat line), a change of 1% of the centre counts as one σ, of
+// the value and of a feature that never moved: relative, so still scale-free; tiny-count series are
+// guarded by the rule's minimum volume.
 const FLAT_SCALE = 0.01;
 // Scores are kept finite (a step off a flat zero line is infinitely many σ) so the state stays JSON.
 const MAX_SCORE = 1e9;
