@@ -1,11 +1,11 @@
 import { type Post, touchedBuckets } from '@tagpulse/core';
 import { rollupsRepository } from '@tagpulse/db';
-import { makeAuthor, NO_METRICS, postAt, storePosts } from '@tagpulse/db/testing';
+import { makeAuthor, NO_METRICS, postAt, storePosts } from '@tagpulse/testkit/db';
+import { spawnWorker, waitFor } from '@tagpulse/testkit/processes';
 import { startSim } from '@tagpulse/x-sim';
 import { describe, expect, it } from 'vitest';
 import { useWorkerProcesses } from './testing/process-fixture.js';
 import { workerEnv } from './testing/replay.js';
-import { spawnWorker, waitFor } from './testing/worker-process.js';
 
 const { fixture: f } = useWorkerProcesses();
 

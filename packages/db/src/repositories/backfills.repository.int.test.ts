@@ -1,6 +1,6 @@
+import { createTestDatabase, makeAuthor, makePost, type TestDatabase } from '@tagpulse/testkit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GapCause } from '../database.js';
-import { createTestDatabase, makeAuthor, makePost, type TestDatabase } from '../testing/index.js';
 import {
   type BackfillRow,
   backfillQueryKey,

@@ -1,5 +1,4 @@
 import { type Author, type Post, touchedBuckets } from '@tagpulse/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   makeAuthor,
@@ -7,7 +6,8 @@ import {
   postAt,
   storePosts,
   type TestDatabase,
-} from '../testing/index.js';
+} from '@tagpulse/testkit/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addHashtag } from './hashtags.repository.js';
 import { readSeries, recomputeOutdated, recomputeTouched } from './rollups.repository.js';
 import {

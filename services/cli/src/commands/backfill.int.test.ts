@@ -3,14 +3,13 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { apiKeysRepository, backfillsRepository, budgetRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
 import { createRedis } from '@tagpulse/queue';
-import { deletePrefix, testPrefix } from '@tagpulse/queue/testing';
 import { loadEnv } from '@tagpulse/runtime';
-import { spawnWorker, type WorkerProcess } from '@tagpulse/worker/testing/worker-process';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
+import { spawnWorker, stopCli, type WorkerProcess } from '@tagpulse/testkit/processes';
+import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopCli } from '../bench/processes.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));

@@ -2,13 +2,13 @@ import { parseBackfillSpec, SEED_HASHTAGS } from '@tagpulse/core';
 import { backfillsRepository, gapsRepository } from '@tagpulse/db';
 import { createQueues, createRedis, nudge } from '@tagpulse/queue';
 import { loadEnv } from '@tagpulse/runtime';
+import { waitFor } from '@tagpulse/testkit/processes';
+import { compareWithTruth } from '@tagpulse/testkit/truth';
 import { startSim } from '@tagpulse/x-sim';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { useWorkerProcesses } from '../testing/process-fixture.js';
 import { EXACT, exact } from '../testing/replay.js';
-import { compareWithTruth } from '../testing/truth.js';
-import { waitFor } from '../testing/worker-process.js';
 
 const { fixture: f, start } = useWorkerProcesses();
 

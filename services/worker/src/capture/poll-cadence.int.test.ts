@@ -1,12 +1,12 @@
 import { parseHashtag } from '@tagpulse/core';
 import { cursorsRepository, hashtagsRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
+import { captureFreshness, compareWithTruth } from '@tagpulse/testkit/truth';
 import { defaultPrices } from '@tagpulse/x-client';
 import { type Charge, type Sim, type SimOptions, startSim } from '@tagpulse/x-sim';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pollQuery } from '../jobs/poll-query.job.js';
 import { handlerDeps, recordingCtx } from '../testing/harness.js';
-import { captureFreshness, compareWithTruth } from '../testing/truth.js';
 import { groupQueries, type QueryGroup } from './query-groups.js';
 
 // The scheduler's tick, in X time: the test moves x-sim's frozen clock by one and runs the job, as the scheduler would.

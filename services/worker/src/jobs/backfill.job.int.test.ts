@@ -1,6 +1,6 @@
 import { parseBackfillSpec, SEED_HASHTAGS } from '@tagpulse/core';
 import { backfillsRepository, budgetRepository } from '@tagpulse/db';
-import { createTestDatabase, type TestDatabase } from '@tagpulse/db/testing';
+import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import type { Sim } from '@tagpulse/x-sim';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { frozenCtWeek, handlerDeps, recordingCtx } from '../testing/harness.js';

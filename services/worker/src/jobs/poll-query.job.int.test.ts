@@ -1,12 +1,12 @@
 import { snowflakeTime } from '@tagpulse/core';
 import { cursorsRepository, gapsRepository } from '@tagpulse/db';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
+import { compareWithTruth } from '@tagpulse/testkit/truth';
 import type { Sim } from '@tagpulse/x-sim';
 import { UnrecoverableError } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueryGroup } from '../capture/query-groups.js';
 import { frozenCtWeek, handlerDeps, recordingCtx, seedHashtags } from '../testing/harness.js';
-import { compareWithTruth } from '../testing/truth.js';
 import { pollQuery } from './poll-query.job.js';
 
 const SCENARIO_START = new Date('2020-07-06T04:00:00Z');

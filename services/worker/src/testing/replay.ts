@@ -1,9 +1,9 @@
 import { SEED_HASHTAGS } from '@tagpulse/core';
 import { cursorsRepository, type Database } from '@tagpulse/db';
 import { waitFor } from '@tagpulse/testkit/processes';
+import { compareWithTruth, type TruthComparison } from '@tagpulse/testkit/truth';
 import type { Sim } from '@tagpulse/x-sim';
 import { type Kysely, sql } from 'kysely';
-import { compareWithTruth, type TruthComparison } from './truth.js';
 
 export const SCENARIO_START = new Date('2020-07-06T04:00:00Z');
 /** Edits come within 30 minutes and search lags up to a minute: posts begun this long before are settled. */

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { createDb, cursorsRepository, type Database, hashtagsRepository } from '@tagpulse/db';
-import { adminQuery, withDatabase } from '@tagpulse/db/testing';
 import { migrateToLatest } from '@tagpulse/migrations';
-import { deletePrefix } from '@tagpulse/queue/testing';
 import type { Env } from '@tagpulse/runtime';
-import { captureFreshness } from '@tagpulse/worker/testing/truth';
-import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/worker/testing/worker-process';
+import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
+import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
+import { deletePrefix } from '@tagpulse/testkit/queue';
+import { captureFreshness } from '@tagpulse/testkit/truth';
 import { type Charge, PRICES_MICROS, type Sim, startSim, tokenFingerprint } from '@tagpulse/x-sim';
 import { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';

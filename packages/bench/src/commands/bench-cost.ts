@@ -1,9 +1,9 @@
+import { runCommand } from '@tagpulse/cli/run-command';
 import { loadEnv } from '@tagpulse/runtime';
 import { Command, InvalidArgumentError } from 'commander';
-import { percentile } from '../bench/cost/figures.js';
-import { type CostBenchOptions, FIXED_INTERVAL_MS, runCostBench } from '../bench/cost/run.js';
-import { printBench } from '../bench/report.js';
-import { runCommand } from './run-command.js';
+import { percentile } from '../cost/figures.js';
+import { type CostBenchOptions, FIXED_INTERVAL_MS, runCostBench } from '../cost/run.js';
+import { printBench } from '../report.js';
 
 function positive(value: string): number {
   const n = Number(value);
