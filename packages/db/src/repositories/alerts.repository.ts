@@ -1,4 +1,10 @@
-import { type Episode, type MachineState, type SpikeDetectorState, snowflakeTime } from '@tagpulse/core';
+import {
+  type BacktestEpisode,
+  type Episode,
+  type MachineState,
+  type SpikeDetectorState,
+  snowflakeTime,
+} from '@tagpulse/core';
 import { type Kysely, sql } from 'kysely';
 import type { AlertRow, Database } from '../database.js';
 
@@ -253,17 +259,7 @@ export async function recordHistoricalEpisode(
     ruleId: string;
     series: string;
     backfillId: string;
-    episode: {
-      startedAt: Date;
-      firedAt: Date | null;
-      resolvedAt: Date | null;
-      observed: number | null;
-      expected: number | null;
-      lower: number | null;
-      upper: number | null;
-      peak: number;
-      expectedEvent: string | null;
-    };
+    episode: Omit<BacktestEpisode, 'notifiedAt'>;
   },
 ): Promise<number> {
   const ep = h.episode;

@@ -1,17 +1,13 @@
+import type { BackfillSpec } from '@tagpulse/core';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { type RawBuilder, sql } from 'kysely';
 import type { BackfillStatus, BackfillsTable, Database } from '../database.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export interface BackfillRow {
+/** A stored back-fill: its request as parsed (core's spec), then its estimate, cursor and progress. */
+export interface BackfillRow extends BackfillSpec {
   id: string;
-  query: string;
-  tagKeys: string[];
-  from: Date;
-  to: Date;
-  maxUsd: number | null;
-  estimateOnly: boolean;
   status: BackfillStatus;
   estimate: { posts: number; requests: number; usd: number; seconds: number } | null;
   countsRequests: number;

@@ -1,5 +1,6 @@
-import { backtestRule, GRAIN_MS, seriesPoints } from '@tagpulse/core';
+import { backtestRule, GRAIN_MS } from '@tagpulse/core';
 import { alertRulesRepository, alertsRepository, type BackfillRow, rollupsRepository } from '@tagpulse/db';
+import { loadRuleSeries } from '@tagpulse/usecases';
 import type { WorkerDeps } from '../deps.js';
 
 /** History a rule's detector learns from before the back-filled span, as a live rule's does. */
@@ -21,26 +22,14 @@ export async function recordHistoricalAlerts(deps: WorkerDeps, b: BackfillRow): 
   for (const rule of rules) {
     const grainMs = GRAIN_MS[rule.grain];
     const tags = rule.scope === rollupsRepository.ALL_SCOPE ? b.tagKeys : [rule.scope];
-    const warm = new Date(b.from.getTime() - WARM_MS);
-    const range = { tags, from: warm, to: b.to };
-    const [stored, gaps, coverage] = await Promise.all([
-      rollupsRepository.readSeries(db, {
-        scope: rule.scope,
-        grain: rule.grain,
-        tz: 'UTC',
-        ...range,
-        metrics: [rule.metric],
-      }),
-      alertsRepository.gapsOverlapping(db, range),
-      alertsRepository.coverageByHour(db, range),
-    ]);
-    const values = new Map([...stored].map(([t, v]) => [t, v[rule.metric] ?? 0]));
-    const points = seriesPoints({ from: warm.getTime(), to: b.to.getTime(), grainMs }, values, {
-      gaps,
-      coverage,
-      minCoverage: rule.minCoverage,
-    }).filter((p) => p.t + grainMs <= b.to.getTime());
-    for (const ep of backtestRule(rule, rule.scope, points, { from: b.from, to: b.to })) {
+    const { points } = await loadRuleSeries(db, {
+      rule,
+      tags,
+      from: new Date(b.from.getTime() - WARM_MS),
+      to: b.to,
+    });
+    const final = points.filter((p) => p.t + grainMs <= b.to.getTime());
+    for (const ep of backtestRule(rule, rule.scope, final, { from: b.from, to: b.to })) {
       recorded += await alertsRepository.recordHistoricalEpisode(db, {
         ruleId: rule.id,
         series: rule.scope,
