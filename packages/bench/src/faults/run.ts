@@ -202,16 +202,25 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     await sleep(2_000);
     const posts = await comparePosts(db, sim.url, HASHTAG, end);
     const exited = workers.filter((w) => w.child.exitCode !== null && w.child.signalCode === null);
+    const notices = countNotices(
+      receivers.received,
+      fault.stalls === 'always' ? [...EXPECTED_NOTICES, ...STALL_NOTICES] : EXPECTED_NOTICES,
+      fault.stalls === 'may' ? STALL_NOTICES : [],
+    );
+    const mismatch = notices.noticesMissing + notices.noticesExtra > 0;
     return {
       fault: fault.name,
       posts,
-      ...countNotices(
-        receivers.received,
-        fault.stalls === 'always' ? [...EXPECTED_NOTICES, ...STALL_NOTICES] : EXPECTED_NOTICES,
-        fault.stalls === 'may' ? STALL_NOTICES : [],
-      ),
+      ...notices,
       recoverSeconds,
-      note: [note, exited.length > 0 ? `${exited.length} worker(s) exited on their own` : '']
+      note: [
+        note,
+        exited.length > 0 ? `${exited.length} worker(s) exited on their own` : '',
+        // A run whose notices differ says what the alerts did, so a flaky run can be read afterwards.
+        mismatch
+          ? `received ${describeNotices(receivers.received)}; episodes ${await describeEpisodes(db)}`
+          : '',
+      ]
         .filter(Boolean)
         .join('; '),
     };
@@ -232,6 +241,30 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     await deletePrefix(redis, prefix).catch(() => {});
     redis.disconnect();
   }
+}
+
+/** Each distinct notice as channel:kind, in the order received. */
+function describeNotices(received: Notice[]): string {
+  const distinct = new Map(
+    received.map((n) => [`${n.channel}|${n.kind}|${n.key}`, `${n.channel}:${n.kind}`]),
+  );
+  return [...distinct.values()].join(' ') || 'none';
+}
+
+const hhmm = (t: Date | null) => (t ? t.toISOString().slice(11, 16) : '-');
+
+/** The run's alert episodes as kind started/fired/resolved (x-sim time, UTC). */
+async function describeEpisodes(db: Kysely<Database>): Promise<string> {
+  const episodes = await db
+    .selectFrom('alerts')
+    .select(['kind', 'started_at', 'fired_at', 'resolved_at'])
+    .orderBy('id')
+    .execute();
+  return (
+    episodes
+      .map((e) => `${e.kind} ${hhmm(e.started_at)}/${hhmm(e.fired_at)}/${hhmm(e.resolved_at)}`)
+      .join(', ') || 'none'
+  );
 }
 
 const resolvedOnBoth = (received: Notice[]) =>
