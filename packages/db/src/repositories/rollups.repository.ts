@@ -178,14 +178,6 @@ export async function recomputeTouched(db: Db, touched: Date[]): Promise<void> {
   for (const set of bucketSets([...touched, ...stale], zones, true)) await recompute(db, set, tags);
 }
 
-/** Recomputes the given buckets of one series (grain and zone) for every tracked hashtag and for all together. */
-export async function recomputeBuckets(
-  db: Db,
-  { grain, tz, bucketStarts: starts }: { grain: Grain; tz: string; bucketStarts: Date[] },
-): Promise<void> {
-  await recompute(db, { grain, tz, starts }, await trackedKeys(db));
-}
-
 /**
  * Recomputes every bucket that holds a post of a tracked hashtag, in UTC (when
  * `utc`) and in the given zones: a zone's registration, or the whole history.
