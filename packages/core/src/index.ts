@@ -100,7 +100,14 @@ export {
 } from './poll-cadence.js';
 export type { Author, MappedPage, Post, PostKind, PublicMetrics, RejectedPost } from './post.js';
 export * from './report/index.js';
-export { type BucketSet, bucketRuns, bucketSetsBetween, bucketSetsOf } from './rollup-plan.js';
+export {
+  type BucketSet,
+  bucketRuns,
+  bucketSetsBetween,
+  bucketSetsOf,
+  hoursMissing,
+  wholeBuckets,
+} from './rollup-plan.js';
 export {
   compareIds,
   maxId,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketRuns, bucketSetsBetween, bucketSetsOf } from './rollup-plan.js';
+import { bucketRuns, bucketSetsBetween, bucketSetsOf, hoursMissing, wholeBuckets } from './rollup-plan.js';
 
 const at = (iso: string) => new Date(iso);
 const isos = (dates: Date[]) => dates.map((d) => d.toISOString());
@@ -72,6 +72,42 @@ describe('bucketRuns', () => {
     expect(bucketRuns(starts, ends).map((r) => [r.lo.toISOString(), r.hi.toISOString()])).toEqual([
       ['2020-07-06T13:00:00.000Z', '2020-07-06T15:00:00.000Z'],
       ['2020-07-06T16:00:00.000Z', '2020-07-06T17:00:00.000Z'],
+    ]);
+  });
+});
+
+const range = (r: { from: Date; to: Date }) => [r.from.toISOString(), r.to.toISOString()];
+
+describe('wholeBuckets', () => {
+  it('cuts a period into its whole hours and the slivers at either end', () => {
+    const { whole, slivers } = wholeBuckets(at('2020-07-06T12:20:00Z'), at('2020-07-06T15:10:00Z'), '1h');
+    expect(whole && range(whole)).toEqual(['2020-07-06T13:00:00.000Z', '2020-07-06T15:00:00.000Z']);
+    expect(slivers.map(range)).toEqual([
+      ['2020-07-06T12:20:00.000Z', '2020-07-06T13:00:00.000Z'],
+      ['2020-07-06T15:00:00.000Z', '2020-07-06T15:10:00.000Z'],
+    ]);
+  });
+
+  it('has no sliver on an aligned period, and no whole bucket in a short one', () => {
+    const aligned = wholeBuckets(at('2020-07-06T13:00:00Z'), at('2020-07-06T13:10:00Z'), '5m');
+    expect(aligned.slivers).toEqual([]);
+    expect(aligned.whole && range(aligned.whole)).toEqual([
+      '2020-07-06T13:00:00.000Z',
+      '2020-07-06T13:10:00.000Z',
+    ]);
+    const short = wholeBuckets(at('2020-07-06T13:01:00Z'), at('2020-07-06T13:04:00Z'), '5m');
+    expect(short.whole).toBeUndefined();
+    expect(short.slivers.map(range)).toEqual([['2020-07-06T13:01:00.000Z', '2020-07-06T13:04:00.000Z']]);
+  });
+});
+
+describe('hoursMissing', () => {
+  it('merges the hours without a stored set into runs', () => {
+    const period = { from: at('2020-07-06T10:00:00Z'), to: at('2020-07-06T15:00:00Z') };
+    const missing = hoursMissing(period, [at('2020-07-06T11:00:00Z'), at('2020-07-06T12:00:00Z')]);
+    expect(missing.map(range)).toEqual([
+      ['2020-07-06T10:00:00.000Z', '2020-07-06T11:00:00.000Z'],
+      ['2020-07-06T13:00:00.000Z', '2020-07-06T15:00:00.000Z'],
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { bucketStarts, distinctBucketStarts, type Grain } from './buckets.js';
+import { bucketStart, bucketStarts, distinctBucketStarts, type Grain, nextBucketStart } from './buckets.js';
 
 /**
  * Which stored roll-up buckets a change touches: the pure half of the roll-up writes in
@@ -75,5 +75,41 @@ export function bucketRuns(starts: Date[], ends: Date[]): { lo: Date; hi: Date }
     if (last && last.hi.getTime() === start.getTime()) last.hi = end;
     else runs.push({ lo: start, hi: end });
   });
+  return runs;
+}
+
+/**
+ * The whole `grain` buckets (UTC) inside [from, to), and the slivers of [from, to) outside them:
+ * a period's figures are read from the stored buckets of the one and the posts of the other.
+ */
+export function wholeBuckets(
+  from: Date,
+  to: Date,
+  grain: '5m' | '1h',
+): { whole: { from: Date; to: Date } | undefined; slivers: { from: Date; to: Date }[] } {
+  const first = bucketStart(from, grain, 'UTC');
+  const lo = first < from ? nextBucketStart(first, grain, 'UTC') : first;
+  const hi = bucketStart(to, grain, 'UTC');
+  if (lo >= hi) return { whole: undefined, slivers: [{ from, to }] };
+  const slivers = [
+    { from, to: lo },
+    { from: hi, to },
+  ].filter((r) => r.from < r.to);
+  return { whole: { from: lo, to: hi }, slivers };
+}
+
+/** The hours of [from, to) not in `present` (ascending), merged into runs. */
+export function hoursMissing(
+  { from, to }: { from: Date; to: Date },
+  present: Date[],
+): { from: Date; to: Date }[] {
+  const have = new Set(present.map((t) => t.getTime()));
+  const runs: { from: Date; to: Date }[] = [];
+  for (let t = from.getTime(); t < to.getTime(); t += 3_600_000) {
+    if (have.has(t)) continue;
+    const last = runs.at(-1);
+    if (last && last.to.getTime() === t) last.to = new Date(t + 3_600_000);
+    else runs.push({ from: new Date(t), to: new Date(t + 3_600_000) });
+  }
   return runs;
 }
