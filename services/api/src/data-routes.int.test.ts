@@ -1,5 +1,3 @@
-// Over 300 lines on purpose: the data routes' answers on one stored fixture, which each case reads.
-import { touchedBuckets } from '@tagpulse/core';
 import {
   coverageRepository,
   cursorsRepository,
@@ -7,7 +5,7 @@ import {
   hashtagsRepository,
   rollupsRepository,
 } from '@tagpulse/db';
-import { makeAuthor, postAt, storePosts } from '@tagpulse/testkit/db';
+import { makeAuthor, postAt, storeAndRollUp } from '@tagpulse/testkit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './testing/test-app.js';
 
@@ -51,8 +49,7 @@ beforeAll(async () => {
   await hashtagsRepository.addHashtag(db, { key: 'virtualctweek', display: 'VirtualCTWeek' });
   await hashtagsRepository.addHashtag(db, { key: 'uncctexpo', display: 'UNCCTExpo' });
   const posts = [p1, p2, p3, p4, ...dst];
-  await storePosts(db, posts, [A, B, C]);
-  await rollupsRepository.recomputeTouched(db, touchedBuckets(posts));
+  await storeAndRollUp(db, posts, [A, B, C]);
 });
 afterAll(async () => {
   await t?.close();

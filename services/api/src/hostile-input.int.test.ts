@@ -1,6 +1,5 @@
-import { touchedBuckets } from '@tagpulse/core';
-import { hashtagsRepository, rollupsRepository } from '@tagpulse/db';
-import { makeAuthor, postAt, storePosts } from '@tagpulse/testkit/db';
+import { hashtagsRepository } from '@tagpulse/db';
+import { makeAuthor, postAt, storeAndRollUp } from '@tagpulse/testkit/db';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SPAN_DAYS } from './params.js';
@@ -37,8 +36,7 @@ beforeAll(async () => {
       { text: hostileTexts[i] ?? '' },
     ),
   );
-  await storePosts(t.testDb.db, posts, authors);
-  await rollupsRepository.recomputeTouched(t.testDb.db, touchedBuckets(posts));
+  await storeAndRollUp(t.testDb.db, posts, authors);
   const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
     paths: Record<string, Record<string, Operation>>;
   };

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { touchedBuckets } from '@tagpulse/core';
-import { createDb, hashtagsRepository, rollupsRepository } from '@tagpulse/db';
-import { makeAuthor, postAt, storePosts } from '@tagpulse/testkit/db';
+import { createDb, hashtagsRepository } from '@tagpulse/db';
+import { makeAuthor, postAt, storeAndRollUp } from '@tagpulse/testkit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SPAN_DAYS } from './params.js';
 import { startTestApp, type TestApp } from './testing/test-app.js';
@@ -16,8 +15,7 @@ beforeAll(async () => {
   const posts = [0, 1, 2].map((h) =>
     postAt(`2020-07-06T1${h}:00:00Z`, A, 'original', ['virtualctweek'], { lowBits: 101 + h }),
   );
-  await storePosts(t.testDb.db, posts, [A]);
-  await rollupsRepository.recomputeTouched(t.testDb.db, touchedBuckets(posts));
+  await storeAndRollUp(t.testDb.db, posts, [A]);
 });
 afterAll(async () => {
   await t?.close();

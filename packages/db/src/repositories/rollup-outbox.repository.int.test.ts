@@ -4,6 +4,7 @@ import {
   makeAuthor,
   NO_METRICS,
   postAt,
+  storedBucket,
   storePosts,
   type TestDatabase,
 } from '@tagpulse/testkit/db';
@@ -39,17 +40,8 @@ async function marks(): Promise<string[]> {
   return rows.map((r) => r.bucket_start.toISOString());
 }
 
-async function fiveMinutes(at: string) {
-  const t = new Date(at);
-  const series = await readSeries(testDb.db, {
-    scope: 'virtualctweek',
-    grain: '5m',
-    tz: 'UTC',
-    from: t,
-    to: new Date(t.getTime() + 1),
-  });
-  return series.get(t.getTime());
-}
+const fiveMinutes = (at: string) =>
+  storedBucket(testDb.db, { scope: 'virtualctweek', grain: '5m', tz: 'UTC', at });
 
 describe('the roll-up outbox', () => {
   it('is marked by the page that stores the posts, once per bucket, and drained into the series', async () => {

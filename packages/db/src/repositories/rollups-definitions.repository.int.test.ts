@@ -1,15 +1,16 @@
-import { type Author, type Post, touchedBuckets } from '@tagpulse/core';
+import type { Author, Post } from '@tagpulse/core';
 import {
   createTestDatabase,
   makeAuthor,
   NO_METRICS,
   postAt,
-  storePosts,
+  storeAndRollUp,
+  storedBucket,
   type TestDatabase,
 } from '@tagpulse/testkit/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addHashtag } from './hashtags.repository.js';
-import { readSeries, recomputeOutdated, recomputeTouched } from './rollups.repository.js';
+import { recomputeOutdated } from './rollups.repository.js';
 import {
   periodDefinitionVersions,
   searchIndexMode,
@@ -33,20 +34,16 @@ function post(at: string, author: Author, kind: Post['kind'], reposts: number): 
   return postAt(at, author, kind, ['virtualctweek'], { metrics: { ...NO_METRICS, reposts } });
 }
 
-async function store(posts: Post[]): Promise<void> {
-  await storePosts(testDb.db, posts, [A, B, C]);
-  await recomputeTouched(testDb.db, touchedBuckets(posts));
-}
+const store = (posts: Post[]) => storeAndRollUp(testDb.db, posts, [A, B, C]);
 
 /** The stored UTC hour at `at` of all hashtags, with the definitions it follows. */
 async function hour(at: string) {
   const t = new Date(at);
-  const values = await readSeries(testDb.db, {
+  const values = await storedBucket(testDb.db, {
     scope: '*',
     grain: '1h',
     tz: 'UTC',
-    from: t,
-    to: new Date(t.getTime() + 1),
+    at: t,
     metrics: ['posts', 'reposts', 'unique_authors', 'potential_reach'],
   });
   const versions = await periodDefinitionVersions(testDb.db, {
@@ -54,7 +51,7 @@ async function hour(at: string) {
     from: t,
     to: new Date(t.getTime() + 3_600_000),
   });
-  return { ...values.get(t.getTime()), versions };
+  return { ...values, versions };
 }
 
 // 7 July: search returned no repost (X's 2026 index). 8 July: it returned one (legacy), late.

@@ -4,7 +4,8 @@ import {
   makeAuthor,
   NO_METRICS,
   postAt,
-  storePosts,
+  storeAndRollUp,
+  storedBucket,
   type TestDatabase,
 } from '@tagpulse/testkit/db';
 import { sql } from 'kysely';
@@ -45,18 +46,10 @@ function post(
   return postAt(at, author, kind, hashtags, { metrics: { ...NO_METRICS, ...m } });
 }
 
-/** Stores posts as the page store does, then recomputes the buckets they touched (what the roll-up job does). */
-async function store(posts: Post[], authors: Author[] = [A, B, C]): Promise<void> {
-  const { db } = testDb;
-  await storePosts(db, posts, authors);
-  await recomputeTouched(db, touchedBuckets(posts));
-}
+const store = (posts: Post[], authors: Author[] = [A, B, C]) => storeAndRollUp(testDb.db, posts, authors);
 
-async function point(scope: string, grain: '5m' | '1h' | '1d', tz: string, at: string) {
-  const t = new Date(at);
-  const series = await readSeries(testDb.db, { scope, grain, tz, from: t, to: new Date(t.getTime() + 1) });
-  return series.get(t.getTime());
-}
+const point = (scope: string, grain: '5m' | '1h' | '1d', tz: string, at: string) =>
+  storedBucket(testDb.db, { scope, grain, tz, at });
 
 // p1 carries both tracked hashtags; p2 is a repost (its metrics are the original's: no engagements);
 // p3 carries a tracked and an untracked hashtag; p4 only an untracked one; p5 is in the next hour.

@@ -3,13 +3,16 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
 /**
  * Runs `tagpulse <command>` in its own process, as deployed, so what is
  * measured does not share a thread with the load it is measured under.
  */
 export function spawnCli(command: string, env: Record<string, string>): ChildProcess {
-  const main = fileURLToPath(new URL('../../../../services/cli/src/main.ts', import.meta.url));
-  return spawn(process.execPath, [...process.execArgv, main, command], {
+  // Node itself with tsx's loader, from a test or a bench alike; not the shell shim, so signals reach it.
+  return spawn(process.execPath, ['--import', 'tsx', 'services/cli/src/main.ts', command], {
+    cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -26,7 +29,8 @@ export async function stopCli(child: ChildProcess): Promise<void> {
 export async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawnCli('api', env);
   const url = `http://127.0.0.1:${env.API_PORT}`;
-  for (let i = 0; i < 600; i++) {
+  // A deadline, not a measure: a loaded machine takes 15 s or more to start it.
+  for (let i = 0; i < 1_200; i++) {
     if (child.exitCode !== null) throw new Error(`the API exited with code ${child.exitCode}`);
     const ok = await fetch(`${url}/readyz`).then(
       (r) => r.ok,
@@ -35,7 +39,7 @@ export async function startApi(env: Record<string, string>): Promise<{ child: Ch
     if (ok) return { child, url };
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('the API did not become ready in 60 s');
+  throw new Error('the API did not become ready in 120 s');
 }
 
 /** A process's resident memory in MB, from /proc (Linux). */

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashtagKey, SEED_HASHTAGS, touchedBuckets } from '@tagpulse/core';
-import { gapsRepository, hashtagsRepository, rollupsRepository } from '@tagpulse/db';
-import { makeAuthor, postAt, storePosts } from '@tagpulse/testkit/db';
+import { hashtagKey, SEED_HASHTAGS } from '@tagpulse/core';
+import { gapsRepository, hashtagsRepository } from '@tagpulse/db';
+import { makeAuthor, postAt, storeAndRollUp } from '@tagpulse/testkit/db';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureChromium } from '../dashboard/testing/chromium.js';
@@ -52,8 +52,7 @@ async function seedDay(): Promise<void> {
       );
     }
   }
-  await storePosts(db, posts, authors);
-  await rollupsRepository.recomputeTouched(db, touchedBuckets(posts));
+  await storeAndRollUp(db, posts, authors);
   await gapsRepository.recordGap(db, {
     queryKey: 'test-outage',
     tagKeys: SEED_HASHTAGS.map(hashtagKey),

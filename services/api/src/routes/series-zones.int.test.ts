@@ -1,6 +1,6 @@
-import { canonicalZone, touchedBuckets } from '@tagpulse/core';
+import { canonicalZone } from '@tagpulse/core';
 import { hashtagsRepository, rollupsRepository } from '@tagpulse/db';
-import { makeAuthor, postAt, storePosts } from '@tagpulse/testkit/db';
+import { makeAuthor, postAt, storeAndRollUp } from '@tagpulse/testkit/db';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
@@ -18,8 +18,7 @@ beforeAll(async () => {
   t = await startTestApp({ zonesMax: 2 });
   const { db } = t.testDb;
   await hashtagsRepository.addHashtag(db, { key: 'virtualctweek', display: 'VirtualCTWeek' });
-  await storePosts(db, posts, [A]);
-  await rollupsRepository.recomputeTouched(db, touchedBuckets(posts));
+  await storeAndRollUp(db, posts, [A]);
 });
 afterAll(async () => {
   await t?.close();

@@ -1,12 +1,12 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { apiKeysRepository, backfillsRepository, budgetRepository } from '@tagpulse/db';
 import { createRedis } from '@tagpulse/queue';
 import { loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
-import { spawnWorker, stopCli, type WorkerProcess } from '@tagpulse/testkit/processes';
+import { freePort } from '@tagpulse/testkit/net';
+import { spawnWorker, startApi, stopCli, type WorkerProcess } from '@tagpulse/testkit/processes';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,34 +25,6 @@ let worker: WorkerProcess;
 let api: { child: ChildProcess; url: string };
 let keys: { read: string; admin: string };
 const prefix = testPrefix();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** `tagpulse api` in its own process, as deployed, once it answers. */
-async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/cli/src/main.ts', 'api'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${env.API_PORT}`;
-  while (
-    !(await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (child.exitCode !== null) throw new Error(`the API exited with code ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, url };
-}
 
 beforeAll(async () => {
   t = await createTestDatabase();

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
@@ -8,7 +8,7 @@ import { createRedis } from '@tagpulse/queue';
 import { loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { freePort } from '@tagpulse/testkit/net';
-import { spawnWorker, stopCli, type WorkerProcess } from '@tagpulse/testkit/processes';
+import { spawnWorker, startApi, stopCli, type WorkerProcess } from '@tagpulse/testkit/processes';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,26 +29,6 @@ let sim: Sim;
 let worker: WorkerProcess | undefined;
 let api: { child: ChildProcess; url: string } | undefined;
 const prefix = testPrefix();
-
-/** `tagpulse api` in its own process, as deployed; once it answers. */
-async function startApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/cli/src/main.ts', 'api'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${env.API_PORT}`;
-  while (
-    !(await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (child.exitCode !== null) throw new Error(`the API exited with code ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, url };
-}
 
 beforeAll(async () => {
   t = await createTestDatabase();
