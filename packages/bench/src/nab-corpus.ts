@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const NAB_DIR = path.resolve(REPO_ROOT, 'vendor/nab');
 export const NAB_SCORER = path.join(NAB_DIR, 'score.mjs');
 export const NAB_LABELS = path.join(NAB_DIR, 'labels/combined_windows.json');
