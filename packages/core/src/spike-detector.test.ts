@@ -67,8 +67,10 @@ describe('spike detector', () => {
     const alerts = alertsOf(verdicts);
     expect(alerts).toContain(spikeAt);
     // What a rule trained on a week of history would notify over the next week: the spike, and
-    // at most one alert on the noise.
-    expect(alerts.filter((i) => i >= 7 * PER_DAY && i !== spikeAt).length).toBeLessThanOrEqual(1);
+    // at most three alerts on the noise. The hours' levels, each learnt from its last 30 values,
+    // move with the noise; that is the price of seeing a day break its rhythm, and NAB's costs
+    // (a missed anomaly costs nine false alerts) say it is worth paying.
+    expect(alerts.filter((i) => i >= 7 * PER_DAY && i !== spikeAt).length).toBeLessThanOrEqual(3);
     const spike = verdicts[spikeAt];
     expect(spike?.expected).toBeGreaterThan(35);
     expect(spike?.expected).toBeLessThan(65);
@@ -94,14 +96,35 @@ describe('spike detector', () => {
     expect(alertsOf(verdicts)).toContain(3 * PER_DAY + 60);
   });
 
-  it('is deterministic, and learns nothing from the timestamps it is given', () => {
+  it('is deterministic, and of a timestamp reads only its UTC hour of the day', () => {
     const values = poissonSeries(flat(2 * PER_DAY, 30), 8);
     values[PER_DAY + 50] = 300;
-    const irregular = createSpikeDetector();
-    // Irregular and repeated timestamps, as some NAB files have: only the order of values counts.
-    const shuffledTimes = values.map((v, i) => irregular.update(at(Math.floor(i / 3) * 7), v));
-    expect(shuffledTimes).toEqual(run(values));
-    expect(run(values)).toEqual(run(values));
+    const regular = run(values);
+    expect(run(values)).toEqual(regular);
+    // Irregular and repeated timestamps within the same hours, as some NAB files have, and a start
+    // whole days later: the same verdicts.
+    const hourMs = 3_600_000;
+    const jittered = createSpikeDetector();
+    const moved = values.map((v, i) => {
+      const hour = Math.floor(at(i) / hourMs) * hourMs;
+      return jittered.update(hour + 9 * 86_400_000 + ((i * 7) % 12) * FIVE_MINUTES, v);
+    });
+    expect(moved).toEqual(regular);
+    expect(alertsOf(regular)).toContain(PER_DAY + 50);
+  });
+
+  it('learns the hours of the day: a day that misses its usual evening surge alerts', () => {
+    // A daily rhythm with a sharp evening surge (three hours at four times the day's volume); on the
+    // last day the surge does not come. No value leaves the range, the mean moves little: only the
+    // hours' levels say the evening is wrong.
+    const day = (i: number) => ((i % PER_DAY) >= 19 * 12 && (i % PER_DAY) < 22 * 12 ? 200 : 50);
+    const means = Array.from({ length: 10 * PER_DAY }, (_, i) => day(i));
+    for (let i = 9 * PER_DAY + 19 * 12; i < 9 * PER_DAY + 22 * 12; i++) means[i] = 50;
+    const values = poissonSeries(means, 31);
+    const alerts = alertsOf(run(values)).filter((i) => i >= 3 * PER_DAY);
+    expect(alerts.some((i) => i >= 9 * PER_DAY + 19 * 12 && i < 9 * PER_DAY + 22 * 12)).toBe(true);
+    // The surges of the other days are the rhythm, not news.
+    expect(alerts.filter((i) => i < 9 * PER_DAY)).toEqual([]);
   });
 
   it('says nothing while warming up, then alerts once per episode', () => {
