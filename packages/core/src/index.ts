@@ -112,6 +112,7 @@ export {
   createSpikeDetector,
   DEFAULT_SENSITIVITY,
   initialSpikeState,
+  isCurrentSpikeState,
   type SpikeDetector,
   type SpikeDetectorOptions,
   type SpikeDetectorState,

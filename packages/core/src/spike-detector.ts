@@ -175,9 +175,13 @@ export function initialSpikeState(): SpikeDetectorState {
   };
 }
 
+/** Whether a saved state is this model's: any other starts afresh (see `adopt`), so its series must be re-learnt. */
+export const isCurrentSpikeState = (from: { version?: unknown }): from is SpikeDetectorState =>
+  from.version === 4;
+
 /** A saved state of this model, or a fresh one for a state saved by an earlier model. */
 function adopt(from: SpikeDetectorState | { version?: unknown }): SpikeDetectorState {
-  return from.version === 4 ? structuredClone(from as SpikeDetectorState) : initialSpikeState();
+  return isCurrentSpikeState(from) ? structuredClone(from) : initialSpikeState();
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((sum, x) => sum + x, 0) / xs.length;
