@@ -84,4 +84,46 @@ describe('alert evaluation', () => {
     expect(alert?.started_at.toISOString()).toBe('2024-03-02T12:00:00.000Z');
     expect(alert?.fired_at).not.toBeNull();
   });
+
+  it("re-learns the rule's history when the saved detector is an earlier model's, so the next spike fires", async () => {
+    t = await createTestDatabase();
+    const tag = parseHashtag('SpikeTag');
+    if (!tag.ok) throw new Error(tag.reason);
+    await hashtagsRepository.addHashtag(t.db, tag);
+    await alertRulesRepository.ensureDefaultRules(t.db, [{ tagKey: tag.key, display: tag.display }], []);
+    const [rule] = await alertRulesRepository.listRules(t.db, { enabledOnly: true });
+    const watched = { label: tag.display, tags: [tag.key] };
+    sim = await startSim({ scenario: 'spike', speed: 0, start: '2024-03-02T12:00:00Z', port: 0 });
+    const deps = handlerDeps(t.db, sim);
+    const db = t.db;
+    const detector = async () =>
+      (await db.selectFrom('alert_series_state').select('detector').executeTakeFirstOrThrow()).detector as {
+        version?: number;
+        buckets?: number;
+      };
+
+    const history = posts('2024-03-01T00:00:00Z', '2024-03-02T12:00:00Z', 30);
+    await storePosts(t.db, history.posts, history.authors);
+    await rollUp(t.db);
+    await evaluateRule(deps, rule!, watched);
+    // What an earlier model left behind: a state this one cannot read, evaluated up to 11:55.
+    await t.db
+      .updateTable('alert_series_state')
+      .set({ detector: JSON.stringify({ version: 3, buckets: 430, centre: 30, spread: 4 }) })
+      .execute();
+
+    const spike = posts('2024-03-02T12:00:00Z', '2024-03-02T12:10:00Z', 300);
+    await storePosts(t.db, spike.posts, spike.authors);
+    await rollUp(t.db);
+    sim.clock.set(Date.parse('2024-03-02T12:11:30Z'));
+    await evaluateRule(deps, rule!, watched);
+    // Learnt again from the day and a half stored, not from the two buckets since: past its warm-up.
+    const relearnt = await detector();
+    expect(relearnt.version).toBe(4);
+    expect(relearnt.buckets).toBeGreaterThanOrEqual(430);
+    // The history was judged once already: the only alert is the spike's.
+    const alerts = await alertsRepository.listAlerts(t.db, { limit: 10, kind: 'spike' });
+    expect(alerts.map((a) => a.started_at.toISOString())).toEqual(['2024-03-02T12:00:00.000Z']);
+    expect(alerts[0]?.fired_at).not.toBeNull();
+  });
 });
