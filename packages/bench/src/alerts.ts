@@ -139,7 +139,7 @@ export async function benchAlerts(options: { outDir: string }): Promise<AlertsBe
   });
 
   const numentaAll = numenta.all;
-  const sensitivityRows = SENSITIVITIES.map((s) => {
+  const sensitivityRows: Record<string, Figure>[] = SENSITIVITIES.map((s) => {
     const [lowFp, standard, lowFn] = PROFILES.map((p) => corpus.tally(at(s), p)) as [Tally, Tally, Tally];
     const stands = Object.entries(PROFILE_SENSITIVITY).find(([, v]) => v === s)?.[0] ?? '';
     return {

@@ -117,7 +117,7 @@ describe('spike detector', () => {
     // A daily rhythm with a sharp evening surge (three hours at four times the day's volume); on the
     // last day the surge does not come. No value leaves the range, the mean moves little: only the
     // hours' levels say the evening is wrong.
-    const day = (i: number) => ((i % PER_DAY) >= 19 * 12 && (i % PER_DAY) < 22 * 12 ? 200 : 50);
+    const day = (i: number) => (i % PER_DAY >= 19 * 12 && i % PER_DAY < 22 * 12 ? 200 : 50);
     const means = Array.from({ length: 10 * PER_DAY }, (_, i) => day(i));
     for (let i = 9 * PER_DAY + 19 * 12; i < 9 * PER_DAY + 22 * 12; i++) means[i] = 50;
     const values = poissonSeries(means, 31);

@@ -48,7 +48,9 @@ export async function evaluateRule(
     // settled only teach it again (freshFrom past them): they were judged once.
     const relearn = state.detector !== null && !isCurrentSpikeState(state.detector);
     const from =
-      evaluatedUntil === null || relearn ? Math.floor((now - HISTORY_MS) / grainMs) * grainMs : evaluatedUntil;
+      evaluatedUntil === null || relearn
+        ? Math.floor((now - HISTORY_MS) / grainMs) * grainMs
+        : evaluatedUntil;
     const freshFrom = Math.max(now - FRESH_MS, relearn && evaluatedUntil !== null ? evaluatedUntil + 1 : 0);
     const to = now + 1;
     // Read before the series (each statement sees what was committed when it began): every post
