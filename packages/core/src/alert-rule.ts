@@ -13,9 +13,10 @@ export const GRAIN_MS: Record<AlertGrain, number> = { '5m': 300_000, '1h': 3_600
  * each profile's score at its setting): one step below the default for teams that would rather miss
  * a spike than be woken by noise (reward_low_FP_rate), the default for NAB's standard costs, one
  * above for teams that would rather see every spike (reward_low_FN_rate). The detector's gates
- * loosen as the setting rises, so the mapping is monotonic. On NAB's development corpus the low-FN
- * score peaks at 6; the low-FP score peaks at the default itself (66.95, against 62.89 at 4: a
- * false alert costs 0.22 there, still a fifth of a missed window), so 4 is the quieter neighbour.
+ * loosen as the setting rises, so the mapping is monotonic. On NAB's development corpus both the
+ * low-FP and the low-FN scores peak at the default itself (68.64 and 78.69: there a false alert
+ * still costs a fifth of a missed window, or less), so 4 and 6 are its quieter and louder
+ * neighbours (63.64 low-FP, 77.76 low-FN).
  */
 export const PROFILE_SENSITIVITY = {
   reward_low_FP_rate: DEFAULT_SENSITIVITY - 1,
