@@ -11,6 +11,15 @@ export const NAB_DATA_DIRS = [path.join(NAB_DIR, 'data'), path.join(NAB_DIR, 're
 
 export const PROFILES = ['reward_low_FP_rate', 'standard', 'reward_low_FN_rate'] as const;
 export type Profile = (typeof PROFILES)[number];
+/** numenta's NAB scores per category of the 53 files, and `all` (how computed: in the file). */
+const NUMENTA_SCORES = path.join(NAB_DIR, 'numenta-by-category.json');
+
+export async function loadNumentaScores(): Promise<Record<string, Record<Profile, number>>> {
+  const file = JSON.parse(await readFile(NUMENTA_SCORES, 'utf8')) as {
+    scores: Record<string, Record<Profile, number>>;
+  };
+  return file.scores;
+}
 
 interface Cost {
   tpWeight: number;

@@ -120,6 +120,7 @@ export {
   createSpikeDetector,
   DEFAULT_SENSITIVITY,
   initialSpikeState,
+  isCurrentSpikeState,
   type SpikeDetector,
   type SpikeDetectorOptions,
   type SpikeDetectorState,

@@ -67,8 +67,10 @@ describe('spike detector', () => {
     const alerts = alertsOf(verdicts);
     expect(alerts).toContain(spikeAt);
     // What a rule trained on a week of history would notify over the next week: the spike, and
-    // at most one alert on the noise.
-    expect(alerts.filter((i) => i >= 7 * PER_DAY && i !== spikeAt).length).toBeLessThanOrEqual(1);
+    // at most three alerts on the noise. The hours' levels, each learnt from its last 30 values,
+    // move with the noise; that is the price of seeing a day break its rhythm, and NAB's costs
+    // (a missed anomaly costs nine false alerts) say it is worth paying.
+    expect(alerts.filter((i) => i >= 7 * PER_DAY && i !== spikeAt).length).toBeLessThanOrEqual(3);
     const spike = verdicts[spikeAt];
     expect(spike?.expected).toBeGreaterThan(35);
     expect(spike?.expected).toBeLessThan(65);
@@ -94,14 +96,35 @@ describe('spike detector', () => {
     expect(alertsOf(verdicts)).toContain(3 * PER_DAY + 60);
   });
 
-  it('is deterministic, and learns nothing from the timestamps it is given', () => {
+  it('is deterministic, and of a timestamp reads only its UTC hour of the day', () => {
     const values = poissonSeries(flat(2 * PER_DAY, 30), 8);
     values[PER_DAY + 50] = 300;
-    const irregular = createSpikeDetector();
-    // Irregular and repeated timestamps, as some NAB files have: only the order of values counts.
-    const shuffledTimes = values.map((v, i) => irregular.update(at(Math.floor(i / 3) * 7), v));
-    expect(shuffledTimes).toEqual(run(values));
-    expect(run(values)).toEqual(run(values));
+    const regular = run(values);
+    expect(run(values)).toEqual(regular);
+    // Irregular and repeated timestamps within the same hours, as some NAB files have, and a start
+    // whole days later: the same verdicts.
+    const hourMs = 3_600_000;
+    const jittered = createSpikeDetector();
+    const moved = values.map((v, i) => {
+      const hour = Math.floor(at(i) / hourMs) * hourMs;
+      return jittered.update(hour + 9 * 86_400_000 + ((i * 7) % 12) * FIVE_MINUTES, v);
+    });
+    expect(moved).toEqual(regular);
+    expect(alertsOf(regular)).toContain(PER_DAY + 50);
+  });
+
+  it('learns the hours of the day: a day that misses its usual evening surge alerts', () => {
+    // A daily rhythm with a sharp evening surge (three hours at four times the day's volume); on the
+    // last day the surge does not come. No value leaves the range, the mean moves little: only the
+    // hours' levels say the evening is wrong.
+    const day = (i: number) => (i % PER_DAY >= 19 * 12 && i % PER_DAY < 22 * 12 ? 200 : 50);
+    const means = Array.from({ length: 10 * PER_DAY }, (_, i) => day(i));
+    for (let i = 9 * PER_DAY + 19 * 12; i < 9 * PER_DAY + 22 * 12; i++) means[i] = 50;
+    const values = poissonSeries(means, 31);
+    const alerts = alertsOf(run(values)).filter((i) => i >= 3 * PER_DAY);
+    expect(alerts.some((i) => i >= 9 * PER_DAY + 19 * 12 && i < 9 * PER_DAY + 22 * 12)).toBe(true);
+    // The surges of the other days are the rhythm, not news.
+    expect(alerts.filter((i) => i < 9 * PER_DAY)).toEqual([]);
   });
 
   it('says nothing while warming up, then alerts once per episode', () => {
@@ -117,13 +140,16 @@ describe('spike detector', () => {
     expect(verdicts.slice(PER_DAY - 34).some((v) => v.anomalous)).toBe(false);
   });
 
-  it('alerts on a shift of level, and takes the new level as normal within hours, not days', () => {
+  it('alerts on a shift of level, and takes the new level as normal within a day', () => {
     const values = poissonSeries([...flat(4 * PER_DAY, 40), ...flat(4 * PER_DAY, 80)], 12);
     const alerts = alertsOf(run(values)).filter((i) => i >= 4 * PER_DAY - PER_DAY / 2);
-    // The shift (5σ a bucket) alerts by its second bucket, and nothing else in the four days after.
-    expect(alerts).toHaveLength(1);
+    // The shift (5σ a bucket) alerts by its second bucket. Each hour of the day learns the new
+    // level only once it comes round, so for a day the hours not yet seen still expect the old one:
+    // one more alert may come when the quiet spell ends, none after the first day.
     expect(alerts[0]).toBeGreaterThanOrEqual(4 * PER_DAY);
     expect(alerts[0]).toBeLessThanOrEqual(4 * PER_DAY + 1);
+    expect(alerts.length).toBeLessThanOrEqual(2);
+    expect(alerts.filter((i) => i >= 5 * PER_DAY)).toEqual([]);
   });
 
   it('starts a series at its first non-zero value: days of zeros before capture began block no spike', () => {
@@ -143,6 +169,18 @@ describe('spike detector', () => {
     expect(verdicts.at(-1)?.anomalous).toBe(false);
   });
 
+  it('alerts on a value outside the range of the last fortnight, below zero and downwards too', () => {
+    // A metric that lives below zero (a freezer's temperature): noise around -50, then one reading
+    // far under anything it has done; the drop is one bucket, too short to move a 20-bucket mean.
+    const values = poissonSeries(flat(5 * PER_DAY, 30), 21).map((v) => v - 80);
+    const dropAt = 4 * PER_DAY + 7;
+    values[dropAt] = -100;
+    const alerts = alertsOf(run(values));
+    expect(alerts).toContain(dropAt);
+    // Besides it, the noise's own new extremes while the range still widens: under one a day.
+    expect(alerts.filter((i) => i >= PER_DAY && i !== dropAt).length).toBeLessThan(4);
+  });
+
   it('starts afresh from a state saved by an earlier model', () => {
     for (const older of [
       { version: 1, buckets: 5000, level: 3.2, spread: 0.3 },
@@ -154,10 +192,11 @@ describe('spike detector', () => {
         block: { max: 0, count: 0 },
         inEpisode: true,
       },
+      { version: 3, buckets: 5000, centre: 3, spread: 1, recent: [], moments: [], records: [] },
     ]) {
       const detector = createSpikeDetector({}, older as unknown as SpikeDetectorState);
       expect(detector.update(at(0), 10).anomalous).toBe(false);
-      expect(detector.state()).toMatchObject({ version: 3, buckets: 1, centre: 10 });
+      expect(detector.state()).toMatchObject({ version: 4, buckets: 1, centre: 10 });
     }
   });
 
@@ -178,16 +217,18 @@ describe('spike detector', () => {
       // Counted after warm-up: on day one the daily cycle itself is still news.
       counts.push(alertsOf(verdicts).filter((i) => i >= 2 * PER_DAY).length);
       // Every bucket anomalous at a lower setting is anomalous at this one: the gates nest, and the
-      // spikes here lie further apart than the quiet spell after an alert.
+      // spikes here lie further apart than the quiet spell after an alert (on day one, the alerts
+      // on the cycle itself fall at different buckets, each opening its own quiet spell).
       for (const [i, v] of (previous ?? []).entries())
-        if (v.anomalous) expect(verdicts[i]?.anomalous).toBe(true);
+        if (i >= 2 * PER_DAY && v.anomalous) expect(verdicts[i]?.anomalous).toBe(true);
       previous = verdicts;
     }
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
-    // A modest spike, 8σ off a level of 100: news at the default and above, not at the least
-    // sensitive setting, whose bar for a lone bucket is half as high again.
+    // A modest spike, 4.5σ off a level of 100 and just past the range its noise spanned: news at
+    // the default and above, not at the least sensitive setting, whose tolerance past the range is
+    // four times as wide.
     const modest = poissonSeries(flat(3 * PER_DAY, 100), 14);
-    modest[2 * PER_DAY + 100] = 180;
+    modest[2 * PER_DAY + 100] = 145;
     const firesAt = (sensitivity: number) =>
       alertsOf(run(modest, { sensitivity })).includes(2 * PER_DAY + 100);
     expect([1, 5, 10].map(firesAt)).toEqual([false, true, true]);

@@ -33,20 +33,30 @@ async function rollUp(db: TestDatabase['db']): Promise<void> {
   while ((await rollupOutbox.recomputeDirty(db, 1_000)) > 0);
 }
 
+/** A test database tracking #SpikeTag with its default rule, and x-sim's spike world at 12:00, its clock standing still. */
+async function tracked() {
+  t = await createTestDatabase();
+  const tag = parseHashtag('SpikeTag');
+  if (!tag.ok) throw new Error(tag.reason);
+  await hashtagsRepository.addHashtag(t.db, tag);
+  await alertRulesRepository.ensureDefaultRules(t.db, [{ tagKey: tag.key, display: tag.display }], []);
+  const [rule] = await alertRulesRepository.listRules(t.db, { enabledOnly: true });
+  if (!rule) throw new Error('no default rule');
+  sim = await startSim({ scenario: 'spike', speed: 0, start: '2024-03-02T12:00:00Z', port: 0 });
+  return {
+    rule,
+    watched: { label: tag.display, tags: [tag.key] },
+    deps: handlerDeps(t.db, sim),
+    db: t.db,
+    clock: sim.clock,
+  };
+}
+
 describe('alert evaluation', () => {
   it('settles no bucket whose roll-up is still pending, so the detector learns the posts, not zeros', async () => {
-    t = await createTestDatabase();
-    const tag = parseHashtag('SpikeTag');
-    if (!tag.ok) throw new Error(tag.reason);
-    await hashtagsRepository.addHashtag(t.db, tag);
-    await alertRulesRepository.ensureDefaultRules(t.db, [{ tagKey: tag.key, display: tag.display }], []);
-    const [rule] = await alertRulesRepository.listRules(t.db, { enabledOnly: true });
-    const watched = { label: tag.display, tags: [tag.key] };
-    // X's clock stands still: the test moves it.
-    sim = await startSim({ scenario: 'spike', speed: 0, start: '2024-03-02T12:00:00Z', port: 0 });
-    const deps = handlerDeps(t.db, sim);
+    const { rule, watched, deps, db, clock } = await tracked();
     const state = async () => {
-      const row = await t!.db
+      const row = await db
         .selectFrom('alert_series_state')
         .select(['evaluated_until', 'detector'])
         .executeTakeFirstOrThrow();
@@ -58,15 +68,15 @@ describe('alert evaluation', () => {
 
     // A day and a half of history stored (capture's first pages), its roll-ups not computed yet.
     const history = posts('2024-03-01T00:00:00Z', '2024-03-02T12:00:00Z', 3);
-    await storePosts(t.db, history.posts, history.authors);
-    await evaluateRule(deps, rule!, watched);
+    await storePosts(db, history.posts, history.authors);
+    await evaluateRule(deps, rule, watched);
     // Nothing settled past the first bucket waiting for its roll-up: the history is still to learn.
     const waiting = await state();
     expect(waiting.until === null || waiting.until <= '2024-03-01T00:00:00.000Z').toBe(true);
     expect(waiting.detector.buckets ?? 0).toBe(0);
 
-    await rollUp(t.db);
-    await evaluateRule(deps, rule!, watched);
+    await rollUp(db);
+    await evaluateRule(deps, rule, watched);
     const learnt = await state();
     // Settled up to the last bucket past the settle time (12:00 − 60 s), on the stored figures.
     expect(learnt.until).toBe('2024-03-02T11:55:00.000Z');
@@ -76,12 +86,45 @@ describe('alert evaluation', () => {
 
     // The spike's first bucket, rolled up and settled: it fires.
     const spike = posts('2024-03-02T12:00:00Z', '2024-03-02T12:10:00Z', 150);
-    await storePosts(t.db, spike.posts, spike.authors);
-    await rollUp(t.db);
-    sim.clock.set(Date.parse('2024-03-02T12:11:30Z'));
-    await evaluateRule(deps, rule!, watched);
-    const [alert] = await alertsRepository.listAlerts(t.db, { limit: 10, kind: 'spike' });
+    await storePosts(db, spike.posts, spike.authors);
+    await rollUp(db);
+    clock.set(Date.parse('2024-03-02T12:11:30Z'));
+    await evaluateRule(deps, rule, watched);
+    const [alert] = await alertsRepository.listAlerts(db, { limit: 10, kind: 'spike' });
     expect(alert?.started_at.toISOString()).toBe('2024-03-02T12:00:00.000Z');
     expect(alert?.fired_at).not.toBeNull();
+  });
+
+  it("re-learns the rule's history when the saved detector is an earlier model's, so the next spike fires", async () => {
+    const { rule, watched, deps, db, clock } = await tracked();
+    const detector = async () =>
+      (await db.selectFrom('alert_series_state').select('detector').executeTakeFirstOrThrow()).detector as {
+        version?: number;
+        buckets?: number;
+      };
+
+    const history = posts('2024-03-01T00:00:00Z', '2024-03-02T12:00:00Z', 30);
+    await storePosts(db, history.posts, history.authors);
+    await rollUp(db);
+    await evaluateRule(deps, rule, watched);
+    // What an earlier model left behind: a state this one cannot read, evaluated up to 11:55.
+    await db
+      .updateTable('alert_series_state')
+      .set({ detector: JSON.stringify({ version: 3, buckets: 430, centre: 30, spread: 4 }) })
+      .execute();
+
+    const spike = posts('2024-03-02T12:00:00Z', '2024-03-02T12:10:00Z', 300);
+    await storePosts(db, spike.posts, spike.authors);
+    await rollUp(db);
+    clock.set(Date.parse('2024-03-02T12:11:30Z'));
+    await evaluateRule(deps, rule, watched);
+    // Learnt again from the day and a half stored, not from the two buckets since: past its warm-up.
+    const relearnt = await detector();
+    expect(relearnt.version).toBe(4);
+    expect(relearnt.buckets).toBeGreaterThanOrEqual(430);
+    // The history was judged once already: the only alert is the spike's.
+    const alerts = await alertsRepository.listAlerts(db, { limit: 10, kind: 'spike' });
+    expect(alerts.map((a) => a.started_at.toISOString())).toEqual(['2024-03-02T12:00:00.000Z']);
+    expect(alerts[0]?.fired_at).not.toBeNull();
   });
 });

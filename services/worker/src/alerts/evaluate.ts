@@ -1,4 +1,11 @@
-import { type AlertEvent, type Episode, evaluateSeries, GRAIN_MS, type NoticeKind } from '@tagpulse/core';
+import {
+  type AlertEvent,
+  type Episode,
+  evaluateSeries,
+  GRAIN_MS,
+  isCurrentSpikeState,
+  type NoticeKind,
+} from '@tagpulse/core';
 import {
   type AlertRule,
   alertsRepository,
@@ -35,7 +42,16 @@ export async function evaluateRule(
   return db.transaction().execute(async (trx) => {
     const now = clock.now().getTime();
     const state = await alertsRepository.lockSeriesState(trx, rule.id, series, new Date(now));
-    const from = state.evaluatedUntil?.getTime() ?? Math.floor((now - HISTORY_MS) / grainMs) * grainMs;
+    const evaluatedUntil = state.evaluatedUntil?.getTime() ?? null;
+    // A detector saved by an earlier model would start afresh and stay silent through its warm-up:
+    // it re-learns the rule's history instead, as a new rule does. The buckets the machine already
+    // settled only teach it again (freshFrom past them): they were judged once.
+    const relearn = state.detector !== null && !isCurrentSpikeState(state.detector);
+    const from =
+      evaluatedUntil === null || relearn
+        ? Math.floor((now - HISTORY_MS) / grainMs) * grainMs
+        : evaluatedUntil;
+    const freshFrom = Math.max(now - FRESH_MS, relearn && evaluatedUntil !== null ? evaluatedUntil + 1 : 0);
     const to = now + 1;
     // Read before the series (each statement sees what was committed when it began): every post
     // stored before capture reached `capturedUntil` is then in the roll-ups read after, unless its
@@ -57,7 +73,7 @@ export async function evaluateRule(
       rule,
       series,
       machine: state.machine,
-      detector: state.detector,
+      detector: relearn ? null : state.detector,
       points,
       now,
       settleMs: settings.settleMs,
@@ -66,7 +82,7 @@ export async function evaluateRule(
         health.queries === 0 ? undefined : (health.capturedUntil?.getTime() ?? null),
         pending?.getTime() ?? null,
       ),
-      freshFrom: now - FRESH_MS,
+      freshFrom,
     });
 
     let queued = 0;
