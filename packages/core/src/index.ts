@@ -89,6 +89,20 @@ export {
   ZERO_METRICS,
 } from './metrics.js';
 export {
+  ALL_NETWORKS,
+  IMPRESSION_NETWORKS,
+  isNetworkFilter,
+  MISSING_METRICS,
+  missingMetrics,
+  NETWORK_DEFINITIONS,
+  NETWORK_FILTERS,
+  NETWORKS,
+  type Network,
+  type NetworkFilter,
+  networkOfId,
+  partialMetrics,
+} from './network.js';
+export {
   type CadenceSettings,
   isPollDue,
   longestPollDelayMs,

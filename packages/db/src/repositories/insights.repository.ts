@@ -10,24 +10,36 @@ import {
 } from '@tagpulse/core';
 import type { Kysely, RawBuilder } from 'kysely';
 import { sql } from 'kysely';
-import type { Database, PostKind, TopPostsRanking } from '../database.js';
-import { scopeMetrics, TOP_POSTS_PER_HOUR } from './rollups.repository.js';
+import type { Database, PostKind, RollupNetwork, TopPostsRanking } from '../database.js';
+import { ALL_NETWORKS_ROW, scopeMetrics, TOP_POSTS_PER_HOUR } from './rollups.repository.js';
 
 type Db = Kysely<Database>;
 
-/** A period of one scope: `tags` are the hashtag keys it covers (one, or every tracked one for "all"). */
+/**
+ * A period of one scope: `tags` are the hashtag keys it covers (one, or every
+ * tracked one for "all"), `network` one network or all of them (the default).
+ */
 export interface ScopeRange {
   scope: string;
   tags: string[];
   from: Date;
   to: Date;
+  network?: RollupNetwork | undefined;
+}
+
+const networkOf = (range: { network?: RollupNetwork | undefined }) => range.network ?? ALL_NETWORKS_ROW;
+
+/** `column = network`, or true for all networks. */
+function inNetwork(column: string, network: RollupNetwork) {
+  return network === ALL_NETWORKS_ROW ? sql`true` : sql`${sql.ref(column)} = ${network}`;
 }
 
 /** The scope's live (not deleted) posts in [from, to), each once even when it carries several of the tags. */
-function scopedPosts({ tags, from, to }: ScopeRange) {
+function scopedPosts({ tags, from, to, network }: ScopeRange) {
   return sql`
     select p.* from posts p
     where p.deleted_at is null and p.created_at >= ${from} and p.created_at < ${to}
+      and ${inNetwork('p.network', network ?? ALL_NETWORKS_ROW)}
       and exists (select 1 from post_hashtags ph where ph.post_id = p.edit_root_id
         and ph.created_at = p.created_at and ph.tag_key = any(${tags}::text[]))`;
 }
@@ -54,11 +66,18 @@ function split(from: Date, to: Date, grain: '5m' | '1h') {
  */
 export async function periodTotals(db: Db, range: ScopeRange): Promise<MetricValues> {
   const { scope, tags, from, to } = range;
+  const network = networkOf(range);
   const { whole, slivers } = split(from, to, '5m');
   const [stored, edges, distinct] = await Promise.all([
-    whole ? storedSums(db, scope, whole) : { ...ZERO_METRICS },
+    whole ? storedSums(db, scope, network, whole) : { ...ZERO_METRICS },
     slivers.length > 0
-      ? scopeMetrics(db, { scope, tags, starts: slivers.map((r) => r.from), ends: slivers.map((r) => r.to) })
+      ? scopeMetrics(db, {
+          scope,
+          network,
+          tags,
+          starts: slivers.map((r) => r.from),
+          ends: slivers.map((r) => r.to),
+        })
       : new Map<number, MetricValues>(),
     distinctAuthors(db, range),
   ]);
@@ -74,12 +93,14 @@ const ADDITIVE_METRICS = STORED_METRICS.filter((m) => m !== 'unique_authors' && 
 async function storedSums(
   db: Db,
   scope: string,
+  network: RollupNetwork,
   { from, to }: { from: Date; to: Date },
 ): Promise<MetricValues> {
   const row = await db
     .selectFrom('rollups')
     .select((eb) => ADDITIVE_METRICS.map((m) => eb.fn.coalesce(eb.fn.sum<number>(m), eb.lit(0)).as(m)))
     .where('scope', '=', scope)
+    .where('network', '=', network)
     .where('grain', '=', '5m')
     .where('tz', '=', 'UTC')
     .where('bucket_start', '>=', from)
@@ -102,7 +123,7 @@ type DistinctTotals = Pick<MetricValues, 'unique_authors' | 'potential_reach'>;
 async function distinctAuthors(db: Db, range: ScopeRange): Promise<DistinctTotals> {
   const { whole, slivers } = split(range.from, range.to, '1h');
   const [hours, edges] = await Promise.all([
-    whole ? hourSets(db, range.scope, whole) : { starts: [], authors: new Uint8Array(0) },
+    whole ? hourSets(db, range.scope, networkOf(range), whole) : { starts: [], authors: new Uint8Array(0) },
     authorsOfRanges(db, range, slivers),
   ]);
   const missing = whole ? missingHours(whole, hours.starts) : [];
@@ -133,32 +154,36 @@ function missingHours({ from, to }: { from: Date; to: Date }, present: Date[]): 
 }
 
 /**
- * The author sets of the scope's UTC hours in [from, to), newest first, as one
- * value (one row to parse instead of one per hour), and the hours that had one.
+ * The author sets of the scope's UTC hours in [from, to) in a network, newest
+ * first, as one value (one row to parse instead of one per hour), and the
+ * hours that had one. An hour is computed when its all-networks set is
+ * stored; a network without a set of its own there had no authors in it.
  */
 async function hourSets(
   db: Db,
   scope: string,
+  network: RollupNetwork,
   { from, to }: { from: Date; to: Date },
 ): Promise<{ starts: Date[]; authors: Uint8Array }> {
   const { rows } = await sql<{ starts: Date[] | null; authors: Buffer | null }>`
-    select array_agg(bucket_start) as starts,
-      string_agg(authors, ''::bytea order by bucket_start desc) as authors
+    select array_agg(bucket_start) filter (where network = ${ALL_NETWORKS_ROW}) as starts,
+      string_agg(authors, ''::bytea order by bucket_start desc) filter (where network = ${network}) as authors
     from rollup_hour_authors
-    where scope = ${scope} and bucket_start >= ${from} and bucket_start < ${to}`.execute(db);
+    where scope = ${scope} and network in (${ALL_NETWORKS_ROW}, ${network})
+      and bucket_start >= ${from} and bucket_start < ${to}`.execute(db);
   return { starts: rows[0]?.starts ?? [], authors: rows[0]?.authors ?? new Uint8Array(0) };
 }
 
 /** The distinct authors of the scope's live posts in the ranges, with their numbers (if any) and current followers. */
 async function authorsOfRanges(
   db: Db,
-  { tags }: ScopeRange,
+  range: ScopeRange,
   ranges: { from: Date; to: Date }[],
 ): Promise<{ id: string; no: number | null; followers: number }[]> {
   if (ranges.length === 0) return [];
   const { rows } = await sql<{ id: string; no: number | null; followers: number }>`
     select x.author_id as id, n.author_no as no, coalesce(a.followers_count, 0)::int as followers
-    from (${liveAuthorIds(tags, ranges)}) x
+    from (${liveAuthorIds(range.tags, networkOf(range), ranges)}) x
     left join author_numbers n on n.author_id = x.author_id
     left join authors a on a.id = x.author_id`.execute(db);
   return rows;
@@ -168,7 +193,7 @@ async function authorsOfRanges(
  * The distinct authors of the tags' live posts in the ranges: an index-only
  * scan of (tag, time) → (author, post); deleted posts are few, and anti-joined.
  */
-function liveAuthorIds(tags: string[], ranges: { from: Date; to: Date }[]) {
+function liveAuthorIds(tags: string[], network: RollupNetwork, ranges: { from: Date; to: Date }[]) {
   const within = (column: string) =>
     sql.join(
       ranges.map((r) => sql`(${sql.ref(column)} >= ${r.from} and ${sql.ref(column)} < ${r.to})`),
@@ -177,6 +202,12 @@ function liveAuthorIds(tags: string[], ranges: { from: Date; to: Date }[]) {
   return sql`
     select distinct ph.author_id from post_hashtags ph
     where ph.tag_key = any(${tags}::text[]) and (${within('ph.created_at')})
+      ${
+        network === ALL_NETWORKS_ROW
+          ? sql``
+          : sql`and exists (select from posts n where n.edit_root_id = ph.post_id
+              and n.created_at = ph.created_at and n.network = ${network})`
+      }
       and (ph.post_id, ph.created_at) not in (
         select d.edit_root_id, d.created_at from posts d
         where d.deleted_at is not null and (${within('d.created_at')}))`;
@@ -229,7 +260,8 @@ export async function topPosts(
   // Past the stored candidates, an hour's top posts would be missing from the period's.
   if (limit > TOP_POSTS_PER_HOUR) throw new RangeError(`at most ${TOP_POSTS_PER_HOUR} top posts`);
   const ranking: TopPostsRanking = by === 'reach' ? 'followers' : by;
-  const order = sql`${RANKING_VALUE[ranking]} desc, p.created_at desc, p.edit_root_id`;
+  // Posts of a network that counts no views have no impressions: last, never first.
+  const order = sql`${RANKING_VALUE[ranking]} desc nulls last, p.created_at desc, p.edit_root_id`;
   const { whole, slivers } = split(range.from, range.to, '1h');
   const candidates = [
     ...(whole
@@ -237,7 +269,7 @@ export async function topPosts(
           // Ranked on the values the roll-ups stored, which a refresh of a post's figures
           // recomputes: only the winners' posts are read.
           sql`(select post_id, created_at from rollup_top_posts
-            where scope = ${range.scope} and ranking = ${ranking}
+            where scope = ${range.scope} and network = ${networkOf(range)} and ranking = ${ranking}
               and bucket_start >= ${whole.from} and bucket_start < ${whole.to}
             order by value desc, created_at desc, post_id limit ${limit})`,
         ]
@@ -265,7 +297,8 @@ export interface AuthorView {
   name: string | null;
   followers: number;
   posts: number;
-  impressions: number;
+  /** Null when none of the author's posts counts views (Mastodon, Bluesky). */
+  impressions: number | null;
   engagements: number;
 }
 
@@ -277,7 +310,7 @@ export async function topAuthors(
   // An author's reach is their followers.
   const order = {
     engagements: sql.raw('engagements desc'),
-    impressions: sql.raw('impressions desc'),
+    impressions: sql.raw('impressions desc nulls last'),
     reach: sql.raw('followers desc'),
     followers: sql.raw('followers desc'),
   }[by];

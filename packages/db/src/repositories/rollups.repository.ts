@@ -11,13 +11,20 @@ import {
 } from '@tagpulse/core';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Database } from '../database.js';
+import type { Database, RollupNetwork } from '../database.js';
 import { bucketModesCte, staleDefinitionBuckets, versionOf } from './rollups-definitions.repository.js';
 
 type Db = Kysely<Database>;
 
 /** The scope of the series of all tracked hashtags together. */
 export const ALL_SCOPE = '*';
+
+/**
+ * The roll-up network of every network together: the sum of the networks'
+ * rows (no author is on two networks, so distinct counts sum too). Readers
+ * default to it, so a series read without a network is all networks'.
+ */
+export const ALL_NETWORKS_ROW: RollupNetwork = '*';
 
 /** Buckets per statement: bounds the statement's memory and keeps each upsert short. */
 const CHUNK = 2_000;
@@ -297,7 +304,7 @@ function scopedPostsCtes({ starts, ends, tags }: { starts: Date[]; ends: Date[];
     tagged as (
       select t.*, m.legacy from (
         select (${startsArray})[width_bucket(ph.created_at, ${startsArray})] as bucket_start,
-          ph.tag_key, p.edit_root_id, p.created_at, p.kind, p.author_id, p.impression_count,
+          ph.tag_key, p.network, p.edit_root_id, p.created_at, p.kind, p.author_id, p.impression_count,
           case when p.kind = 'repost' then 0 else p.repost_count end as repost_count,
           case when p.kind = 'repost' then 0
             else p.like_count + p.repost_count + p.reply_count + p.quote_count + p.bookmark_count end as engagements
@@ -310,12 +317,12 @@ function scopedPostsCtes({ starts, ends, tags }: { starts: Date[]; ends: Date[];
       where m.legacy or t.kind <> 'repost'
     ),
     scoped as (
-      select bucket_start, tag_key as scope, edit_root_id, created_at, kind, author_id, impression_count,
+      select bucket_start, tag_key as scope, network, edit_root_id, created_at, kind, author_id, impression_count,
         repost_count, engagements, legacy
       from tagged
       union all
       select distinct on (bucket_start, edit_root_id)
-        bucket_start, ${ALL_SCOPE}::text, edit_root_id, created_at, kind, author_id, impression_count,
+        bucket_start, ${ALL_SCOPE}::text, network, edit_root_id, created_at, kind, author_id, impression_count,
         repost_count, engagements, legacy
       from tagged
     )`;
@@ -323,16 +330,18 @@ function scopedPostsCtes({ starts, ends, tags }: { starts: Date[]; ends: Date[];
 
 /**
  * The metrics of each [start, end) bucket, per hashtag of `tags` and for all
- * of them together: rows of (scope, bucket_start, metrics…) for the buckets
- * and scopes that have posts. Distinct authors are counted, and their
- * followers summed once each, per bucket. Reposts are the captured reposts
- * under the legacy definitions, the other posts' retweet_count under the newest.
+ * of them together, per network and for all networks ({@link ALL_NETWORKS_ROW},
+ * their sum): rows of (scope, network, bucket_start, metrics…) for the
+ * buckets, scopes and networks that have posts. Distinct authors are counted,
+ * and their followers summed once each, per bucket. Reposts are the captured
+ * reposts under the legacy definitions, the other posts' retweet_count under
+ * the newest. Impressions are summed over the networks that count them.
  */
 export function bucketMetrics(buckets: { starts: Date[]; ends: Date[]; tags: string[] }) {
-  return sql<{ scope: string; bucket_start: Date } & MetricValues>`
+  return sql<{ scope: string; network: RollupNetwork; bucket_start: Date } & MetricValues>`
     with ${scopedPostsCtes(buckets)},
     agg as (
-      select scope, bucket_start, count(*) as posts,
+      select scope, network, bucket_start, count(*) as posts,
         count(*) filter (where kind = 'original') as originals,
         count(*) filter (where kind = 'reply') as replies,
         count(*) filter (where kind = 'quote') as quotes,
@@ -340,16 +349,23 @@ export function bucketMetrics(buckets: { starts: Date[]; ends: Date[]; tags: str
           else coalesce(sum(repost_count), 0) end as reposts,
         count(distinct author_id) as unique_authors,
         coalesce(sum(impression_count), 0) as impressions, coalesce(sum(engagements), 0) as engagements
-      from scoped group by scope, bucket_start
+      from scoped group by scope, network, bucket_start
     ),
     reach as (
-      select d.scope, d.bucket_start, sum(a.followers_count) as potential_reach
-      from (select distinct scope, bucket_start, author_id from scoped) d
+      select d.scope, d.network, d.bucket_start, sum(a.followers_count) as potential_reach
+      from (select distinct scope, network, bucket_start, author_id from scoped) d
       join authors a on a.id = d.author_id
-      group by d.scope, d.bucket_start
+      group by d.scope, d.network, d.bucket_start
+    ),
+    by_network as (
+      select agg.*, coalesce(reach.potential_reach, 0) as potential_reach
+      from agg left join reach using (scope, network, bucket_start)
     )
-    select agg.*, coalesce(reach.potential_reach, 0) as potential_reach
-    from agg left join reach using (scope, bucket_start)`;
+    select * from by_network
+    union all
+    select scope, ${ALL_NETWORKS_ROW}::text, bucket_start, sum(posts), sum(originals), sum(replies), sum(quotes),
+      sum(reposts), sum(unique_authors), sum(impressions), sum(engagements), sum(potential_reach)
+    from by_network group by scope, bucket_start`;
 }
 
 /** How many of each hour's top posts are kept per ranking and scope: the top-posts route's largest limit. */
@@ -371,20 +387,24 @@ async function recomputeTopPosts(
   await sql`
     with ${scopedPostsCtes({ starts, ends, tags })},
     ranked as (
-      select s.scope, s.bucket_start, s.edit_root_id, s.created_at, r.ranking, r.value,
-        row_number() over (partition by s.scope, s.bucket_start, r.ranking
+      select s.scope, n.network, s.bucket_start, s.edit_root_id, s.created_at, r.ranking, r.value,
+        row_number() over (partition by s.scope, n.network, s.bucket_start, r.ranking
           order by r.value desc, s.created_at desc, s.edit_root_id) as rank
       from scoped s
       left join authors a on a.id = s.author_id
+      -- Each post ranks in its network and among all networks.
+      cross join lateral (values (s.network), (${ALL_NETWORKS_ROW}::text)) as n(network)
       cross join lateral (values ('engagements', s.engagements), ('impressions', s.impression_count),
         ('followers', coalesce(a.followers_count, 0))) as r(ranking, value)
+      -- Posts of a network that counts no views have no place in the impressions ranking.
+      where r.value is not null
     )
-    insert into rollup_top_posts (scope, ranking, bucket_start, post_id, created_at, value)
-    select scope, ranking, bucket_start, edit_root_id, created_at, value
+    insert into rollup_top_posts (scope, network, ranking, bucket_start, post_id, created_at, value)
+    select scope, network, ranking, bucket_start, edit_root_id, created_at, value
     from ranked where rank <= ${TOP_POSTS_PER_HOUR}
     -- Two rows of one edit chain in an hour (stored before the x-client dated edits by the
     -- root's second) must not stop every roll-up: the chain keeps one place.
-    on conflict (scope, ranking, bucket_start, post_id) do nothing`.execute(db);
+    on conflict (scope, network, ranking, bucket_start, post_id) do nothing`.execute(db);
 }
 
 /**
@@ -407,21 +427,34 @@ async function recomputeHourAuthors(
   await sql`
     with ${scopedPostsCtes({ starts, ends, tags })},
     sets as (
-      select d.scope, d.bucket_start,
+      -- Per network, and all networks together (an author is on one network: no duplicates).
+      select d.scope, coalesce(d.network, ${ALL_NETWORKS_ROW}) as network, d.bucket_start,
         string_agg(int4send(n.author_no)
           || int4send(least(coalesce(a.followers_count, 0), 2147483647)::int), ''::bytea
           order by n.author_no) as authors
-      from (select distinct scope, bucket_start, author_id from scoped) d
+      from (select distinct scope, network, bucket_start, author_id from scoped) d
       join author_numbers n on n.author_id = d.author_id
       left join authors a on a.id = d.author_id
-      group by d.scope, d.bucket_start
+      group by grouping sets ((d.scope, d.network, d.bucket_start), (d.scope, d.bucket_start))
+    ),
+    -- Every (scope, hour) of all networks, empty ones included; a network's only where it has
+    -- authors or had some, so a network without posts costs no rows.
+    targets as (
+      select s.scope, ${ALL_NETWORKS_ROW}::text as network, b.bucket_start
+      from unnest(${starts.map((t) => t.toISOString())}::timestamptz[]) as b(bucket_start)
+      cross join unnest(${scopes}::text[]) as s(scope)
+      union
+      select scope, network, bucket_start from sets
+      union
+      select scope, network, bucket_start from rollup_hour_authors
+      where network <> ${ALL_NETWORKS_ROW} and scope = any(${scopes}::text[])
+        and bucket_start = any(${starts.map((t) => t.toISOString())}::timestamptz[])
     )
-    insert into rollup_hour_authors (scope, bucket_start, authors, computed_at)
-    select s.scope, b.bucket_start, coalesce(sets.authors, ''::bytea), statement_timestamp()
-    from unnest(${starts.map((t) => t.toISOString())}::timestamptz[]) as b(bucket_start)
-    cross join unnest(${scopes}::text[]) as s(scope)
-    left join sets on sets.scope = s.scope and sets.bucket_start = b.bucket_start
-    on conflict (scope, bucket_start) do update set authors = excluded.authors,
+    insert into rollup_hour_authors (scope, network, bucket_start, authors, computed_at)
+    select t.scope, t.network, t.bucket_start, coalesce(sets.authors, ''::bytea), statement_timestamp()
+    from targets t
+    left join sets using (scope, network, bucket_start)
+    on conflict (scope, network, bucket_start) do update set authors = excluded.authors,
       computed_at = excluded.computed_at
     where rollup_hour_authors.computed_at <= excluded.computed_at`.execute(db);
 }
@@ -467,21 +500,34 @@ async function writeMetrics(
     scopes,
   }: { grain: Grain; tz: string; starts: Date[]; ends: Date[]; tags: string[]; scopes: string[] },
 ): Promise<void> {
+  const startsArray = sql`${starts.map((s) => s.toISOString())}::timestamptz[]`;
   await sql`
     with m as (${bucketMetrics({ starts, ends, tags })}),
-    ${bucketModesCte({ starts, ends })}
-    insert into rollups (scope, grain, tz, bucket_start, posts, originals, replies, quotes, reposts,
+    ${bucketModesCte({ starts, ends })},
+    -- Every (scope, bucket) of all networks, zeros included; a network's only where it has posts
+    -- or had some (a bucket whose last post was deleted goes back to zero), so a network without
+    -- posts costs no rows: a missing network row reads as zeros.
+    targets as (
+      select s.scope, ${ALL_NETWORKS_ROW}::text as network, b.bucket_start
+      from unnest(${startsArray}) as b(bucket_start) cross join unnest(${scopes}::text[]) as s(scope)
+      union
+      select scope, network, bucket_start from m
+      union
+      select scope, network, bucket_start from rollups
+      where network <> ${ALL_NETWORKS_ROW} and grain = ${grain} and tz = ${tz}
+        and scope = any(${scopes}::text[]) and bucket_start = any(${startsArray})
+    )
+    insert into rollups (scope, network, grain, tz, bucket_start, posts, originals, replies, quotes, reposts,
       unique_authors, potential_reach, impressions, engagements, definitions_version, computed_at)
-    select s.scope, ${grain}, ${tz}, b.bucket_start, coalesce(m.posts, 0), coalesce(m.originals, 0),
+    select t.scope, t.network, ${grain}, ${tz}, t.bucket_start, coalesce(m.posts, 0), coalesce(m.originals, 0),
       coalesce(m.replies, 0), coalesce(m.quotes, 0), coalesce(m.reposts, 0),
       coalesce(m.unique_authors, 0), coalesce(m.potential_reach, 0), coalesce(m.impressions, 0),
       coalesce(m.engagements, 0), ${versionOf(sql`v.legacy`)}, statement_timestamp()
-    from unnest(${starts.map((s) => s.toISOString())}::timestamptz[]) as b(bucket_start)
-    join bucket_modes v on v.bucket_start = b.bucket_start
-    cross join unnest(${scopes}::text[]) as s(scope)
-    left join m on m.scope = s.scope and m.bucket_start = b.bucket_start
-    order by s.scope, b.bucket_start
-    on conflict (scope, grain, tz, bucket_start) do update set
+    from targets t
+    join bucket_modes v on v.bucket_start = t.bucket_start
+    left join m on m.scope = t.scope and m.network = t.network and m.bucket_start = t.bucket_start
+    order by t.scope, t.network, t.bucket_start
+    on conflict (scope, network, grain, tz, bucket_start) do update set
       posts = excluded.posts, originals = excluded.originals, replies = excluded.replies,
       quotes = excluded.quotes, reposts = excluded.reposts, unique_authors = excluded.unique_authors,
       potential_reach = excluded.potential_reach, impressions = excluded.impressions,
@@ -499,30 +545,42 @@ export async function computeSeries(
   db: Db,
   {
     scope,
+    network = ALL_NETWORKS_ROW,
     tags,
     grain,
     tz,
     starts,
-  }: { scope: string; tags: string[]; grain: Grain; tz: string; starts: Date[] },
+  }: { scope: string; network?: RollupNetwork; tags: string[]; grain: Grain; tz: string; starts: Date[] },
 ): Promise<Map<number, MetricValues>> {
   const values = new Map<number, MetricValues>();
   for (let i = 0; i < starts.length; i += CHUNK) {
     const chunk = starts.slice(i, i + CHUNK);
     const ends = chunk.map((s) => nextBucketStart(s, grain, tz));
-    for (const [t, v] of await scopeMetrics(db, { scope, tags, starts: chunk, ends })) values.set(t, v);
+    for (const [t, v] of await scopeMetrics(db, { scope, network, tags, starts: chunk, ends }))
+      values.set(t, v);
   }
   return values;
 }
 
-/** One scope's metrics of [starts[i], ends[i]) buckets, computed from the posts, by bucket start (epoch ms). */
+/** One scope's metrics of [starts[i], ends[i]) buckets in a network (all by default), computed from the posts, by bucket start (epoch ms). */
 export async function scopeMetrics(
   db: Db,
-  { scope, tags, starts, ends }: { scope: string; tags: string[]; starts: Date[]; ends: Date[] },
+  {
+    scope,
+    network = ALL_NETWORKS_ROW,
+    tags,
+    starts,
+    ends,
+  }: { scope: string; network?: RollupNetwork; tags: string[]; starts: Date[]; ends: Date[] },
 ): Promise<Map<number, MetricValues>> {
-  const { rows } = await sql<{ scope: string; bucket_start: Date } & MetricValues>`
-    select * from (${bucketMetrics({ starts, ends, tags })}) m where m.scope = ${scope}`.execute(db);
+  const { rows } = await sql<{ scope: string; network: string; bucket_start: Date } & MetricValues>`
+    select * from (${bucketMetrics({ starts, ends, tags })}) m
+    where m.scope = ${scope} and m.network = ${network}`.execute(db);
   return new Map(
-    rows.map(({ scope: _scope, bucket_start, ...metrics }) => [bucket_start.getTime(), metrics]),
+    rows.map(({ scope: _scope, network: _network, bucket_start, ...metrics }) => [
+      bucket_start.getTime(),
+      metrics,
+    ]),
   );
 }
 
@@ -538,23 +596,37 @@ export function needsZone(grain: Grain, tz: string): boolean {
   return tz !== 'UTC' && grain !== '5m';
 }
 
-/** Stored values of a series for the buckets starting in [from, to), by bucket start (epoch ms). */
+/**
+ * Stored values of a series for the buckets starting in [from, to), by bucket
+ * start (epoch ms), in a network (all by default). A network's bucket without
+ * a row had no posts there (rows are written only where a network has posts).
+ */
 export async function readSeries(
   db: Db,
   {
     scope,
+    network = ALL_NETWORKS_ROW,
     grain,
     tz,
     from,
     to,
     metrics = STORED_METRICS,
-  }: { scope: string; grain: Grain; tz: string; from: Date; to: Date; metrics?: readonly StoredMetric[] },
+  }: {
+    scope: string;
+    network?: RollupNetwork;
+    grain: Grain;
+    tz: string;
+    from: Date;
+    to: Date;
+    metrics?: readonly StoredMetric[];
+  },
 ): Promise<Map<number, Partial<MetricValues>>> {
   // Only the columns asked for: parsing 2 160 rows is most of a 90-day hourly series' cost.
   const rows = await db
     .selectFrom('rollups')
     .select(['bucket_start', ...metrics])
     .where('scope', '=', scope)
+    .where('network', '=', network)
     .where('grain', '=', grain)
     .where('tz', 'in', storedZones(grain, tz))
     .where('bucket_start', '>=', bucketStart(from, grain, tz))

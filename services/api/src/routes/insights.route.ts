@@ -72,7 +72,8 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     name: z.string().nullable(),
     followers: z.number(),
     posts: z.number(),
-    impressions: z.number(),
+    // Null for an author on a network that counts no views.
+    impressions: z.number().nullable(),
     engagements: z.number(),
   });
   api.get(
