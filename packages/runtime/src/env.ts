@@ -93,6 +93,15 @@ export const envSchema = z.object({
    * from its posting rate within it; 0 polls every query at every POLL_INTERVAL_MS (no cost-aware cadence).
    */
   CAPTURE_MAX_DELAY_SECONDS: z.coerce.number().int().min(0).default(180),
+  // Mastodon (issue 18). Kept together so the env split can move them as one block.
+  /** Mastodon instances whose hashtag timelines are read (comma-separated base URLs); empty: no Mastodon capture. */
+  MASTODON_INSTANCES: commaList(
+    z.url({ protocol: /^https?$/, error: 'expected comma-separated http(s):// URLs' }),
+  ),
+  /** How far below its cursor each Mastodon poll re-reads: federated copies are dated by their creation, not arrival. */
+  MASTODON_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** How far back the first poll of an instance and hashtag reads. */
+  MASTODON_FIRST_POLL_HOURS: z.coerce.number().int().min(0).default(168),
   /** How far back before the cursor each poll re-reads, so posts X indexes late are still caught. */
   POLL_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(180),
   /** Pages one poll job reads before it yields to other queries (the rest follows with the cursor). */
