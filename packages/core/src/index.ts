@@ -90,7 +90,6 @@ export {
 } from './metrics.js';
 export {
   ALL_NETWORKS,
-  IMPRESSION_NETWORKS,
   isNetworkFilter,
   MISSING_METRICS,
   missingMetrics,
@@ -99,8 +98,10 @@ export {
   NETWORKS,
   type Network,
   type NetworkFilter,
+  networkMetricValue,
   networkOfId,
   partialMetrics,
+  RATE_NETWORK,
 } from './network.js';
 export {
   type CadenceSettings,

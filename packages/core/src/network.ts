@@ -1,4 +1,4 @@
-import type { Metric } from './metrics.js';
+import { type Metric, type MetricValues, metricValue } from './metrics.js';
 
 /**
  * The networks tagpulse captures. Each post and author belongs to one, and
@@ -40,11 +40,6 @@ export const MISSING_METRICS: Record<Network, readonly Metric[]> = {
   mastodon: ['impressions', 'engagement_rate', 'quotes'],
 };
 
-/** The networks whose posts carry impressions: over all networks, impressions and the engagement rate are theirs alone. */
-export const IMPRESSION_NETWORKS: readonly Network[] = NETWORKS.filter(
-  (n) => !MISSING_METRICS[n].includes('impressions'),
-);
-
 /** How each network's counts are read, for the API's meta and the README. */
 export const NETWORK_DEFINITIONS: Record<Network, string> = {
   x: "X API v2 recent search: posts, their public_metrics (likes, reposts, replies, quotes, bookmarks, impressions) and their authors' followers_count",
@@ -53,6 +48,28 @@ export const NETWORK_DEFINITIONS: Record<Network, string> = {
   mastodon:
     "Mastodon hashtag timelines (GET /api/v1/timelines/tag/:hashtag) of the configured instances, one post per uri however many instances show it: favourites as likes, reblogs as reposts, replies; the account's followers_count at its home instance as seen; no impressions, quotes or bookmark counts",
 };
+
+/**
+ * The network whose figures give the engagement rate over all networks: the
+ * only one counting impressions, so engagements elsewhere (without views)
+ * never inflate the rate.
+ */
+export const RATE_NETWORK: Network = 'x';
+
+/**
+ * A metric's value in a network filter's figures: null where the network
+ * does not publish it. Over all networks, the engagement rate is
+ * {@link RATE_NETWORK}'s, from `rateValues` (its figures).
+ */
+export function networkMetricValue(
+  network: NetworkFilter,
+  values: Partial<MetricValues>,
+  metric: Metric,
+  rateValues: Partial<MetricValues> = values,
+): number | null {
+  if (missingMetrics(network).includes(metric)) return null;
+  return metric === 'engagement_rate' ? metricValue(rateValues, metric) : metricValue(values, metric);
+}
 
 /** The metrics missing from a network filter's figures; over all networks none is missing, some are partial. */
 export function missingMetrics(network: NetworkFilter): readonly Metric[] {

@@ -204,7 +204,7 @@ export async function linkHashtags(db: Db, posts: Post[]): Promise<void> {
 }
 
 /**
- * How many posts carrying any of the hashtags were created in each window of
+ * How many X posts carrying any of the hashtags were created in each window of
  * `windowsMs` ending at `end` (a post with two of them counts once): the
  * posting rate a query's poll cadence follows.
  */
@@ -220,14 +220,14 @@ export async function countRecentPosts(
   const { rows } = await sql<{ counts: number[] }>`
     select array[${sql.join(starts.map((s) => sql`count(distinct post_id) filter (where created_at >= ${s})::int`))}] as counts
     from post_hashtags
-    where tag_key = any(${tagKeys}::text[]) and created_at >= ${earliest} and created_at < ${end}`.execute(
-    db,
-  );
+    where tag_key = any(${tagKeys}::text[]) and created_at >= ${earliest} and created_at < ${end}
+      -- X's posts, read from the link alone: their ids are decimal (the posts' network check).
+      and post_id ~ '^[0-9]+$'`.execute(db);
   return rows[0]?.counts ?? windowsMs.map(() => 0);
 }
 
 /**
- * The newest stored posts carrying any of the hashtags, created at or after
+ * The newest stored X posts carrying any of the hashtags, created at or after
  * `since` and not deleted, newest first: each one's current id and when X last
  * returned it (a poll anchors on those X already billed today).
  */
@@ -242,6 +242,7 @@ export async function newestPosts(
     .selectFrom('posts as p')
     .select(['p.id', 'p.last_seen_at'])
     .where('p.deleted_at', 'is', null)
+    .where('p.network', '=', 'x')
     .where('p.created_at', '>=', since)
     .where(({ exists, selectFrom }) =>
       exists(
