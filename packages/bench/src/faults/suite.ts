@@ -1,6 +1,7 @@
 import type { Figure } from '../report.js';
 import { FAULTS } from './faults.js';
-import { dropTemplate, type FaultResult, runFault, type Servers } from './run.js';
+import { type FaultResult, runFault, type Servers } from './run.js';
+import { dropTemplate } from './run-database.js';
 import { startPrivatePostgres, startPrivateRedis } from './servers.js';
 
 /**

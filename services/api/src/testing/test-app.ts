@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { apiKeysRepository } from '@tagpulse/db';
 import { closeQueues, createQueues, createRedis } from '@tagpulse/queue';
-import { createLogger, loadEnv } from '@tagpulse/runtime';
+import { createLogger, loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -46,7 +46,7 @@ type Doc = {
  * the OpenAPI document the app serves, itself validated first.
  */
 export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<TestApp> {
-  const env = loadEnv();
+  const env = loadSharedEnv();
   const testDb = await createTestDatabase();
   const redis = createRedis(env.REDIS_URL, 'producer', () => {});
   await new Promise((resolve) => redis.once('ready', resolve));
