@@ -14,6 +14,7 @@ import * as zoneBuildsAndHourAuthors from './2026_12_04_0012_zone_builds_and_hou
 import * as reportScheduleFailures from './2026_12_04_0013_report_schedule_failures.js';
 import * as createBackfills from './2026_12_05_0014_create_backfills.js';
 import * as searchIndexSetting from './2026_12_05_0016_search_index_setting.js';
+import * as networks from './2026_12_05_0017_networks.js';
 
 /** Every migration, by name; names sort in the order they apply. A test checks each file is listed. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_0013_report_schedule_failures': reportScheduleFailures,
   '2026_12_05_0014_create_backfills': createBackfills,
   '2026_12_05_0016_search_index_setting': searchIndexSetting,
+  '2026_12_05_0017_networks': networks,
 };

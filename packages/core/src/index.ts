@@ -89,6 +89,21 @@ export {
   ZERO_METRICS,
 } from './metrics.js';
 export {
+  ALL_NETWORKS,
+  isNetworkFilter,
+  MISSING_METRICS,
+  missingMetrics,
+  NETWORK_DEFINITIONS,
+  NETWORK_FILTERS,
+  NETWORKS,
+  type Network,
+  type NetworkFilter,
+  networkMetricValue,
+  networkOfId,
+  partialMetrics,
+  RATE_NETWORK,
+} from './network.js';
+export {
   type CadenceSettings,
   isPollDue,
   longestPollDelayMs,

@@ -4,6 +4,8 @@
  * `createdAt` the chain's creation time, so an edit never moves a post to
  * another bucket. Ids are strings end to end: they exceed 2^53.
  */
+import type { Network } from './network.js';
+
 export type PostKind = 'original' | 'reply' | 'quote' | 'repost';
 
 export interface PublicMetrics {
@@ -12,10 +14,13 @@ export interface PublicMetrics {
   replies: number;
   quotes: number;
   bookmarks: number;
-  impressions: number;
+  /** Null where the network counts no views (see `MISSING_METRICS`): absent, never 0. */
+  impressions: number | null;
 }
 
 export interface Post {
+  /** Where it was posted; its ids' form says the same (`networkOfId`). */
+  network: Network;
   id: string;
   editRootId: string;
   authorId: string;
@@ -37,6 +42,7 @@ export interface Post {
 }
 
 export interface Author {
+  network: Network;
   id: string;
   username: string;
   name: string;

@@ -17,8 +17,13 @@ export interface HashtagsTable {
   updated_at: DefaultTimestamp;
 }
 
+/** Where a post or author is from; a roll-up's `'*'` is every network together. */
+export type Network = 'x' | 'bluesky' | 'mastodon';
+export type RollupNetwork = Network | '*';
+
 export interface AuthorsTable {
   id: string;
+  network: ColumnType<Network, Network | undefined, Network>;
   username: string;
   name: string;
   followers_count: Count;
@@ -36,6 +41,7 @@ export type PostKind = 'original' | 'reply' | 'quote' | 'repost';
 
 export interface PostsTable {
   edit_root_id: string;
+  network: ColumnType<Network, Network | undefined, Network>;
   id: string;
   author_id: string;
   created_at: Timestamp;
@@ -49,7 +55,8 @@ export interface PostsTable {
   reply_count: Count;
   quote_count: Count;
   bookmark_count: Count;
-  impression_count: Count;
+  /** Null where the network counts no views. */
+  impression_count: ColumnType<number | null, number | null | undefined, number | null>;
   metrics_observed_at: Timestamp;
   first_seen_at: DefaultTimestamp;
   last_seen_at: DefaultTimestamp;
@@ -79,6 +86,7 @@ export type CaptureStatus =
 
 export interface CaptureCursorsTable {
   query_key: string;
+  network: ColumnType<Network, Network | undefined, Network>;
   query: string;
   tag_keys: string[];
   since_id: string | null;
@@ -135,6 +143,7 @@ export type Grain = '5m' | '1h' | '1d' | '1w';
 
 export interface RollupsTable {
   scope: string;
+  network: ColumnType<RollupNetwork, RollupNetwork | undefined, RollupNetwork>;
   grain: Grain;
   tz: ColumnType<string, string | undefined, string>;
   bucket_start: Timestamp;
@@ -173,6 +182,7 @@ export type TopPostsRanking = 'engagements' | 'impressions' | 'followers';
 /** One of a UTC hour's top posts for a ranking and scope: the candidates of a period's top posts. */
 export interface RollupTopPostsTable {
   scope: string;
+  network: ColumnType<RollupNetwork, RollupNetwork | undefined, RollupNetwork>;
   ranking: TopPostsRanking;
   bucket_start: Timestamp;
   post_id: string;
@@ -199,6 +209,7 @@ export interface AuthorNumbersTable {
 /** A UTC hour's distinct authors per scope: big-endian (author_no, followers) uint32 pairs, by author_no. */
 export interface RollupHourAuthorsTable {
   scope: string;
+  network: ColumnType<RollupNetwork, RollupNetwork | undefined, RollupNetwork>;
   bucket_start: Timestamp;
   authors: Buffer;
   computed_at: Timestamp;

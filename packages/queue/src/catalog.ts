@@ -8,6 +8,7 @@ import { z } from 'zod';
  */
 export const QUEUE_NAMES = [
   'capture-poll',
+  'capture-mastodon',
   'capture-refresh',
   'capture-coverage',
   'backfill',
@@ -41,6 +42,17 @@ export const jobCatalog = {
     queue: 'capture-poll',
     // A query covers one or more hashtags; its key names its cursor row (capture_cursors.query_key).
     schema: z.object({ queryKey: z.string().regex(/^[a-z0-9-]+$/) }),
+    opts: retrying,
+    schedulerId: (p: { queryKey: string }) => `poll-${p.queryKey}`,
+  },
+  'poll-mastodon': {
+    // One instance's timeline of one hashtag; its cursor row (network 'mastodon') holds its place.
+    queue: 'capture-mastodon',
+    schema: z.object({
+      queryKey: z.string().regex(/^mastodon-[a-z0-9-]+$/),
+      instance: z.url({ protocol: /^https?$/ }),
+      tagKey: z.string().min(1),
+    }),
     opts: retrying,
     schedulerId: (p: { queryKey: string }) => `poll-${p.queryKey}`,
   },

@@ -56,6 +56,8 @@ export async function compareWithTruth(
     )
     .select(['p.edit_root_id', 'p.id'])
     .where('ph.tag_key', '=', hashtagKey(hashtag))
+    // X's truth: other networks' posts of the hashtag are compared with their own simulators'.
+    .where('p.network', '=', 'x')
     .where('ph.created_at', '>=', from)
     .where('ph.created_at', '<', to)
     .execute();

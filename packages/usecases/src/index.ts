@@ -3,6 +3,7 @@ export { type Scope, type ScopeResult, scopeOf } from './scope.js';
 export {
   type HashtagTracking,
   type TrackingChange,
+  trackedHashtags,
   trackHashtags,
   untrackHashtags,
 } from './tracked-hashtags.js';

@@ -36,6 +36,11 @@ async function announced<T>(deps: HashtagTracking, result: T, changed: boolean):
   }
 }
 
+/** The hashtags being tracked now: what every network's capture polls for. */
+export async function trackedHashtags(db: Kysely<Database>): Promise<HashtagRow[]> {
+  return hashtagsRepository.listHashtags(db, { activeOnly: true });
+}
+
 /** Tracks each hashtag (again, if it was dropped), then tells the workers once. */
 export async function trackHashtags(
   deps: HashtagTracking,

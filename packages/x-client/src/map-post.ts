@@ -124,6 +124,7 @@ function mapPost(
   const m = p.public_metrics;
 
   return {
+    network: 'x',
     id: p.id,
     editRootId,
     authorId: author.id,
@@ -185,6 +186,7 @@ function foldHashtags(tags: string[]): string[] {
 
 function toAuthor(u: UserPayload, observedAt: Date): Author {
   return {
+    network: 'x',
     id: u.id,
     username: u.username,
     name: u.name,

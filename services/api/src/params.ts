@@ -1,5 +1,17 @@
-import { canonicalZone, GRAINS, parseHashtag } from '@tagpulse/core';
-import { hashtagsRepository } from '@tagpulse/db';
+import {
+  ALL_NETWORKS,
+  canonicalZone,
+  GRAINS,
+  missingMetrics,
+  NETWORK_DEFINITIONS,
+  NETWORK_FILTERS,
+  NETWORKS,
+  type Network,
+  type NetworkFilter,
+  parseHashtag,
+  partialMetrics,
+} from '@tagpulse/core';
+import { hashtagsRepository, type RollupNetwork, rollupsRepository } from '@tagpulse/db';
 import { type Scope, scopeOf } from '@tagpulse/usecases';
 import { z } from 'zod';
 import type { ApiDeps } from './deps.js';
@@ -23,6 +35,35 @@ export const instantParam = z
   .max(40)
   .describe('ISO 8601 instant with an offset, e.g. 2020-07-06T00:00:00Z');
 export const intervalParam = z.enum(GRAINS);
+export const networkParam = z
+  .enum(NETWORK_FILTERS)
+  .default(ALL_NETWORKS)
+  .describe('one network (x, bluesky, mastodon) or all of them summed (all, the default)');
+
+/** The roll-ups' name of a network filter: all networks are the `'*'` rows. */
+export function rollupNetworkOf(network: NetworkFilter): RollupNetwork {
+  return network === ALL_NETWORKS ? rollupsRepository.ALL_NETWORKS_ROW : network;
+}
+
+/** What a network filter's figures lack (null, never 0) and, over all networks, what counts some networks only. */
+export const networkMetaSchema = z.object({
+  missing_metrics: z
+    .array(z.string())
+    .describe('metrics the network does not publish: their values are null (absent), never 0'),
+  partial_metrics: z
+    .record(z.string(), z.array(z.string()))
+    .describe('over all networks: metrics counted only on the networks listed (the others publish none)'),
+  network_definitions: z.record(z.string(), z.string()).describe('how each network covered is read'),
+});
+
+export function networkMeta(network: NetworkFilter): z.infer<typeof networkMetaSchema> {
+  const covered: readonly Network[] = network === ALL_NETWORKS ? NETWORKS : [network];
+  return {
+    missing_metrics: [...missingMetrics(network)],
+    partial_metrics: partialMetrics(network) as Record<string, Network[]>,
+    network_definitions: Object.fromEntries(covered.map((n) => [n, NETWORK_DEFINITIONS[n]])),
+  };
+}
 export const tableFormat = z
   .enum(['json', 'csv'])
   .optional()
@@ -40,6 +81,7 @@ export const MAX_SPAN_DAYS = 400;
 /** The query of every period-based route. */
 export const periodQuery = {
   hashtag: hashtagParam,
+  network: networkParam,
   from: instantParam
     .optional()
     .describe(`start, inclusive; default \`to\` less 7 days; at most ${MAX_SPAN_DAYS} days before \`to\``),

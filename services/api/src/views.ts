@@ -34,7 +34,8 @@ export const postSchema = z.object({
     replies: z.number(),
     quotes: z.number(),
     bookmarks: z.number(),
-    impressions: z.number(),
+    // Null on a network that counts no views (Mastodon, Bluesky).
+    impressions: z.number().nullable(),
   }),
   engagements: z.number(),
 });

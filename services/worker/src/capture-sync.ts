@@ -1,6 +1,7 @@
 import { backfillsRepository, cursorsRepository, hashtagsRepository, postsRepository } from '@tagpulse/db';
 import { nudge, removeSchedulesExcept, upsertSchedule } from '@tagpulse/queue';
 import { reconcileSchedules } from '@tagpulse/reports';
+import { applyMastodonTimelines, mastodonTimelines } from './capture/mastodon-sync.js';
 import { groupQueries, inheritedSinceId } from './capture/query-groups.js';
 import type { WorkerDeps } from './deps.js';
 import { catchUpReports } from './reports/catch-up.js';
@@ -90,7 +91,8 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
       tags.map((t) => ({ key: t.tag_key, display: t.display })),
       settings.queryMaxLength,
     );
-    const fingerprint = JSON.stringify(groups);
+    const timelines = await mastodonTimelines(deps);
+    const fingerprint = JSON.stringify([groups, timelines]);
     if (fingerprint === applied) return;
     const known = await cursorsRepository.listCursors(db, { includeRetired: true });
     for (const g of groups) {
@@ -104,6 +106,7 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
     for (const g of groups)
       ids.add(await upsertSchedule(queues, 'poll-query', { queryKey: g.queryKey }, intervals.pollMs));
     const removed = await removeSchedulesExcept(queues, 'capture-poll', 'poll-', ids);
+    await applyMastodonTimelines(deps, timelines, intervals.pollMs);
     if (applied === undefined) {
       await upsertSchedule(queues, 'refresh-engagement', {}, intervals.refreshMs);
       await upsertSchedule(queues, 'measure-coverage', {}, intervals.coverageMs);

@@ -1,5 +1,6 @@
 import type { Channel } from '@tagpulse/core';
 import type { Database } from '@tagpulse/db';
+import type { MastodonApi } from '@tagpulse/mastodon-client';
 import type { Deliverer } from '@tagpulse/notify';
 import type { Queues } from '@tagpulse/queue';
 import type { Logger } from '@tagpulse/runtime';
@@ -26,6 +27,9 @@ export interface CaptureSettings {
   maxDelayMs: number;
   /** The poll scheduler's tick (POLL_INTERVAL_MS) in X time. */
   pollTickMs: number;
+  /** MASTODON_OVERLAP_SECONDS and MASTODON_FIRST_POLL_HOURS, in ms. */
+  mastodonOverlapMs: number;
+  mastodonFirstPollMs: number;
 }
 
 export interface AlertSettings {
@@ -46,6 +50,8 @@ export interface WorkerDeps {
   db: Kysely<Database>;
   queues: Queues;
   x: XApi;
+  /** One client per configured Mastodon instance (MASTODON_INSTANCES), by its base URL; none when off. */
+  mastodon: ReadonlyMap<string, MastodonApi>;
   clock: WorkerClock;
   log: Logger;
   settings: CaptureSettings;

@@ -57,6 +57,15 @@ const captureEnvShape = {
   CAPTURE_MAX_DELAY_SECONDS: z.coerce.number().int().min(0).default(180),
   /** How far back before the cursor each poll re-reads, so posts X indexes late are still caught. */
   POLL_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(180),
+  // Mastodon (issue 18).
+  /** Mastodon instances whose hashtag timelines are read (comma-separated base URLs); empty: no Mastodon capture. */
+  MASTODON_INSTANCES: commaListEnv(
+    z.url({ protocol: /^https?$/, error: 'expected comma-separated http(s):// URLs' }),
+  ),
+  /** How far below its cursor each Mastodon poll re-reads: federated copies are dated by their creation, not arrival. */
+  MASTODON_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** How far back the first poll of an instance and hashtag reads. */
+  MASTODON_FIRST_POLL_HOURS: z.coerce.number().int().min(0).default(168),
   /** Pages one poll job reads before it yields to other queries (the rest follows with the cursor). */
   POLL_MAX_PAGES_PER_JOB: z.coerce.number().int().min(1).default(20),
   /** Jobs one worker process runs at once, per queue. */

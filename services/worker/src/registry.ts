@@ -7,6 +7,7 @@ import { deliverNotifications } from './jobs/deliver-notifications.job.js';
 import { evaluateAlerts } from './jobs/evaluate-alerts.job.js';
 import { fetchXUsage } from './jobs/fetch-x-usage.job.js';
 import { measureCoverage } from './jobs/measure-coverage.job.js';
+import { pollMastodon } from './jobs/poll-mastodon.job.js';
 import { pollQuery } from './jobs/poll-query.job.js';
 import { refreshEngagement } from './jobs/refresh-engagement.job.js';
 
@@ -15,6 +16,7 @@ export type Handler<K extends JobName> = (payload: JobPayload<K>, ctx: JobCtx) =
 /** One handler per job of the catalog: a job without a handler does not compile. */
 export const handlers: { [K in JobName]: Handler<K> } = {
   'poll-query': pollQuery,
+  'poll-mastodon': pollMastodon,
   'refresh-engagement': refreshEngagement,
   'measure-coverage': measureCoverage,
   'fetch-x-usage': fetchXUsage,

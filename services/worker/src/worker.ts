@@ -1,4 +1,5 @@
 import { createDb, rollupDefinitions, rollupsRepository } from '@tagpulse/db';
+import { createMastodonApi } from '@tagpulse/mastodon-client';
 import { createDeliverer, sendDeadlineMs } from '@tagpulse/notify';
 import { closeQueues, createQueues, createRedis, hashtagsChangedChannel, QUEUE_NAMES } from '@tagpulse/queue';
 import { ConfigError, createLogger, createShutdown, type Logger, type Shutdown } from '@tagpulse/runtime';
@@ -33,6 +34,8 @@ function captureSettings(env: WorkerEnv, clock: WorkerClock): CaptureSettings {
     sparseCoverageMs: 6 * 3_600_000,
     maxDelayMs: env.CAPTURE_MAX_DELAY_SECONDS * 1_000,
     pollTickMs: clock.xMs(env.POLL_INTERVAL_MS),
+    mastodonOverlapMs: env.MASTODON_OVERLAP_SECONDS * 1_000,
+    mastodonFirstPollMs: env.MASTODON_FIRST_POLL_HOURS * 3_600_000,
   };
 }
 
@@ -106,6 +109,7 @@ export async function runWorker(env: WorkerEnv): Promise<RunningWorker> {
     db,
     queues,
     x,
+    mastodon: new Map(env.MASTODON_INSTANCES.map((url) => [url, createMastodonApi({ url })])),
     clock,
     log,
     settings: captureSettings(env, clock),

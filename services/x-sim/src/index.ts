@@ -2,6 +2,14 @@ export type { EmptyPage } from './api/context.js';
 export { DIALECTS, type Dialect } from './api/dialect.js';
 export { searchRecent } from './api/search.js';
 export { createClock, type SimClock, wallMinutes } from './clock.js';
+export type { MastodonAccount, MastodonStatus, MastodonTag } from './mastodon/entities.js';
+export {
+  MASTODON_RATE_LIMIT,
+  type MastodonSim,
+  type MastodonSimOptions,
+  startMastodonSim,
+} from './mastodon/start-mastodon-sim.js';
+export type { MastodonTruthPost } from './mastodon/truth.js';
 export { BUILTIN_SCENARIOS, loadScenario, parseScenario, ScenarioError } from './scenario/load-scenario.js';
 export type { Scenario } from './scenario/scenario-schema.js';
 export { ACCESS, type Access, type AccessLevel, type Endpoint, TIERS, type Tier } from './server/access.js';

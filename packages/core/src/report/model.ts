@@ -48,7 +48,8 @@ export interface ReportPost {
   author: string | null;
   text: string;
   engagements: number;
-  impressions: number;
+  /** Null on a network that counts no views. */
+  impressions: number | null;
   url: string;
 }
 

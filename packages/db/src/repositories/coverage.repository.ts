@@ -5,7 +5,7 @@ import { recordSpend, type SpendEntry } from './spend-ledger.repository.js';
 
 type Db = Kysely<Database>;
 
-/** Stored, not deleted posts of a hashtag per hour in [from, to). Hours without posts are absent. */
+/** Stored, not deleted X posts of a hashtag per hour in [from, to) (what X's counts count). Hours without posts are absent. */
 export async function capturedPerHour(
   db: Db,
   tagKey: string,
@@ -16,6 +16,7 @@ export async function capturedPerHour(
     select date_trunc('hour', ph.created_at) as hour, count(*)::int8 as n
     from post_hashtags ph join posts p on p.edit_root_id = ph.post_id and p.created_at = ph.created_at
     where ph.tag_key = ${tagKey} and ph.created_at >= ${from} and ph.created_at < ${to} and p.deleted_at is null
+      and p.network = 'x'
     group by 1`.execute(db);
   return new Map(rows.map((r) => [r.hour.getTime(), r.n]));
 }

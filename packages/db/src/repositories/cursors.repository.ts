@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { type RawBuilder, sql } from 'kysely';
-import type { CaptureCursorRow, CaptureCursorUpdate, Database } from '../database.js';
+import type { CaptureCursorRow, CaptureCursorUpdate, Database, Network } from '../database.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -22,11 +22,12 @@ export async function ensureCursor(
     query,
     tagKeys,
     sinceId,
-  }: { queryKey: string; query: string; tagKeys: string[]; sinceId: string | null },
+    network = 'x',
+  }: { queryKey: string; query: string; tagKeys: string[]; sinceId: string | null; network?: Network },
 ): Promise<void> {
   await db
     .insertInto('capture_cursors')
-    .values({ query_key: queryKey, query, tag_keys: tagKeys, since_id: sinceId })
+    .values({ query_key: queryKey, network, query, tag_keys: tagKeys, since_id: sinceId })
     .onConflict((oc) =>
       oc.column('query_key').doUpdateSet({
         status: sql`case when capture_cursors.status = 'retired' then 'idle' else capture_cursors.status end`,
@@ -36,11 +37,15 @@ export async function ensureCursor(
     .execute();
 }
 
-/** Retires the cursors of queries that no longer exist (hashtags removed or regrouped); they stay as history. */
-export async function retireCursorsExcept(db: Db, keep: string[]): Promise<string[]> {
+/**
+ * Retires a network's cursors of queries that no longer exist (hashtags
+ * removed or regrouped, an instance dropped); they stay as history.
+ */
+export async function retireCursorsExcept(db: Db, keep: string[], network: Network = 'x'): Promise<string[]> {
   let query = db
     .updateTable('capture_cursors')
     .set({ status: 'retired', cycle_until_id: null, updated_at: sql<Date>`now()` })
+    .where('network', '=', network)
     .where('status', '!=', 'retired');
   if (keep.length > 0) query = query.where('query_key', 'not in', keep);
   const rows = await query.returning('query_key').execute();

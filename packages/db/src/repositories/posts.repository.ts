@@ -1,9 +1,10 @@
 import type { Author, Post } from '@tagpulse/core';
-import { compareIds } from '@tagpulse/core';
 import type { Kysely, Transaction } from 'kysely';
 import { type RawBuilder, sql } from 'kysely';
 import type { Database } from '../database.js';
-import { refreshSchedule } from '../refresh-schedule.js';
+import { REFRESH_AGES_MS, type RefreshSchedule, refreshSchedule } from '../refresh-schedule.js';
+
+const NO_REFRESH: RefreshSchedule = { stage: REFRESH_AGES_MS.length, dueAt: null };
 
 const knownMonths = new WeakMap<object, Set<string>>();
 
@@ -37,6 +38,14 @@ export async function ensureMonthPartitions(db: Kysely<Database>, dates: Date[])
     await sql`select tagpulse_ensure_month_partitions(${from}::timestamptz, ${to}::timestamptz)`.execute(trx);
   });
   for (const m of missing) known.add(m);
+}
+
+/**
+ * Ids by length, then text: numeric order for X's decimal ids (as the upsert's
+ * NEWER_VERSION compares them), and a total order for every network's.
+ */
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /**
@@ -74,10 +83,11 @@ export function authorsUpsert(
   const rows = newestAuthors(authors);
   const col = <T>(f: (a: Author) => T) => rows.map(f);
   return sql`
-    insert into authors (id, username, name, followers_count, following_count, post_count, listed_count,
+    insert into authors (id, network, username, name, followers_count, following_count, post_count, listed_count,
       verified, verified_type, account_created_at, observed_at)
     select * from unnest(
-      ${col((a) => a.id)}::text[], ${col((a) => a.username)}::text[], ${col((a) => a.name)}::text[],
+      ${col((a) => a.id)}::text[], ${col((a) => a.network)}::text[], ${col((a) => a.username)}::text[],
+      ${col((a) => a.name)}::text[],
       ${col((a) => a.followers)}::int8[], ${col((a) => a.following)}::int8[], ${col((a) => a.posts)}::int8[],
       ${col((a) => a.listed)}::int8[], ${col((a) => a.verified)}::bool[], ${col((a) => a.verifiedType)}::text[],
       ${col((a) => a.accountCreatedAt?.toISOString() ?? null)}::timestamptz[],
@@ -114,16 +124,20 @@ export function postsUpsert(
 ): RawBuilder<unknown> {
   const rows = newestVersions(posts);
   const col = <T>(f: (p: Post) => T) => rows.map(f);
-  const schedules = rows.map((p) => refreshSchedule(p.createdAt, p.observedAt));
+  // Engagement look-ups exist for X only so far: other networks' posts keep the figures capture read.
+  const schedules = rows.map((p) =>
+    p.network === 'x' ? refreshSchedule(p.createdAt, p.observedAt) : NO_REFRESH,
+  );
   return sql`
-    insert into posts (edit_root_id, id, author_id, created_at, text, lang, kind, referenced_post_id,
+    insert into posts (edit_root_id, network, id, author_id, created_at, text, lang, kind, referenced_post_id,
       conversation_id, like_count, repost_count, reply_count, quote_count, bookmark_count, impression_count,
       metrics_observed_at, first_seen_at, last_seen_at, refresh_stage, refresh_due_at, raw)
-    select r.edit_root_id, r.id, r.author_id, r.created_at, r.text, r.lang, r.kind, r.referenced_post_id,
+    select r.edit_root_id, r.network, r.id, r.author_id, r.created_at, r.text, r.lang, r.kind, r.referenced_post_id,
       r.conversation_id, r.likes, r.reposts, r.replies, r.quotes, r.bookmarks, r.impressions, r.observed_at,
       ${seenAt}, ${seenAt}, r.refresh_stage, r.refresh_due_at, r.raw::jsonb
     from unnest(
-      ${col((p) => p.editRootId)}::text[], ${col((p) => p.id)}::text[], ${col((p) => p.authorId)}::text[],
+      ${col((p) => p.editRootId)}::text[], ${col((p) => p.network)}::text[], ${col((p) => p.id)}::text[],
+      ${col((p) => p.authorId)}::text[],
       ${col((p) => p.createdAt.toISOString())}::timestamptz[], ${col((p) => p.text)}::text[],
       ${col((p) => p.lang)}::text[], ${col((p) => p.kind)}::text[], ${col((p) => p.referencedPostId)}::text[],
       ${col((p) => p.conversationId)}::text[], ${col((p) => p.metrics.likes)}::int8[],
@@ -132,7 +146,7 @@ export function postsUpsert(
       ${col((p) => p.metrics.impressions)}::int8[], ${col((p) => p.observedAt.toISOString())}::timestamptz[],
       ${schedules.map((s) => s.stage)}::int2[], ${schedules.map((s) => s.dueAt?.toISOString() ?? null)}::timestamptz[],
       ${col((p) => JSON.stringify(p.raw))}::text[]
-    ) as r(edit_root_id, id, author_id, created_at, text, lang, kind, referenced_post_id, conversation_id,
+    ) as r(edit_root_id, network, id, author_id, created_at, text, lang, kind, referenced_post_id, conversation_id,
       likes, reposts, replies, quotes, bookmarks, impressions, observed_at, refresh_stage, refresh_due_at, raw)
     where ${guard}
     on conflict (edit_root_id, created_at) do update set
@@ -190,7 +204,7 @@ export async function linkHashtags(db: Db, posts: Post[]): Promise<void> {
 }
 
 /**
- * How many posts carrying any of the hashtags were created in each window of
+ * How many X posts carrying any of the hashtags were created in each window of
  * `windowsMs` ending at `end` (a post with two of them counts once): the
  * posting rate a query's poll cadence follows.
  */
@@ -206,14 +220,14 @@ export async function countRecentPosts(
   const { rows } = await sql<{ counts: number[] }>`
     select array[${sql.join(starts.map((s) => sql`count(distinct post_id) filter (where created_at >= ${s})::int`))}] as counts
     from post_hashtags
-    where tag_key = any(${tagKeys}::text[]) and created_at >= ${earliest} and created_at < ${end}`.execute(
-    db,
-  );
+    where tag_key = any(${tagKeys}::text[]) and created_at >= ${earliest} and created_at < ${end}
+      -- X's posts, read from the link alone: their ids are decimal (the posts' network check).
+      and post_id ~ '^[0-9]+$'`.execute(db);
   return rows[0]?.counts ?? windowsMs.map(() => 0);
 }
 
 /**
- * The newest stored posts carrying any of the hashtags, created at or after
+ * The newest stored X posts carrying any of the hashtags, created at or after
  * `since` and not deleted, newest first: each one's current id and when X last
  * returned it (a poll anchors on those X already billed today).
  */
@@ -228,6 +242,7 @@ export async function newestPosts(
     .selectFrom('posts as p')
     .select(['p.id', 'p.last_seen_at'])
     .where('p.deleted_at', 'is', null)
+    .where('p.network', '=', 'x')
     .where('p.created_at', '>=', since)
     .where(({ exists, selectFrom }) =>
       exists(

@@ -87,11 +87,11 @@ export async function staleDefinitionBuckets(db: Db, instants?: Date[]): Promise
     ? sql`(select distinct date_trunc('day', t, 'UTC') as day
         from unnest(${instants.map((t) => t.toISOString())}::timestamptz[]) as t)`
     : sql`(select distinct date_trunc('day', bucket_start, 'UTC') as day from rollups
-        where scope = '*' and grain = '5m' and tz = 'UTC')`;
+        where scope = '*' and network = '*' and grain = '5m' and tz = 'UTC')`;
   const { rows } = await sql<{ bucket_start: Date }>`
     with days as (select day, ${legacyDay(sql`day`)} as legacy from ${days} d)
     select r.bucket_start from days
-    join rollups r on r.scope = '*' and r.grain = '5m' and r.tz = 'UTC'
+    join rollups r on r.scope = '*' and r.network = '*' and r.grain = '5m' and r.tz = 'UTC'
       and r.bucket_start >= days.day and r.bucket_start < days.day + interval '24 hours'
     where r.definitions_version <> ${versionOf(sql`days.legacy`)}`.execute(db);
   return rows.map((r) => r.bucket_start);

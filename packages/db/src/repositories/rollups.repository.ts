@@ -17,7 +17,7 @@
  *   Until it is ready, its series are computed from the posts of the period asked.
  */
 
-export { ALL_SCOPE } from './rollups/posts-in-buckets.js';
+export { ALL_NETWORKS_ROW, ALL_SCOPE } from './rollups/posts-in-buckets.js';
 export { computeSeries, needsZone, readSeries, scopeMetrics } from './rollups/reads.js';
 export { TOP_POSTS_PER_HOUR } from './rollups/top-posts.js';
 export { backfill, recomputeOutdated, recomputeTouched } from './rollups/writes.js';

@@ -4,6 +4,7 @@ import { snowflakeAt } from '@tagpulse/core';
 /** A complete, valid author; overrides win. */
 export function makeAuthor(overrides: Partial<Author> = {}): Author {
   return {
+    network: 'x',
     id: '1234567890123456789',
     username: 'un_oct',
     name: 'UNOCT',
@@ -25,6 +26,7 @@ export function makePost(overrides: Partial<Post> & { createdAt?: Date; lowBits?
   const createdAt = rest.createdAt ?? new Date('2020-07-06T14:00:00Z');
   const id = rest.id ?? snowflakeAt(createdAt.getTime(), lowBits);
   return {
+    network: 'x',
     id,
     editRootId: id,
     authorId: '1234567890123456789',

@@ -42,7 +42,8 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
       config: { scope: 'read' },
       schema: {
         ...doc,
-        summary: "per hashtag and hour: posts captured against X's own counts",
+        summary:
+          "per hashtag and hour: X posts captured against X's own counts (other networks publish no counts: none for them)",
         querystring: z.object({ ...periodQuery, format: tableFormat }),
         response: {
           200: z.object({ tz: z.string(), coverage: z.array(coverage) }),
@@ -55,9 +56,12 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const tz = parseTz(q.tz);
       const { from, to } = parseRange(q, deps.now());
       const scope = await resolveScope(deps, q.hashtag);
+      const counted = q.network === 'all' || q.network === 'x';
       const rows = (
         await Promise.all(
-          scope.tags.map((tagKey) => coverageRepository.listCoverage(deps.db, { tagKey, from, to })),
+          (counted ? scope.tags : []).map((tagKey) =>
+            coverageRepository.listCoverage(deps.db, { tagKey, from, to }),
+          ),
         )
       )
         .flat()
@@ -145,6 +149,7 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   const status = z.object({
     query: z.string(),
+    network: z.string(),
     search: z.string(),
     hashtags: z.array(z.string()),
     status: z.string(),
@@ -208,6 +213,7 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
           : null,
         queries: cursors.map((c) => ({
           query: c.query_key,
+          network: c.network,
           search: c.query,
           hashtags: c.tag_keys,
           status: c.status,

@@ -5,7 +5,18 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sendCsv, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
-import { parseRange, parseTz, periodQuery, resolveScope, type Scope, tableFormat } from '../params.js';
+import {
+  networkMeta,
+  networkMetaSchema,
+  networkParam,
+  parseRange,
+  parseTz,
+  periodQuery,
+  resolveScope,
+  rollupNetworkOf,
+  type Scope,
+  tableFormat,
+} from '../params.js';
 import { problems } from '../problem.js';
 import { cachedAnswer } from '../response-cache.js';
 import { POST_COLUMNS, postJson, postRow, postSchema } from '../views.js';
@@ -14,7 +25,14 @@ const by = z.enum(['engagements', 'impressions', 'reach', 'followers']).default(
 const limit = z.coerce.number().int().min(1).max(1000).default(10);
 // Top posts come from each hour's stored top posts, so no more than an hour keeps.
 const postsLimit = z.coerce.number().int().min(1).max(rollupsRepository.TOP_POSTS_PER_HOUR).default(10);
-const period = { from: z.string(), to: z.string(), tz: z.string(), hashtag: z.string() };
+const period = {
+  from: z.string(),
+  to: z.string(),
+  tz: z.string(),
+  hashtag: z.string(),
+  network: networkParam,
+  meta: networkMetaSchema,
+};
 const doc = { tags: ['insights'], security: [{ bearer: [] }] };
 const errors = problems(400, 401, 403, 404, 429);
 
@@ -25,15 +43,24 @@ const errors = problems(400, 401, 403, 404, 429);
 async function periodOf(
   deps: ApiDeps,
   reply: FastifyReply,
-  q: { hashtag: string; from?: string; to?: string; tz: string },
+  q: { hashtag: string; network: z.infer<typeof networkParam>; from?: string; to?: string; tz: string },
 ) {
   const tz = parseTz(q.tz);
   const { from, to } = parseRange(q, deps.now());
   const scope: Scope = await resolveScope(deps, q.hashtag);
-  const shown = { hashtag: scope.label, tz, from: formatInZone(from, tz), to: formatInZone(to, tz) };
+  const shown = {
+    hashtag: scope.label,
+    network: q.network,
+    tz,
+    from: formatInZone(from, tz),
+    to: formatInZone(to, tz),
+    meta: networkMeta(q.network),
+  };
   const cached = <T>(key: unknown[], compute: () => Promise<T>) =>
-    cachedAnswer(deps.cache, reply, [...key, scope.scope, from, to], compute, { reads: { from, to } });
-  return { tz, range: { ...scope, from, to }, shown, cached };
+    cachedAnswer(deps.cache, reply, [...key, scope.scope, q.network, from, to], compute, {
+      reads: { from, to },
+    });
+  return { tz, range: { ...scope, network: rollupNetworkOf(q.network), from, to }, shown, cached };
 }
 
 export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -72,7 +99,8 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     name: z.string().nullable(),
     followers: z.number(),
     posts: z.number(),
-    impressions: z.number(),
+    // Null for an author on a network that counts no views.
+    impressions: z.number().nullable(),
     engagements: z.number(),
   });
   api.get(

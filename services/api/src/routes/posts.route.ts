@@ -5,7 +5,16 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sendCsv, sendText } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
-import { parseRange, parseTz, periodQuery, resolveScope } from '../params.js';
+import {
+  networkMeta,
+  networkMetaSchema,
+  networkParam,
+  parseRange,
+  parseTz,
+  periodQuery,
+  resolveScope,
+  rollupNetworkOf,
+} from '../params.js';
 import { badParam, problems } from '../problem.js';
 import { POST_COLUMNS, postJson, postRow, postSchema } from '../views.js';
 
@@ -17,7 +26,8 @@ function encodeCursor(p: { created_at: Date; edit_root_id: string }): string {
 }
 
 function decodeCursor(cursor: string): { createdAt: Date; editRootId: string } {
-  const match = /^(\d{1,15})_(\d{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  // An X id, or a Mastodon or Bluesky URI.
+  const match = /^(\d{1,15})_(\S{1,400})$/.exec(Buffer.from(cursor, 'base64url').toString());
   if (!match) throw badParam('cursor', 'not a cursor this API gave out');
   return { createdAt: new Date(Number(match[1])), editRootId: match[2] as string };
 }
@@ -44,15 +54,18 @@ export function postsRoutes(app: FastifyInstance, deps: ApiDeps): void {
           lang: z.string().max(35).optional(),
           author_id: z
             .string()
-            .regex(/^\d{1,20}$/)
-            .optional(),
-          cursor: z.string().max(100).optional().describe('next_cursor of the previous page'),
+            .regex(/^\S{1,400}$/)
+            .optional()
+            .describe("an X user id, a Mastodon account's URI or a Bluesky DID"),
+          cursor: z.string().max(600).optional().describe('next_cursor of the previous page'),
           limit: z.coerce.number().int().min(1).max(10_000).default(100),
           format: z.enum(['json', 'csv', 'ndjson']).optional(),
         }),
         response: {
           200: z.object({
             hashtag: z.string(),
+            network: networkParam,
+            meta: networkMetaSchema,
             tz: z.string(),
             from: z.string(),
             to: z.string(),
@@ -71,7 +84,7 @@ export function postsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const scope = await resolveScope(deps, q.hashtag);
       const posts = await insightsRepository.listPosts(
         deps.db,
-        { ...scope, from, to },
+        { ...scope, network: rollupNetworkOf(q.network), from, to },
         { kind: q.kind, lang: q.lang, authorId: q.author_id, after, limit: q.limit },
       );
       const last = posts.at(-1);
@@ -90,6 +103,8 @@ export function postsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
       return {
         hashtag: scope.label,
+        network: q.network,
+        meta: networkMeta(q.network),
         tz,
         from: formatInZone(from, tz),
         to: formatInZone(to, tz),

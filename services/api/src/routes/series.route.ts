@@ -7,12 +7,13 @@ import {
   type Metric,
   type MetricValues,
   maxBucketCount,
-  metricValue,
+  networkMetricValue,
+  RATE_NETWORK,
   storedMetricsFor,
   toCsv,
   ZERO_METRICS,
 } from '@tagpulse/core';
-import { rollupsRepository } from '@tagpulse/db';
+import { type RollupNetwork, rollupsRepository } from '@tagpulse/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -20,10 +21,14 @@ import { CSV_TYPE, sendText, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
 import {
   intervalParam,
+  networkMeta,
+  networkMetaSchema,
+  networkParam,
   parseRange,
   parseTz,
   periodQuery,
   resolveScope,
+  rollupNetworkOf,
   type Scope,
   tableFormat,
 } from '../params.js';
@@ -47,12 +52,13 @@ const zoneState = z
   .describe("the stored roll-ups of the series' zone");
 const seriesResponse = z.object({
   hashtag: z.string(),
+  network: networkParam,
   interval: intervalParam,
   tz: z.string(),
   from: z.string(),
   to: z.string(),
   definitions_version: z.number().int().describe('the newest metric definitions the period follows'),
-  meta: z.object({ definitions: definitionsSchema }),
+  meta: z.object({ definitions: definitionsSchema, ...networkMetaSchema.shape }),
   zone: zoneState,
   series: z.array(z.object({ metric: z.enum(METRICS), points: z.array(point) })),
 });
@@ -103,14 +109,24 @@ type ZoneState = z.infer<typeof zoneState>;
 async function seriesValues(
   deps: ApiDeps,
   scope: Scope,
-  q: { grain: Grain; tz: string; from: Date; to: Date; starts: Date[]; metrics: Metric[]; admin: boolean },
+  q: {
+    network: RollupNetwork;
+    grain: Grain;
+    tz: string;
+    from: Date;
+    to: Date;
+    starts: Date[];
+    metrics: Metric[];
+    admin: boolean;
+  },
 ): Promise<{ values: Map<number, Partial<MetricValues>>; zone: ZoneState }> {
-  const { grain, tz, from, to, starts } = q;
+  const { network, grain, tz, from, to, starts } = q;
   const needed = rollupsRepository.needsZone(grain, tz);
   const status = needed ? await rollupsRepository.zoneStatus(deps.db, tz) : READY;
   if (status?.ready) {
     const values = await rollupsRepository.readSeries(deps.db, {
       scope: scope.scope,
+      network,
       grain,
       tz,
       from,
@@ -126,6 +142,7 @@ async function seriesValues(
       });
   const values = await rollupsRepository.computeSeries(deps.db, {
     scope: scope.scope,
+    network,
     tags: scope.tags,
     grain,
     tz,
@@ -174,35 +191,47 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const text = await cachedAnswer(
         deps.cache,
         reply,
-        ['series', scope.scope, q.interval, tz, from, to, metrics, csv, admin],
+        ['series', scope.scope, q.network, q.interval, tz, from, to, metrics, csv, admin],
         async () => {
           const starts = bucketStarts(from, to, q.interval, tz);
-          const [{ values: stored, zone }, definitions] = await Promise.all([
-            seriesValues(deps, scope, { grain: q.interval, tz, from, to, starts, metrics, admin }),
+          const asked = { grain: q.interval, tz, from, to, starts, metrics, admin };
+          const network = rollupNetworkOf(q.network);
+          // Over all networks the engagement rate is the one network counting impressions'.
+          const rateNetwork =
+            q.network === 'all' && metrics.includes('engagement_rate') ? RATE_NETWORK : undefined;
+          const [{ values: stored, zone }, definitions, rateSeries] = await Promise.all([
+            seriesValues(deps, scope, { ...asked, network }),
             definitionsOf(deps.db, { scope: scope.scope, from: starts[0] ?? from, to }),
+            rateNetwork && seriesValues(deps, scope, { ...asked, network: rateNetwork }),
           ]);
           const times = starts.map((t) => formatInZone(t, tz));
           const values = starts.map((t) => stored.get(t.getTime()) ?? ZERO_METRICS);
+          const rates = starts.map(
+            (t) => rateSeries?.values.get(t.getTime()) ?? (rateSeries ? ZERO_METRICS : undefined),
+          );
+          const value = (i: number, metric: Metric) =>
+            networkMetricValue(q.network, values[i] ?? ZERO_METRICS, metric, rates[i]);
           if (csv) {
             return encode(
               toCsv(
                 ['t', ...metrics],
-                times.map((t, i) => [t, ...metrics.map((m) => metricValue(values[i] ?? ZERO_METRICS, m))]),
+                times.map((t, i) => [t, ...metrics.map((m) => value(i, m))]),
               ),
             );
           }
           const body: z.infer<typeof seriesResponse> = {
             hashtag: scope.label,
+            network: q.network,
             interval: q.interval,
             tz,
             from: formatInZone(from, tz),
             to: formatInZone(to, tz),
             definitions_version: Math.max(...definitions.map((d) => d.version)),
-            meta: { definitions },
+            meta: { definitions, ...networkMeta(q.network) },
             zone,
             series: metrics.map((metric) => ({
               metric,
-              points: times.map((t, i) => ({ t, value: metricValue(values[i] ?? ZERO_METRICS, metric) })),
+              points: times.map((t, i) => ({ t, value: value(i, metric) })),
             })),
           };
           // Typed against the schema and checked against the OpenAPI document in the tests; sent as

@@ -2,8 +2,9 @@ import {
   DISTINCT_COUNTS_ERROR,
   formatInZone,
   METRICS,
-  metricValue,
+  networkMetricValue,
   previousPeriod,
+  RATE_NETWORK,
   relativeChange,
 } from '@tagpulse/core';
 import { insightsRepository } from '@tagpulse/db';
@@ -12,7 +13,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sendCsv, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
-import { parseRange, parseTz, periodQuery, resolveScope, tableFormat } from '../params.js';
+import {
+  networkMeta,
+  networkMetaSchema,
+  networkParam,
+  parseRange,
+  parseTz,
+  periodQuery,
+  resolveScope,
+  rollupNetworkOf,
+  tableFormat,
+} from '../params.js';
 import { problems } from '../problem.js';
 import { cachedAnswer } from '../response-cache.js';
 import { definitionsOf, definitionsSchema } from '../views.js';
@@ -20,6 +31,7 @@ import { definitionsOf, definitionsSchema } from '../views.js';
 const period = z.object({ from: z.string(), to: z.string() });
 const summaryResponse = z.object({
   hashtag: z.string(),
+  network: networkParam,
   tz: z.string(),
   period,
   previous_period: period,
@@ -30,6 +42,7 @@ const summaryResponse = z.object({
       .describe('the error unique_authors and potential_reach can have over a period: none'),
     definitions: definitionsSchema,
     previous_definitions: definitionsSchema.describe('the same for the previous period'),
+    ...networkMetaSchema.shape,
   }),
   metrics: z.array(
     z.object({
@@ -60,22 +73,31 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { from, to } = parseRange(q, deps.now());
       const scope = await resolveScope(deps, q.hashtag);
       const before = previousPeriod(from, to);
-      const [current, previous, definitions, previousDefinitions] = await cachedAnswer(
+      const network = rollupNetworkOf(q.network);
+      // Over all networks the engagement rate is the one network counting impressions'.
+      const rateNetwork = q.network === 'all' ? RATE_NETWORK : network;
+      const [current, previous, definitions, previousDefinitions, rate, previousRate] = await cachedAnswer(
         deps.cache,
         reply,
-        ['summary', scope.scope, from, to],
+        ['summary', scope.scope, q.network, from, to],
         () =>
           Promise.all([
-            insightsRepository.periodTotals(deps.db, { ...scope, from, to }),
-            insightsRepository.periodTotals(deps.db, { ...scope, ...before }),
+            insightsRepository.periodTotals(deps.db, { ...scope, network, from, to }),
+            insightsRepository.periodTotals(deps.db, { ...scope, network, ...before }),
             definitionsOf(deps.db, { scope: scope.scope, from, to }),
             definitionsOf(deps.db, { scope: scope.scope, ...before }),
+            rateNetwork === network
+              ? undefined
+              : insightsRepository.periodTotals(deps.db, { ...scope, network: rateNetwork, from, to }),
+            rateNetwork === network
+              ? undefined
+              : insightsRepository.periodTotals(deps.db, { ...scope, network: rateNetwork, ...before }),
           ]),
         { reads: { from: before.from, to } },
       );
       const metrics = METRICS.map((metric) => {
-        const value = metricValue(current, metric);
-        const prev = metricValue(previous, metric);
+        const value = networkMetricValue(q.network, current, metric, rate);
+        const prev = networkMetricValue(q.network, previous, metric, previousRate);
         return { metric, value, previous: prev, change: relativeChange(value, prev) };
       });
       if (wantsCsv(request, q.format)) {
@@ -91,6 +113,7 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
       });
       return {
         hashtag: scope.label,
+        network: q.network,
         tz,
         period: show({ from, to }),
         previous_period: show(before),
@@ -99,6 +122,7 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
           distinct_counts_error: DISTINCT_COUNTS_ERROR,
           definitions,
           previous_definitions: previousDefinitions,
+          ...networkMeta(q.network),
         },
         metrics,
       };

@@ -95,7 +95,7 @@ describe('engagement refresh', () => {
     expect(after.filter((p) => p.deleted_at === null).every((p) => p.refresh_stage >= 1)).toBe(true);
     const grew = after.filter((p) => {
       const was = before.find((b) => b.edit_root_id === p.edit_root_id)?.impression_count ?? 0;
-      return p.impression_count > was;
+      return (p.impression_count ?? 0) > was;
     });
     expect(grew.length).toBeGreaterThan(after.length / 2);
     // Deleted on X: marked, never dropped; and only those.

@@ -68,6 +68,7 @@ export function handlerDeps(
     db,
     queues: testQueues(),
     x: createXApi({ bearerToken, baseUrl: sim.url }),
+    mastodon: new Map(),
     clock: simWorkerClock(sim),
     log: createLogger({ service: 'worker-test', level: 'silent' }),
     settings: {
@@ -83,6 +84,8 @@ export function handlerDeps(
       sparseCoverageMs: 6 * 3_600_000,
       maxDelayMs: 180_000,
       pollTickMs: 15_000,
+      mastodonOverlapMs: 300_000,
+      mastodonFirstPollMs: 168 * 3_600_000,
     },
     alerts: {
       settleMs: 60_000,

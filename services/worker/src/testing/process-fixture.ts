@@ -42,9 +42,10 @@ export function useWorkerProcesses() {
   afterAll(() => redis.disconnect());
   return {
     fixture,
-    start(): WorkerProcess {
+    /** Starts a worker process against `fixture.sim`; `env` adds to (or overrides) the test environment. */
+    start(env: Record<string, string> = {}): WorkerProcess {
       if (!fixture.sim) throw new Error('start x-sim before the workers');
-      const worker = spawnWorker(workerEnv(fixture.t, fixture.sim, fixture.prefix));
+      const worker = spawnWorker({ ...workerEnv(fixture.t, fixture.sim, fixture.prefix), ...env });
       fixture.workers.push(worker);
       return worker;
     },

@@ -108,7 +108,8 @@ export async function waitForRollupsOfStoredPosts(db: Kysely<Database>, until: D
         group by 1, 2)
       select s.tag_key, s.hour, s.stored, r.posts as rolled
       from stored s
-      left join rollups r on r.scope = s.tag_key and r.grain = '1h' and r.tz = 'UTC' and r.bucket_start = s.hour
+      left join rollups r on r.scope = s.tag_key and r.network = '*' and r.grain = '1h' and r.tz = 'UTC'
+        and r.bucket_start = s.hour
       where r.posts is distinct from s.stored
       order by 2, 1`.execute(db);
     disagreeing = rows;

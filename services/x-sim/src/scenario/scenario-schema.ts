@@ -106,6 +106,24 @@ export const scenarioSchema = z
       .default({ rate: 0, after_minutes: { min: 1, max: 60 } }),
     /** Seconds between created_at and the moment search returns the post. */
     searchable_delay_seconds: range('seconds').default({ min: 2, max: 60 }),
+    /**
+     * The campaign on Mastodon: X carries every post of the world, and this
+     * share of its originals is posted on Mastodon too (with their replies and
+     * quotes; hashtag timelines show no boosts), each from its author's home
+     * instance and federated to each other instance with the chance `federated`,
+     * arriving there after a delay. None when absent.
+     */
+    mastodon: z
+      .object({
+        share: probability,
+        instances: z
+          .array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'expected a domain such as mastodon.social'))
+          .min(1)
+          .max(8),
+        federated: probability.default(0.5),
+        federation_delay_seconds: range('seconds').default({ min: 5, max: 120 }),
+      })
+      .optional(),
   })
   .refine((s) => s.mix.original > 0, {
     message: 'at least some originals are needed',

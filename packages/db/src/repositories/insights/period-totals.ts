@@ -9,9 +9,9 @@ import {
 } from '@tagpulse/core';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Database } from '../../database.js';
-import { scopeMetrics } from '../rollups.repository.js';
-import type { ScopeRange } from './scope-range.js';
+import type { Database, RollupNetwork } from '../../database.js';
+import { ALL_NETWORKS_ROW, scopeMetrics } from '../rollups.repository.js';
+import { networkOf, type ScopeRange } from './scope-range.js';
 
 type Db = Kysely<Database>;
 
@@ -24,11 +24,18 @@ type Db = Kysely<Database>;
  */
 export async function periodTotals(db: Db, range: ScopeRange): Promise<MetricValues> {
   const { scope, tags, from, to } = range;
+  const network = networkOf(range);
   const { whole, slivers } = wholeBuckets(from, to, '5m');
   const [stored, edges, distinct] = await Promise.all([
-    whole ? storedSums(db, scope, whole) : { ...ZERO_METRICS },
+    whole ? storedSums(db, scope, network, whole) : { ...ZERO_METRICS },
     slivers.length > 0
-      ? scopeMetrics(db, { scope, tags, starts: slivers.map((r) => r.from), ends: slivers.map((r) => r.to) })
+      ? scopeMetrics(db, {
+          scope,
+          network,
+          tags,
+          starts: slivers.map((r) => r.from),
+          ends: slivers.map((r) => r.to),
+        })
       : new Map<number, MetricValues>(),
     distinctAuthors(db, range),
   ]);
@@ -44,12 +51,14 @@ const ADDITIVE_METRICS = STORED_METRICS.filter((m) => m !== 'unique_authors' && 
 async function storedSums(
   db: Db,
   scope: string,
+  network: RollupNetwork,
   { from, to }: { from: Date; to: Date },
 ): Promise<MetricValues> {
   const row = await db
     .selectFrom('rollups')
     .select((eb) => ADDITIVE_METRICS.map((m) => eb.fn.coalesce(eb.fn.sum<number>(m), eb.lit(0)).as(m)))
     .where('scope', '=', scope)
+    .where('network', '=', network)
     .where('grain', '=', '5m')
     .where('tz', '=', 'UTC')
     .where('bucket_start', '>=', from)
@@ -72,7 +81,7 @@ type DistinctTotals = Pick<MetricValues, 'unique_authors' | 'potential_reach'>;
 async function distinctAuthors(db: Db, range: ScopeRange): Promise<DistinctTotals> {
   const { whole, slivers } = wholeBuckets(range.from, range.to, '1h');
   const [hours, edges] = await Promise.all([
-    whole ? hourSets(db, range.scope, whole) : { starts: [], authors: new Uint8Array(0) },
+    whole ? hourSets(db, range.scope, networkOf(range), whole) : { starts: [], authors: new Uint8Array(0) },
     authorsOfRanges(db, range, slivers),
   ]);
   const missing = whole ? hoursMissing(whole, hours.starts) : [];
@@ -90,32 +99,36 @@ async function distinctAuthors(db: Db, range: ScopeRange): Promise<DistinctTotal
 }
 
 /**
- * The author sets of the scope's UTC hours in [from, to), newest first, as one
- * value (one row to parse instead of one per hour), and the hours that had one.
+ * The author sets of the scope's UTC hours in [from, to) in a network, newest
+ * first, as one value (one row to parse instead of one per hour), and the
+ * hours that had one. An hour is computed when its all-networks set is
+ * stored; a network without a set of its own there had no authors in it.
  */
 async function hourSets(
   db: Db,
   scope: string,
+  network: RollupNetwork,
   { from, to }: { from: Date; to: Date },
 ): Promise<{ starts: Date[]; authors: Uint8Array }> {
   const { rows } = await sql<{ starts: Date[] | null; authors: Buffer | null }>`
-    select array_agg(bucket_start) as starts,
-      string_agg(authors, ''::bytea order by bucket_start desc) as authors
+    select array_agg(bucket_start) filter (where network = ${ALL_NETWORKS_ROW}) as starts,
+      string_agg(authors, ''::bytea order by bucket_start desc) filter (where network = ${network}) as authors
     from rollup_hour_authors
-    where scope = ${scope} and bucket_start >= ${from} and bucket_start < ${to}`.execute(db);
+    where scope = ${scope} and network in (${ALL_NETWORKS_ROW}, ${network})
+      and bucket_start >= ${from} and bucket_start < ${to}`.execute(db);
   return { starts: rows[0]?.starts ?? [], authors: rows[0]?.authors ?? new Uint8Array(0) };
 }
 
 /** The distinct authors of the scope's live posts in the ranges, with their numbers (if any) and current followers. */
 async function authorsOfRanges(
   db: Db,
-  { tags }: ScopeRange,
+  range: ScopeRange,
   ranges: { from: Date; to: Date }[],
 ): Promise<{ id: string; no: number | null; followers: number }[]> {
   if (ranges.length === 0) return [];
   const { rows } = await sql<{ id: string; no: number | null; followers: number }>`
     select x.author_id as id, n.author_no as no, coalesce(a.followers_count, 0)::int as followers
-    from (${liveAuthorIds(tags, ranges)}) x
+    from (${liveAuthorIds(range.tags, networkOf(range), ranges)}) x
     left join author_numbers n on n.author_id = x.author_id
     left join authors a on a.id = x.author_id`.execute(db);
   return rows;
@@ -125,7 +138,7 @@ async function authorsOfRanges(
  * The distinct authors of the tags' live posts in the ranges: an index-only
  * scan of (tag, time) → (author, post); deleted posts are few, and anti-joined.
  */
-function liveAuthorIds(tags: string[], ranges: { from: Date; to: Date }[]) {
+function liveAuthorIds(tags: string[], network: RollupNetwork, ranges: { from: Date; to: Date }[]) {
   const within = (column: string) =>
     sql.join(
       ranges.map((r) => sql`(${sql.ref(column)} >= ${r.from} and ${sql.ref(column)} < ${r.to})`),
@@ -134,6 +147,12 @@ function liveAuthorIds(tags: string[], ranges: { from: Date; to: Date }[]) {
   return sql`
     select distinct ph.author_id from post_hashtags ph
     where ph.tag_key = any(${tags}::text[]) and (${within('ph.created_at')})
+      ${
+        network === ALL_NETWORKS_ROW
+          ? sql``
+          : sql`and exists (select from posts n where n.edit_root_id = ph.post_id
+              and n.created_at = ph.created_at and n.network = ${network})`
+      }
       and (ph.post_id, ph.created_at) not in (
         select d.edit_root_id, d.created_at from posts d
         where d.deleted_at is not null and (${within('d.created_at')}))`;

@@ -3,7 +3,7 @@ import type { Kysely, RawBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type { Database, PostKind, TopPostsRanking } from '../../database.js';
 import { TOP_POSTS_PER_HOUR } from '../rollups.repository.js';
-import { type ScopeRange, scopedPosts } from './scope-range.js';
+import { networkOf, type ScopeRange, scopedPosts } from './scope-range.js';
 
 // The posts, authors, hashtags and languages behind a period's figures, as the API lists them.
 
@@ -56,7 +56,8 @@ export async function topPosts(
   // Past the stored candidates, an hour's top posts would be missing from the period's.
   if (limit > TOP_POSTS_PER_HOUR) throw new RangeError(`at most ${TOP_POSTS_PER_HOUR} top posts`);
   const ranking: TopPostsRanking = by === 'reach' ? 'followers' : by;
-  const order = sql`${RANKING_VALUE[ranking]} desc, p.created_at desc, p.edit_root_id`;
+  // Posts of a network that counts no views have no impressions: last, never first.
+  const order = sql`${RANKING_VALUE[ranking]} desc nulls last, p.created_at desc, p.edit_root_id`;
   const { whole, slivers } = wholeBuckets(range.from, range.to, '1h');
   const candidates = [
     ...(whole
@@ -64,7 +65,7 @@ export async function topPosts(
           // Ranked on the values the roll-ups stored, which a refresh of a post's figures
           // recomputes: only the winners' posts are read.
           sql`(select post_id, created_at from rollup_top_posts
-            where scope = ${range.scope} and ranking = ${ranking}
+            where scope = ${range.scope} and network = ${networkOf(range)} and ranking = ${ranking}
               and bucket_start >= ${whole.from} and bucket_start < ${whole.to}
             order by value desc, created_at desc, post_id limit ${limit})`,
         ]
@@ -92,7 +93,8 @@ export interface AuthorView {
   name: string | null;
   followers: number;
   posts: number;
-  impressions: number;
+  /** Null when none of the author's posts counts views (Mastodon, Bluesky). */
+  impressions: number | null;
   engagements: number;
 }
 
@@ -104,7 +106,7 @@ export async function topAuthors(
   // An author's reach is their followers.
   const order = {
     engagements: sql.raw('engagements desc'),
-    impressions: sql.raw('impressions desc'),
+    impressions: sql.raw('impressions desc nulls last'),
     reach: sql.raw('followers desc'),
     followers: sql.raw('followers desc'),
   }[by];

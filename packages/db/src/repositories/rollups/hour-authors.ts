@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../../database.js';
-import { scopedPostsCtes } from './posts-in-buckets.js';
+import { ALL_NETWORKS_ROW, scopedPostsCtes } from './posts-in-buckets.js';
 
 type Db = Kysely<Database>;
 
@@ -25,21 +25,34 @@ export async function recomputeHourAuthors(
   await sql`
     with ${scopedPostsCtes({ starts, ends, tags })},
     sets as (
-      select d.scope, d.bucket_start,
+      -- Per network, and all networks together (an author is on one network: no duplicates).
+      select d.scope, coalesce(d.network, ${ALL_NETWORKS_ROW}) as network, d.bucket_start,
         string_agg(int4send(n.author_no)
           || int4send(least(coalesce(a.followers_count, 0), 2147483647)::int), ''::bytea
           order by n.author_no) as authors
-      from (select distinct scope, bucket_start, author_id from scoped) d
+      from (select distinct scope, network, bucket_start, author_id from scoped) d
       join author_numbers n on n.author_id = d.author_id
       left join authors a on a.id = d.author_id
-      group by d.scope, d.bucket_start
+      group by grouping sets ((d.scope, d.network, d.bucket_start), (d.scope, d.bucket_start))
+    ),
+    -- Every (scope, hour) of all networks, empty ones included; a network's only where it has
+    -- authors or had some, so a network without posts costs no rows.
+    targets as (
+      select s.scope, ${ALL_NETWORKS_ROW}::text as network, b.bucket_start
+      from unnest(${starts.map((t) => t.toISOString())}::timestamptz[]) as b(bucket_start)
+      cross join unnest(${scopes}::text[]) as s(scope)
+      union
+      select scope, network, bucket_start from sets
+      union
+      select scope, network, bucket_start from rollup_hour_authors
+      where network <> ${ALL_NETWORKS_ROW} and scope = any(${scopes}::text[])
+        and bucket_start = any(${starts.map((t) => t.toISOString())}::timestamptz[])
     )
-    insert into rollup_hour_authors (scope, bucket_start, authors, computed_at)
-    select s.scope, b.bucket_start, coalesce(sets.authors, ''::bytea), statement_timestamp()
-    from unnest(${starts.map((t) => t.toISOString())}::timestamptz[]) as b(bucket_start)
-    cross join unnest(${scopes}::text[]) as s(scope)
-    left join sets on sets.scope = s.scope and sets.bucket_start = b.bucket_start
-    on conflict (scope, bucket_start) do update set authors = excluded.authors,
+    insert into rollup_hour_authors (scope, network, bucket_start, authors, computed_at)
+    select t.scope, t.network, t.bucket_start, coalesce(sets.authors, ''::bytea), statement_timestamp()
+    from targets t
+    left join sets using (scope, network, bucket_start)
+    on conflict (scope, network, bucket_start) do update set authors = excluded.authors,
       computed_at = excluded.computed_at
     where rollup_hour_authors.computed_at <= excluded.computed_at`.execute(db);
 }

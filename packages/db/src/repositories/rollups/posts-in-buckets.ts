@@ -1,9 +1,17 @@
 import { bucketRuns, type MetricValues } from '@tagpulse/core';
 import { sql } from 'kysely';
+import type { RollupNetwork } from '../../database.js';
 import { bucketModesCte } from '../rollups-definitions.repository.js';
 
 /** The scope of the series of all tracked hashtags together. */
 export const ALL_SCOPE = '*';
+
+/**
+ * The roll-up network of every network together: the sum of the networks'
+ * rows (no author is on two networks, so distinct counts sum too). Readers
+ * default to it, so a series read without a network is all networks'.
+ */
+export const ALL_NETWORKS_ROW: RollupNetwork = '*';
 
 /** Buckets per statement: bounds the statement's memory and keeps each upsert short. */
 export const BUCKETS_PER_STATEMENT = 2_000;
@@ -34,7 +42,7 @@ export function scopedPostsCtes({ starts, ends, tags }: { starts: Date[]; ends: 
     tagged as (
       select t.*, m.legacy from (
         select (${startsArray})[width_bucket(ph.created_at, ${startsArray})] as bucket_start,
-          ph.tag_key, p.edit_root_id, p.created_at, p.kind, p.author_id, p.impression_count,
+          ph.tag_key, p.network, p.edit_root_id, p.created_at, p.kind, p.author_id, p.impression_count,
           case when p.kind = 'repost' then 0 else p.repost_count end as repost_count,
           case when p.kind = 'repost' then 0
             else p.like_count + p.repost_count + p.reply_count + p.quote_count + p.bookmark_count end as engagements
@@ -47,12 +55,12 @@ export function scopedPostsCtes({ starts, ends, tags }: { starts: Date[]; ends: 
       where m.legacy or t.kind <> 'repost'
     ),
     scoped as (
-      select bucket_start, tag_key as scope, edit_root_id, created_at, kind, author_id, impression_count,
+      select bucket_start, tag_key as scope, network, edit_root_id, created_at, kind, author_id, impression_count,
         repost_count, engagements, legacy
       from tagged
       union all
       select distinct on (bucket_start, edit_root_id)
-        bucket_start, ${ALL_SCOPE}::text, edit_root_id, created_at, kind, author_id, impression_count,
+        bucket_start, ${ALL_SCOPE}::text, network, edit_root_id, created_at, kind, author_id, impression_count,
         repost_count, engagements, legacy
       from tagged
     )`;
@@ -60,16 +68,18 @@ export function scopedPostsCtes({ starts, ends, tags }: { starts: Date[]; ends: 
 
 /**
  * The metrics of each [start, end) bucket, per hashtag of `tags` and for all
- * of them together: rows of (scope, bucket_start, metrics…) for the buckets
- * and scopes that have posts. Distinct authors are counted, and their
- * followers summed once each, per bucket. Reposts are the captured reposts
- * under the legacy definitions, the other posts' retweet_count under the newest.
+ * of them together, per network and for all networks ({@link ALL_NETWORKS_ROW},
+ * their sum): rows of (scope, network, bucket_start, metrics…) for the
+ * buckets, scopes and networks that have posts. Distinct authors are counted,
+ * and their followers summed once each, per bucket. Reposts are the captured
+ * reposts under the legacy definitions, the other posts' retweet_count under
+ * the newest. Impressions are summed over the networks that count them.
  */
 export function bucketMetrics(buckets: { starts: Date[]; ends: Date[]; tags: string[] }) {
-  return sql<{ scope: string; bucket_start: Date } & MetricValues>`
+  return sql<{ scope: string; network: RollupNetwork; bucket_start: Date } & MetricValues>`
     with ${scopedPostsCtes(buckets)},
     agg as (
-      select scope, bucket_start, count(*) as posts,
+      select scope, network, bucket_start, count(*) as posts,
         count(*) filter (where kind = 'original') as originals,
         count(*) filter (where kind = 'reply') as replies,
         count(*) filter (where kind = 'quote') as quotes,
@@ -77,14 +87,21 @@ export function bucketMetrics(buckets: { starts: Date[]; ends: Date[]; tags: str
           else coalesce(sum(repost_count), 0) end as reposts,
         count(distinct author_id) as unique_authors,
         coalesce(sum(impression_count), 0) as impressions, coalesce(sum(engagements), 0) as engagements
-      from scoped group by scope, bucket_start
+      from scoped group by scope, network, bucket_start
     ),
     reach as (
-      select d.scope, d.bucket_start, sum(a.followers_count) as potential_reach
-      from (select distinct scope, bucket_start, author_id from scoped) d
+      select d.scope, d.network, d.bucket_start, sum(a.followers_count) as potential_reach
+      from (select distinct scope, network, bucket_start, author_id from scoped) d
       join authors a on a.id = d.author_id
-      group by d.scope, d.bucket_start
+      group by d.scope, d.network, d.bucket_start
+    ),
+    by_network as (
+      select agg.*, coalesce(reach.potential_reach, 0) as potential_reach
+      from agg left join reach using (scope, network, bucket_start)
     )
-    select agg.*, coalesce(reach.potential_reach, 0) as potential_reach
-    from agg left join reach using (scope, bucket_start)`;
+    select * from by_network
+    union all
+    select scope, ${ALL_NETWORKS_ROW}::text, bucket_start, sum(posts), sum(originals), sum(replies), sum(quotes),
+      sum(reposts), sum(unique_authors), sum(impressions), sum(engagements), sum(potential_reach)
+    from by_network group by scope, bucket_start`;
 }

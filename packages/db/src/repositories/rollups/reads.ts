@@ -8,8 +8,8 @@ import {
 } from '@tagpulse/core';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Database } from '../../database.js';
-import { BUCKETS_PER_STATEMENT, bucketMetrics } from './posts-in-buckets.js';
+import type { Database, RollupNetwork } from '../../database.js';
+import { ALL_NETWORKS_ROW, BUCKETS_PER_STATEMENT, bucketMetrics } from './posts-in-buckets.js';
 
 type Db = Kysely<Database>;
 
@@ -22,30 +22,42 @@ export async function computeSeries(
   db: Db,
   {
     scope,
+    network = ALL_NETWORKS_ROW,
     tags,
     grain,
     tz,
     starts,
-  }: { scope: string; tags: string[]; grain: Grain; tz: string; starts: Date[] },
+  }: { scope: string; network?: RollupNetwork; tags: string[]; grain: Grain; tz: string; starts: Date[] },
 ): Promise<Map<number, MetricValues>> {
   const values = new Map<number, MetricValues>();
   for (let i = 0; i < starts.length; i += BUCKETS_PER_STATEMENT) {
     const chunk = starts.slice(i, i + BUCKETS_PER_STATEMENT);
     const ends = chunk.map((s) => nextBucketStart(s, grain, tz));
-    for (const [t, v] of await scopeMetrics(db, { scope, tags, starts: chunk, ends })) values.set(t, v);
+    for (const [t, v] of await scopeMetrics(db, { scope, network, tags, starts: chunk, ends }))
+      values.set(t, v);
   }
   return values;
 }
 
-/** One scope's metrics of [starts[i], ends[i]) buckets, computed from the posts, by bucket start (epoch ms). */
+/** One scope's metrics of [starts[i], ends[i]) buckets in a network (all by default), computed from the posts, by bucket start (epoch ms). */
 export async function scopeMetrics(
   db: Db,
-  { scope, tags, starts, ends }: { scope: string; tags: string[]; starts: Date[]; ends: Date[] },
+  {
+    scope,
+    network = ALL_NETWORKS_ROW,
+    tags,
+    starts,
+    ends,
+  }: { scope: string; network?: RollupNetwork; tags: string[]; starts: Date[]; ends: Date[] },
 ): Promise<Map<number, MetricValues>> {
-  const { rows } = await sql<{ scope: string; bucket_start: Date } & MetricValues>`
-    select * from (${bucketMetrics({ starts, ends, tags })}) m where m.scope = ${scope}`.execute(db);
+  const { rows } = await sql<{ scope: string; network: string; bucket_start: Date } & MetricValues>`
+    select * from (${bucketMetrics({ starts, ends, tags })}) m
+    where m.scope = ${scope} and m.network = ${network}`.execute(db);
   return new Map(
-    rows.map(({ scope: _scope, bucket_start, ...metrics }) => [bucket_start.getTime(), metrics]),
+    rows.map(({ scope: _scope, network: _network, bucket_start, ...metrics }) => [
+      bucket_start.getTime(),
+      metrics,
+    ]),
   );
 }
 
@@ -61,23 +73,37 @@ export function needsZone(grain: Grain, tz: string): boolean {
   return tz !== 'UTC' && grain !== '5m';
 }
 
-/** Stored values of a series for the buckets starting in [from, to), by bucket start (epoch ms). */
+/**
+ * Stored values of a series for the buckets starting in [from, to), by bucket
+ * start (epoch ms), in a network (all by default). A network's bucket without
+ * a row had no posts there (rows are written only where a network has posts).
+ */
 export async function readSeries(
   db: Db,
   {
     scope,
+    network = ALL_NETWORKS_ROW,
     grain,
     tz,
     from,
     to,
     metrics = STORED_METRICS,
-  }: { scope: string; grain: Grain; tz: string; from: Date; to: Date; metrics?: readonly StoredMetric[] },
+  }: {
+    scope: string;
+    network?: RollupNetwork;
+    grain: Grain;
+    tz: string;
+    from: Date;
+    to: Date;
+    metrics?: readonly StoredMetric[];
+  },
 ): Promise<Map<number, Partial<MetricValues>>> {
   // Only the columns asked for: parsing 2 160 rows is most of a 90-day hourly series' cost.
   const rows = await db
     .selectFrom('rollups')
     .select(['bucket_start', ...metrics])
     .where('scope', '=', scope)
+    .where('network', '=', network)
     .where('grain', '=', grain)
     .where('tz', 'in', storedZones(grain, tz))
     .where('bucket_start', '>=', bucketStart(from, grain, tz))

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../../database.js';
-import { scopedPostsCtes } from './posts-in-buckets.js';
+import { ALL_NETWORKS_ROW, scopedPostsCtes } from './posts-in-buckets.js';
 
 type Db = Kysely<Database>;
 
@@ -24,18 +24,22 @@ export async function recomputeTopPosts(
   await sql`
     with ${scopedPostsCtes({ starts, ends, tags })},
     ranked as (
-      select s.scope, s.bucket_start, s.edit_root_id, s.created_at, r.ranking, r.value,
-        row_number() over (partition by s.scope, s.bucket_start, r.ranking
+      select s.scope, n.network, s.bucket_start, s.edit_root_id, s.created_at, r.ranking, r.value,
+        row_number() over (partition by s.scope, n.network, s.bucket_start, r.ranking
           order by r.value desc, s.created_at desc, s.edit_root_id) as rank
       from scoped s
       left join authors a on a.id = s.author_id
+      -- Each post ranks in its network and among all networks.
+      cross join lateral (values (s.network), (${ALL_NETWORKS_ROW}::text)) as n(network)
       cross join lateral (values ('engagements', s.engagements), ('impressions', s.impression_count),
         ('followers', coalesce(a.followers_count, 0))) as r(ranking, value)
+      -- Posts of a network that counts no views have no place in the impressions ranking.
+      where r.value is not null
     )
-    insert into rollup_top_posts (scope, ranking, bucket_start, post_id, created_at, value)
-    select scope, ranking, bucket_start, edit_root_id, created_at, value
+    insert into rollup_top_posts (scope, network, ranking, bucket_start, post_id, created_at, value)
+    select scope, network, ranking, bucket_start, edit_root_id, created_at, value
     from ranked where rank <= ${TOP_POSTS_PER_HOUR}
     -- Two rows of one edit chain in an hour (stored before the x-client dated edits by the
     -- root's second) must not stop every roll-up: the chain keeps one place.
-    on conflict (scope, ranking, bucket_start, post_id) do nothing`.execute(db);
+    on conflict (scope, network, ranking, bucket_start, post_id) do nothing`.execute(db);
 }

@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../database.js';
 import { bucketModesCte, staleDefinitionBuckets, versionOf } from '../rollups-definitions.repository.js';
 import { recomputeHourAuthors } from './hour-authors.js';
-import { ALL_SCOPE, BUCKETS_PER_STATEMENT, bucketMetrics } from './posts-in-buckets.js';
+import { ALL_NETWORKS_ROW, ALL_SCOPE, BUCKETS_PER_STATEMENT, bucketMetrics } from './posts-in-buckets.js';
 import { recomputeTopPosts } from './top-posts.js';
 import { listZones } from './zones.js';
 
@@ -142,21 +142,34 @@ async function writeMetrics(
     scopes,
   }: { grain: Grain; tz: string; starts: Date[]; ends: Date[]; tags: string[]; scopes: string[] },
 ): Promise<void> {
+  const startsArray = sql`${starts.map((s) => s.toISOString())}::timestamptz[]`;
   await sql`
     with m as (${bucketMetrics({ starts, ends, tags })}),
-    ${bucketModesCte({ starts, ends })}
-    insert into rollups (scope, grain, tz, bucket_start, posts, originals, replies, quotes, reposts,
+    ${bucketModesCte({ starts, ends })},
+    -- Every (scope, bucket) of all networks, zeros included; a network's only where it has posts
+    -- or had some (a bucket whose last post was deleted goes back to zero), so a network without
+    -- posts costs no rows: a missing network row reads as zeros.
+    targets as (
+      select s.scope, ${ALL_NETWORKS_ROW}::text as network, b.bucket_start
+      from unnest(${startsArray}) as b(bucket_start) cross join unnest(${scopes}::text[]) as s(scope)
+      union
+      select scope, network, bucket_start from m
+      union
+      select scope, network, bucket_start from rollups
+      where network <> ${ALL_NETWORKS_ROW} and grain = ${grain} and tz = ${tz}
+        and scope = any(${scopes}::text[]) and bucket_start = any(${startsArray})
+    )
+    insert into rollups (scope, network, grain, tz, bucket_start, posts, originals, replies, quotes, reposts,
       unique_authors, potential_reach, impressions, engagements, definitions_version, computed_at)
-    select s.scope, ${grain}, ${tz}, b.bucket_start, coalesce(m.posts, 0), coalesce(m.originals, 0),
+    select t.scope, t.network, ${grain}, ${tz}, t.bucket_start, coalesce(m.posts, 0), coalesce(m.originals, 0),
       coalesce(m.replies, 0), coalesce(m.quotes, 0), coalesce(m.reposts, 0),
       coalesce(m.unique_authors, 0), coalesce(m.potential_reach, 0), coalesce(m.impressions, 0),
       coalesce(m.engagements, 0), ${versionOf(sql`v.legacy`)}, statement_timestamp()
-    from unnest(${starts.map((s) => s.toISOString())}::timestamptz[]) as b(bucket_start)
-    join bucket_modes v on v.bucket_start = b.bucket_start
-    cross join unnest(${scopes}::text[]) as s(scope)
-    left join m on m.scope = s.scope and m.bucket_start = b.bucket_start
-    order by s.scope, b.bucket_start
-    on conflict (scope, grain, tz, bucket_start) do update set
+    from targets t
+    join bucket_modes v on v.bucket_start = t.bucket_start
+    left join m on m.scope = t.scope and m.network = t.network and m.bucket_start = t.bucket_start
+    order by t.scope, t.network, t.bucket_start
+    on conflict (scope, network, grain, tz, bucket_start) do update set
       posts = excluded.posts, originals = excluded.originals, replies = excluded.replies,
       quotes = excluded.quotes, reposts = excluded.reposts, unique_authors = excluded.unique_authors,
       potential_reach = excluded.potential_reach, impressions = excluded.impressions,

@@ -1,0 +1,102 @@
+import { cursorsRepository } from '@tagpulse/db';
+import { waitFor } from '@tagpulse/testkit/processes';
+import { type MastodonSim, startMastodonSim, startSim } from '@tagpulse/x-sim';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  compareMastodon,
+  mastodonEnv,
+  mastodonScenario,
+  waitForMastodonCycleAfter,
+} from './testing/mastodon-replay.js';
+import { useWorkerProcesses } from './testing/process-fixture.js';
+
+const { fixture: f, start } = useWorkerProcesses();
+let masto: MastodonSim | undefined;
+afterEach(async () => {
+  await masto?.close();
+  masto = undefined;
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const TIMELINES = 3 * 3; // three instances × three seed hashtags
+
+/** Another reader of the instance from the same address: it spends the rate window the worker reads in. */
+function noisyNeighbour(instance: string): () => void {
+  const timer = setInterval(() => {
+    void fetch(`${instance}/api/v1/timelines/tag/virtualctweek?limit=1`).catch(() => {});
+  }, 80);
+  return () => clearInterval(timer);
+}
+
+/** Every seed hashtag's comparison must be exact, and cover statuses seen through several instances. */
+function expectExact(result: Awaited<ReturnType<typeof compareMastodon>>) {
+  for (const [tag, c] of Object.entries(result)) {
+    expect({ tag, missing: c.missing, extra: c.extra }).toEqual({ tag, missing: [], extra: [] });
+  }
+  const all = Object.values(result);
+  expect(all.reduce((n, c) => n + c.compared, 0)).toBeGreaterThan(50);
+  expect(all.reduce((n, c) => n + c.federated, 0)).toBeGreaterThan(10);
+}
+
+describe('Mastodon capture of a replayed day', () => {
+  it('stores every status once, by uri, through 429s, an instance down, deletions and federated copies', async () => {
+    const statuses = new Map<number, number>();
+    // 900×: six simulated hours in 24 s, a rate window of 333 ms.
+    f.sim = await startSim({
+      scenario: mastodonScenario(),
+      speed: 900,
+      start: '2020-07-06T20:00:00Z',
+      port: 0,
+    });
+    const down: { domain: string; from: number; to: number }[] = [];
+    masto = await startMastodonSim({
+      world: f.sim.world,
+      clock: f.sim.clock,
+      // Three requests per five simulated minutes, mostly spent by a noisy neighbour.
+      rateLimit: 3,
+      down,
+      onResponse: ({ status }) => statuses.set(status, (statuses.get(status) ?? 0) + 1),
+    });
+    const dayEnd = new Date('2020-07-07T02:00:00Z');
+    start(mastodonEnv(masto));
+    // Once capture runs, an instance goes down for an hour.
+    await waitFor('a first Mastodon page', async () =>
+      (await cursorsRepository.listCursors(f.t.db)).some((c) => c.network === 'mastodon' && c.version > 0),
+    );
+    const now = f.sim.clock.now();
+    down.push({ domain: 'respublicae.eu', from: now, to: now + 3_600_000 });
+    const quiet = noisyNeighbour(masto.instances[0]?.url ?? '');
+    while (f.sim.clock.now() < dayEnd.getTime()) await sleep(250);
+    quiet();
+    await waitForMastodonCycleAfter(f.t.db, dayEnd, TIMELINES);
+    const result = await compareMastodon(f.t.db, masto, dayEnd, f.sim.clock.now());
+    expectExact(result);
+    // The faults did happen: the result holds through them, not around them.
+    expect(Object.fromEntries(statuses)).toMatchObject({ 429: expect.any(Number), 502: expect.any(Number) });
+  }, 180_000);
+
+  it('loses and duplicates nothing when a worker is SIGKILLed mid-page again and again', async () => {
+    f.sim = await startSim({
+      scenario: mastodonScenario(),
+      speed: 1_800,
+      start: '2020-07-06T20:00:00Z',
+      port: 0,
+    });
+    masto = await startMastodonSim({ world: f.sim.world, clock: f.sim.clock });
+    const versions = async () =>
+      (await cursorsRepository.listCursors(f.t.db))
+        .filter((c) => c.network === 'mastodon')
+        .reduce((n, c) => n + c.version, 0);
+    for (const afterMs of [40, 110, 0, 160]) {
+      const worker = start(mastodonEnv(masto));
+      const seen = await versions();
+      await waitFor('a Mastodon page committed by this worker', async () => (await versions()) > seen);
+      await sleep(afterMs);
+      await worker.kill('SIGKILL');
+    }
+    const end = new Date(f.sim.clock.now());
+    start(mastodonEnv(masto));
+    await waitForMastodonCycleAfter(f.t.db, end, TIMELINES);
+    expectExact(await compareMastodon(f.t.db, masto, end, f.sim.clock.now()));
+  }, 240_000);
+});
