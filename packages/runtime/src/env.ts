@@ -16,6 +16,14 @@ export const BoolEnv = z.preprocess((value) => {
 
 const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' });
 const redisUrl = z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' });
+/** One Redis URL, or a Redis Cluster's seed nodes as comma-separated URLs. */
+const redisUrls = z.string().refine((v) => {
+  const urls = v
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0);
+  return urls.length > 0 && urls.every((u) => redisUrl.safeParse(u).success);
+}, 'expected a redis:// URL, or several comma-separated (a Redis Cluster)');
 const port = z.coerce
   .number({ error: 'expected a port number' })
   .int('expected a whole port number')
@@ -42,7 +50,13 @@ function commaList<T extends z.ZodType<unknown, string>>(item: T) {
 export const envSchema = z.object({
   // The password is ignored by trust auth and matches what `tagpulse services` sets on a fresh install.
   DATABASE_URL: postgresUrl.default('postgres://postgres:postgres@127.0.0.1:5432/tagpulse'),
-  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrls.default('redis://127.0.0.1:6379'),
+  // --- scale (issue 19): Redis Cluster and the API's read replica ---
+  /** Connect through the Redis Cluster client even when REDIS_URL names one node (a cluster's seed). */
+  REDIS_CLUSTER: BoolEnv.default(false),
+  /** A streaming replica for the API's reads (`/v1` GETs); unset, the API reads DATABASE_URL. */
+  DATABASE_READ_URL: postgresUrl.optional(),
+  // --- end scale ---
   /** Absent means: no real X access; `start` runs on x-sim instead. */
   X_BEARER_TOKEN: z.string().min(20, 'expected an X bearer token (20 characters or more)').optional(),
   /** Absent means the real API; x-sim's base URL otherwise. */

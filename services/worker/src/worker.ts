@@ -1,6 +1,13 @@
 import { createDb, rollupDefinitions, rollupsRepository } from '@tagpulse/db';
 import { createDeliverer, sendDeadlineMs } from '@tagpulse/notify';
-import { closeQueues, createQueues, createRedis, hashtagsChangedChannel, QUEUE_NAMES } from '@tagpulse/queue';
+import {
+  closeQueues,
+  createQueues,
+  createRedis,
+  hashtagsChangedChannel,
+  QUEUE_NAMES,
+  queuePrefix,
+} from '@tagpulse/queue';
 import {
   ConfigError,
   createLogger,
@@ -87,8 +94,9 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
     applicationName: 'tagpulse-worker',
     onIdleError: (err) => log.error({ err }, 'idle postgres connection failed'),
   });
-  const redis = createRedis(env.REDIS_URL, 'worker', onRedisError);
-  const subscriber = createRedis(env.REDIS_URL, 'worker', onRedisError);
+  const target = { cluster: env.REDIS_CLUSTER };
+  const redis = createRedis(env.REDIS_URL, 'worker', onRedisError, target);
+  const subscriber = createRedis(env.REDIS_URL, 'worker', onRedisError, target);
   const queues = createQueues(redis, env.QUEUE_PREFIX, (err) => log.error({ err }, 'queue error'));
   const clock = await createWorkerClock(env.X_CLOCK_URL, log);
   const x = createXApi({
@@ -122,7 +130,7 @@ export async function runWorker(env: Env): Promise<RunningWorker> {
   const workers = QUEUE_NAMES.map((queue) => {
     const worker = new Worker(queue, createProcessor(queue, deps), {
       connection: redis,
-      prefix: env.QUEUE_PREFIX,
+      prefix: queuePrefix(redis, env.QUEUE_PREFIX, queue),
       concurrency: env.WORKER_CONCURRENCY,
     });
     worker.on('error', (err) => log.error({ err, queue }, 'worker error'));

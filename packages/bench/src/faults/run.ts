@@ -228,9 +228,12 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     await adminQuery(servers.databaseUrl, `drop database if exists ${database.name} with (force)`).catch(
       () => {},
     );
-    const redis = new Redis(servers.redisUrl, { maxRetriesPerRequest: 1 });
-    await deletePrefix(redis, prefix).catch(() => {});
-    redis.disconnect();
+    // A Redis Cluster (several comma-separated nodes) is the run's own and dropped whole by its owner.
+    if (!servers.redisUrl.includes(',')) {
+      const redis = new Redis(servers.redisUrl, { maxRetriesPerRequest: 1 });
+      await deletePrefix(redis, prefix).catch(() => {});
+      redis.disconnect();
+    }
   }
 }
 
