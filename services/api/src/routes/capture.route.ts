@@ -57,7 +57,7 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const scope = await resolveScope(deps, q.hashtag);
       const rows = (
         await Promise.all(
-          scope.tags.map((tagKey) => coverageRepository.listCoverage(deps.db, { tagKey, from, to })),
+          scope.tags.map((tagKey) => coverageRepository.listCoverage(deps.pools.read, { tagKey, from, to })),
         )
       )
         .flat()
@@ -111,7 +111,7 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const tz = parseTz(q.tz);
       const scope = q.hashtag === undefined ? undefined : await resolveScope(deps, q.hashtag);
       const tagKey = scope && scope.tags.length === 1 ? scope.tags[0] : undefined;
-      const gaps = (await gapsRepository.listGaps(deps.db, tagKey ? { tagKey } : {})).map((g) => ({
+      const gaps = (await gapsRepository.listGaps(deps.pools.read, tagKey ? { tagKey } : {})).map((g) => ({
         query: g.query_key,
         hashtags: g.tag_keys,
         start: formatInZone(g.start_at, tz),
@@ -190,10 +190,10 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const tz = parseTz(request.query.tz);
-      const cursors = await cursorsRepository.listCursors(deps.db);
+      const cursors = await cursorsRepository.listCursors(deps.pools.read);
       const budget = await budgetRepository.currentBudget(
-        deps.db,
-        (await spendLedger.lastSpendAt(deps.db)) ?? deps.now(),
+        deps.pools.read,
+        (await spendLedger.lastSpendAt(deps.pools.read)) ?? deps.now(),
       );
       return {
         tz,

@@ -1,7 +1,8 @@
 import { formatInZone } from '@tagpulse/core';
-import { insightsRepository, rollupsRepository } from '@tagpulse/db';
+import { type Database, insightsRepository, rollupsRepository } from '@tagpulse/db';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { sendCsv, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
@@ -31,7 +32,7 @@ async function periodOf(
   const { from, to } = parseRange(q, deps.now());
   const scope: Scope = await resolveScope(deps, q.hashtag);
   const shown = { hashtag: scope.label, tz, from: formatInZone(from, tz), to: formatInZone(to, tz) };
-  const cached = <T>(key: unknown[], compute: () => Promise<T>) =>
+  const cached = <T>(key: unknown[], compute: (db: Kysely<Database>) => Promise<T>) =>
     cachedAnswer(deps.cache, reply, [...key, scope.scope, from, to], compute, { reads: { from, to } });
   return { tz, range: { ...scope, from, to }, shown, cached };
 }
@@ -53,8 +54,8 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const q = request.query;
       const { tz, range, shown, cached } = await periodOf(deps, reply, q);
-      const posts = await cached(['top/posts', q.by, q.limit], () =>
-        insightsRepository.topPosts(deps.db, range, { by: q.by, limit: q.limit }),
+      const posts = await cached(['top/posts', q.by, q.limit], (db) =>
+        insightsRepository.topPosts(db, range, { by: q.by, limit: q.limit }),
       );
       if (wantsCsv(request, q.format))
         return sendCsv(
@@ -89,8 +90,8 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const q = request.query;
       const { range, shown, cached } = await periodOf(deps, reply, q);
-      const authors = await cached(['top/authors', q.by, q.limit], () =>
-        insightsRepository.topAuthors(deps.db, range, { by: q.by, limit: q.limit }),
+      const authors = await cached(['top/authors', q.by, q.limit], (db) =>
+        insightsRepository.topAuthors(db, range, { by: q.by, limit: q.limit }),
       );
       if (wantsCsv(request, q.format)) {
         const columns = [
@@ -129,8 +130,8 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const q = request.query;
       const { range, shown, cached } = await periodOf(deps, reply, q);
-      const rows = await cached(['cohashtags', q.limit], () =>
-        insightsRepository.cohashtags(deps.db, range, { limit: q.limit }),
+      const rows = await cached(['cohashtags', q.limit], (db) =>
+        insightsRepository.cohashtags(db, range, { limit: q.limit }),
       );
       if (wantsCsv(request, q.format))
         return sendCsv(
@@ -159,7 +160,7 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const q = request.query;
       const { range, shown, cached } = await periodOf(deps, reply, q);
-      const rows = await cached(['languages'], () => insightsRepository.languages(deps.db, range));
+      const rows = await cached(['languages'], (db) => insightsRepository.languages(db, range));
       if (wantsCsv(request, q.format))
         return sendCsv(
           reply,

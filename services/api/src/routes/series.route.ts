@@ -12,9 +12,10 @@ import {
   toCsv,
   ZERO_METRICS,
 } from '@tagpulse/core';
-import { rollupsRepository } from '@tagpulse/db';
+import { type Database, rollupsRepository } from '@tagpulse/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { CSV_TYPE, sendText, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
@@ -102,14 +103,15 @@ type ZoneState = z.infer<typeof zoneState>;
  */
 async function seriesValues(
   deps: ApiDeps,
+  db: Kysely<Database>,
   scope: Scope,
   q: { grain: Grain; tz: string; from: Date; to: Date; starts: Date[]; metrics: Metric[]; admin: boolean },
 ): Promise<{ values: Map<number, Partial<MetricValues>>; zone: ZoneState }> {
   const { grain, tz, from, to, starts } = q;
   const needed = rollupsRepository.needsZone(grain, tz);
-  const status = needed ? await rollupsRepository.zoneStatus(deps.db, tz) : READY;
+  const status = needed ? await rollupsRepository.zoneStatus(db, tz) : READY;
   if (status?.ready) {
-    const values = await rollupsRepository.readSeries(deps.db, {
+    const values = await rollupsRepository.readSeries(db, {
       scope: scope.scope,
       grain,
       tz,
@@ -124,7 +126,7 @@ async function seriesValues(
     : await rollupsRepository.registerZone(deps.db, tz, {
         max: q.admin ? Number.POSITIVE_INFINITY : deps.zonesMax,
       });
-  const values = await rollupsRepository.computeSeries(deps.db, {
+  const values = await rollupsRepository.computeSeries(db, {
     scope: scope.scope,
     tags: scope.tags,
     grain,
@@ -175,11 +177,11 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
         deps.cache,
         reply,
         ['series', scope.scope, q.interval, tz, from, to, metrics, csv, admin],
-        async () => {
+        async (db) => {
           const starts = bucketStarts(from, to, q.interval, tz);
           const [{ values: stored, zone }, definitions] = await Promise.all([
-            seriesValues(deps, scope, { grain: q.interval, tz, from, to, starts, metrics, admin }),
-            definitionsOf(deps.db, { scope: scope.scope, from: starts[0] ?? from, to }),
+            seriesValues(deps, db, scope, { grain: q.interval, tz, from, to, starts, metrics, admin }),
+            definitionsOf(db, { scope: scope.scope, from: starts[0] ?? from, to }),
           ]);
           const times = starts.map((t) => formatInZone(t, tz));
           const values = starts.map((t) => stored.get(t.getTime()) ?? ZERO_METRICS);

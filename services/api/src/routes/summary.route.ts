@@ -64,12 +64,12 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
         deps.cache,
         reply,
         ['summary', scope.scope, from, to],
-        () =>
+        (db) =>
           Promise.all([
-            insightsRepository.periodTotals(deps.db, { ...scope, from, to }),
-            insightsRepository.periodTotals(deps.db, { ...scope, ...before }),
-            definitionsOf(deps.db, { scope: scope.scope, from, to }),
-            definitionsOf(deps.db, { scope: scope.scope, ...before }),
+            insightsRepository.periodTotals(db, { ...scope, from, to }),
+            insightsRepository.periodTotals(db, { ...scope, ...before }),
+            definitionsOf(db, { scope: scope.scope, from, to }),
+            definitionsOf(db, { scope: scope.scope, ...before }),
           ]),
         { reads: { from: before.from, to } },
       );

@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import { buildApp } from '../app.js';
 import { startCaches } from '../caches.js';
 import type { ApiDeps } from '../deps.js';
+import { ReadPools } from '../read-pools.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -54,9 +55,11 @@ export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<Te
   // The queues routes create (alerts, reports) live under it, and go with the app.
   const queuePrefix = overrides.queuePrefix ?? testPrefix();
   const queues = overrides.queues ?? createQueues(redis, queuePrefix, () => {});
-  const caches = await startCaches({ url: testDb.url, maxBytes: 16 * 1024 * 1024, log });
+  const pools = new ReadPools(testDb.db);
+  const caches = await startCaches({ url: testDb.url, maxBytes: 16 * 1024 * 1024, log, pools });
   const app = await buildApp({
     db: testDb.db,
+    pools,
     cache: caches.answers,
     keys: caches.keys,
     zonesMax: 16,
