@@ -5,13 +5,14 @@ import { parseHashtag } from '@tagpulse/core';
 import { createDb, type Database, hashtagsRepository } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
 import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
+import type { PrivatePostgres } from '@tagpulse/testkit/private-postgres';
 import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
 import { deletePrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type Notice, type Receivers, startReceivers } from './receivers.js';
-import type { PrivatePostgres, PrivateRedis } from './servers.js';
+import type { PrivateRedis } from './servers.js';
 import { comparePosts, type PostCount, truthPosts } from './truth.js';
 import { startXProxy, type XProxy } from './x-proxy.js';
 
