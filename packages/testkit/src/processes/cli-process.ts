@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
  */
 export function spawnCli(command: string, env: Record<string, string>): ChildProcess {
   const main = fileURLToPath(new URL('../../../../services/cli/src/main.ts', import.meta.url));
-  return spawn(process.execPath, [...process.execArgv, main, command], {
+  // tsx's loader named, not inherited: a test runner's process has none to pass on.
+  return spawn(process.execPath, ['--import', 'tsx', main, command], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
