@@ -101,6 +101,14 @@ export {
 export type { Author, MappedPage, Post, PostKind, PublicMetrics, RejectedPost } from './post.js';
 export * from './report/index.js';
 export {
+  type BucketSet,
+  bucketRuns,
+  bucketSetsBetween,
+  bucketSetsOf,
+  hoursMissing,
+  wholeBuckets,
+} from './rollup-plan.js';
+export {
   compareIds,
   maxId,
   SNOWFLAKE_PATTERN,

@@ -1,10 +1,10 @@
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedis } from './connection.js';
 
-const { REDIS_URL } = loadEnv();
+const { REDIS_URL } = loadSharedEnv();
 const errors: Error[] = [];
 const producer = createRedis(REDIS_URL, 'producer', (err) => errors.push(err));
 const consumer = createRedis(REDIS_URL, 'worker', (err) => errors.push(err));

@@ -1,4 +1,17 @@
-export { BoolEnv, ConfigError, type Env, envSchema, loadEnv, parseEnv } from './env.js';
+export {
+  apiAddressEnvShape,
+  BoolEnv,
+  ConfigError,
+  commaListEnv,
+  HttpUrlEnv,
+  loadSharedEnv,
+  PortEnv,
+  parseEnv,
+  type SharedEnv,
+  sharedEnvSchema,
+  sharedEnvShape,
+  UsdEnv,
+} from './env.js';
 export {
   createLogger,
   jobLogger,

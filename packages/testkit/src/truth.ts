@@ -1,12 +1,20 @@
 import { hashtagKey, snowflakeTime } from '@tagpulse/core';
 import type { Database } from '@tagpulse/db';
+import type { TruthPost } from '@tagpulse/x-sim';
 import { type Kysely, sql } from 'kysely';
 
-interface TruthPost {
-  id: string;
-  edit_history_tweet_ids: string[];
-  searchable_at: string;
-  deleted_at?: string;
+/** x-sim's ground truth: every post with the hashtag that exists at its now (`/__sim/truth/posts`). */
+export async function truthPosts(
+  simUrl: string,
+  hashtag: string,
+  query: Record<string, string> = {},
+): Promise<TruthPost[]> {
+  const url = new URL('/__sim/truth/posts', simUrl);
+  url.searchParams.set('hashtag', hashtag);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`x-sim truth: HTTP ${res.status}`);
+  return ((await res.json()) as { data: TruthPost[] }).data;
 }
 
 export interface TruthComparison {
@@ -16,7 +24,7 @@ export interface TruthComparison {
   extra: string[];
   /** Stored posts whose newest version is not the one X shows. */
   staleVersions: string[];
-  /** Edit chains stored more than once, across all hashtags. */
+  /** Posts stored more than once (their edit chain, their id or a hashtag link of theirs), across all hashtags. */
   duplicates: string[];
   /** How many existing posts the comparison covered. */
   compared: number;
@@ -35,12 +43,7 @@ export async function compareWithTruth(
   from: Date,
   to: Date,
 ): Promise<TruthComparison> {
-  const url = new URL('/__sim/truth/posts', simUrl);
-  url.searchParams.set('hashtag', hashtag);
-  url.searchParams.set('start_time', from.toISOString());
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`truth: HTTP ${res.status}`);
-  const { data } = (await res.json()) as { data: TruthPost[] };
+  const data = await truthPosts(simUrl, hashtag, { start_time: from.toISOString() });
   const inRange = data.filter((p) => {
     const root = snowflakeTime(p.edit_history_tweet_ids[0] ?? p.id);
     return root >= from.getTime() && root < to.getTime();
@@ -60,7 +63,8 @@ export async function compareWithTruth(
   const alive = [...truth.values()].filter((p) => !p.deleted_at);
   const { rows } = await sql<{ root: string }>`
     select edit_root_id as root from posts group by edit_root_id having count(*) > 1
-    union all select id from posts group by id having count(*) > 1`.execute(db);
+    union all select id from posts group by id having count(*) > 1
+    union all select post_id from post_hashtags group by post_id, tag_key having count(*) > 1`.execute(db);
   return {
     missing: alive.map((p) => p.edit_history_tweet_ids[0] ?? p.id).filter((root) => !storedByRoot.has(root)),
     extra: [...storedByRoot.keys()].filter((root) => !truth.has(root)),
@@ -111,13 +115,10 @@ export async function captureFreshness(
 ): Promise<CaptureFreshness> {
   const truth = new Map<string, TruthPost>();
   for (const hashtag of hashtags) {
-    const url = new URL('/__sim/truth/posts', simUrl);
-    url.searchParams.set('hashtag', hashtag);
     // Edits come within 30 minutes of their chain's first version.
-    url.searchParams.set('start_time', new Date(from.getTime() - 31 * 60_000).toISOString());
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`truth: HTTP ${res.status}`);
-    const { data } = (await res.json()) as { data: TruthPost[] };
+    const data = await truthPosts(simUrl, hashtag, {
+      start_time: new Date(from.getTime() - 31 * 60_000).toISOString(),
+    });
     for (const p of data) {
       const root = p.edit_history_tweet_ids[0] ?? p.id;
       const began = snowflakeTime(root);

@@ -1,6 +1,6 @@
 import { hashtagsRepository } from '@tagpulse/db';
 import { createRedis, hashtagsChangedChannel } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { testPrefix } from '@tagpulse/testkit/queue';
 import type { Redis } from 'ioredis';
@@ -14,7 +14,7 @@ const heard: string[] = [];
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  listener = createRedis(loadEnv().REDIS_URL, 'worker', () => {});
+  listener = createRedis(loadSharedEnv().REDIS_URL, 'worker', () => {});
   listener.on('message', (channel: string) => heard.push(channel));
   await listener.subscribe(hashtagsChangedChannel(prefix));
 });
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 /** A producer connection as the CLI opens one for a single command: not connected yet. */
-const freshProducer = () => createRedis(loadEnv().REDIS_URL, 'producer', () => {});
+const freshProducer = () => createRedis(loadSharedEnv().REDIS_URL, 'producer', () => {});
 
 async function heardWithin(count: number): Promise<number> {
   for (let i = 0; i < 50 && heard.length < count; i++) await new Promise((r) => setTimeout(r, 20));

@@ -1,9 +1,10 @@
 import { createDb } from '@tagpulse/db';
 import { closeQueues, createQueues, createRedis } from '@tagpulse/queue';
-import { createLogger, createShutdown, type Env, type Logger } from '@tagpulse/runtime';
+import { createLogger, createShutdown, type Logger } from '@tagpulse/runtime';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { startCaches } from './caches.js';
+import type { ApiEnv } from './env.js';
 import { ReadPools } from './read-pools.js';
 
 export interface RunningApi {
@@ -17,7 +18,7 @@ export interface RunningApi {
  * first (`app.close()` lets in-flight requests finish), then the queues,
  * Redis and Postgres.
  */
-export async function runApi(env: Env): Promise<RunningApi> {
+export async function runApi(env: ApiEnv): Promise<RunningApi> {
   const log = createLogger({ service: 'api', level: env.LOG_LEVEL });
   const shutdown = createShutdown({ log, timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
   shutdown.listen();

@@ -2,7 +2,7 @@ import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { cursorsRepository, hashtagsRepository, reportSchedulesRepository } from '@tagpulse/db';
 import { closeQueues, createQueues, createRedis, type Queues } from '@tagpulse/queue';
 import { applySchedule, removeSchedule, reportSchedulerId } from '@tagpulse/reports';
-import { createLogger, loadEnv } from '@tagpulse/runtime';
+import { createLogger, loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, makePost, storePosts, type TestDatabase } from '@tagpulse/testkit/db';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import type { Redis } from 'ioredis';
@@ -19,7 +19,7 @@ const prefix = testPrefix();
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  redis = createRedis(loadEnv().REDIS_URL, 'worker', () => {});
+  redis = createRedis(loadSharedEnv().REDIS_URL, 'worker', () => {});
   queues = createQueues(redis, prefix, () => {});
 });
 afterAll(async () => {
@@ -109,7 +109,7 @@ describe('report schedules', () => {
       );
     // The API as it writes: the row commits, then Redis fails before its scheduler is written
     // (the API's connection drops; a producer's commands then fail at once).
-    const apiRedis = createRedis(loadEnv().REDIS_URL, 'producer', () => {});
+    const apiRedis = createRedis(loadSharedEnv().REDIS_URL, 'producer', () => {});
     const apiQueues = createQueues(apiRedis, prefix, () => {});
     await apiQueues.reports.waitUntilReady();
     apiRedis.disconnect();

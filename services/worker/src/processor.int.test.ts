@@ -1,12 +1,12 @@
 import { createRedis, jobCatalog } from '@tagpulse/queue';
-import { createLogger, loadEnv } from '@tagpulse/runtime';
+import { createLogger, loadSharedEnv } from '@tagpulse/runtime';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { type Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WorkerDeps } from './deps.js';
 import { createProcessor } from './processor.js';
 
-const redis = createRedis(loadEnv().REDIS_URL, 'worker', () => {});
+const redis = createRedis(loadSharedEnv().REDIS_URL, 'worker', () => {});
 const prefix = testPrefix();
 afterAll(async () => {
   await deletePrefix(redis, prefix);

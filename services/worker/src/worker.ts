@@ -8,19 +8,13 @@ import {
   QUEUE_NAMES,
   queuePrefix,
 } from '@tagpulse/queue';
-import {
-  ConfigError,
-  createLogger,
-  createShutdown,
-  type Env,
-  type Logger,
-  type Shutdown,
-} from '@tagpulse/runtime';
+import { ConfigError, createLogger, createShutdown, type Logger, type Shutdown } from '@tagpulse/runtime';
 import { createXApi, defaultPrices, type XPrices } from '@tagpulse/x-client';
 import { Worker } from 'bullmq';
 import { createCaptureSync } from './capture-sync.js';
 import { createWorkerClock, type WorkerClock } from './clock.js';
 import type { AlertSettings, CaptureSettings, WorkerDeps } from './deps.js';
+import type { WorkerEnv } from './env.js';
 import { createProcessor } from './processor.js';
 
 // x-sim accepts any bearer token; the real API needs X_BEARER_TOKEN.
@@ -32,7 +26,7 @@ export interface RunningWorker {
   shutdown: Shutdown;
 }
 
-function captureSettings(env: Env, clock: WorkerClock): CaptureSettings {
+function captureSettings(env: WorkerEnv, clock: WorkerClock): CaptureSettings {
   return {
     overlapMs: env.POLL_OVERLAP_SECONDS * 1_000,
     maxPagesPerJob: env.POLL_MAX_PAGES_PER_JOB,
@@ -50,7 +44,7 @@ function captureSettings(env: Env, clock: WorkerClock): CaptureSettings {
 }
 
 /** X's published prices for the access bought, each overridable by its X_PRICE_* variable. */
-export function xPrices(env: Env): XPrices {
+export function xPrices(env: WorkerEnv): XPrices {
   const table = defaultPrices(env.X_ACCESS);
   return {
     postRead: env.X_PRICE_POST_READ ?? table.postRead,
@@ -61,7 +55,7 @@ export function xPrices(env: Env): XPrices {
   };
 }
 
-function alertSettings(env: Env): AlertSettings {
+function alertSettings(env: WorkerEnv): AlertSettings {
   return {
     settleMs: env.ALERT_SETTLE_SECONDS * 1_000,
     stallMs: env.ALERT_STALL_MINUTES * 60_000,
@@ -80,7 +74,7 @@ function alertSettings(env: Env): AlertSettings {
  * then the schedulers; shutdown closes them in the reverse order of intake
  * (workers finish their page, then queues, Redis, Postgres).
  */
-export async function runWorker(env: Env): Promise<RunningWorker> {
+export async function runWorker(env: WorkerEnv): Promise<RunningWorker> {
   if (!env.X_BEARER_TOKEN && !env.X_API_BASE_URL) {
     throw new ConfigError('X_BEARER_TOKEN is required, unless X_API_BASE_URL points at x-sim');
   }

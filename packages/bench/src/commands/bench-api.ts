@@ -7,7 +7,7 @@ import {
   rollupsRepository,
 } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
 import { startApi, stopCli } from '@tagpulse/testkit/processes';
 import autocannon from 'autocannon';
@@ -88,7 +88,7 @@ export function benchApiCommand(): Command {
     .option('--reuse', 'keep the database of an earlier run instead of loading it again')
     .action((options: Options) =>
       runCommand(async () => {
-        const env = loadEnv();
+        const env = loadSharedEnv();
         const posts = Number(options.posts);
         const bench = options.database;
         if (!/^[a-z_][a-z0-9_]{0,62}$/.test(bench))

@@ -1,5 +1,5 @@
 import { runCommand } from '@tagpulse/cli/run-command';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { Command, InvalidArgumentError } from 'commander';
 import { percentile } from '../cost/figures.js';
 import { type CostBenchOptions, FIXED_INTERVAL_MS, runCostBench } from '../cost/run.js';
@@ -52,7 +52,7 @@ export function benchCostCommand(): Command {
         runCommand(async () => {
           const started = Date.now();
           const result = await runCostBench(
-            loadEnv(),
+            loadSharedEnv(),
             {
               speed: options.speed,
               days: options.days,

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { runCommand } from '@tagpulse/cli/run-command';
 import { createDb, hashtagsRepository, rollupOutbox } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
-import { loadEnv } from '@tagpulse/runtime';
 import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
 import { spawnCli, stopCli } from '@tagpulse/testkit/processes';
 import { startSim } from '@tagpulse/x-sim';
 import { Command } from 'commander';
 import { sql } from 'kysely';
+import { loadBenchEnv } from '../env.js';
 import { printBench } from '../report.js';
 
 const BENCH_DB = 'tagpulse_bench_freshness';
@@ -29,7 +29,7 @@ export function benchFreshnessCommand(): Command {
     .option('--speed <n>', 'x-sim clock speed (simulated seconds per real second)', '60')
     .action((options: { seconds: string; speed: string }) =>
       runCommand(async () => {
-        const env = loadEnv();
+        const env = loadBenchEnv();
         const url = withDatabase(env.DATABASE_URL, BENCH_DB);
         await adminQuery(env.DATABASE_URL, `drop database if exists ${BENCH_DB} with (force)`);
         await adminQuery(env.DATABASE_URL, `create database ${BENCH_DB}`);

@@ -1,5 +1,5 @@
 import { runCommand } from '@tagpulse/cli/run-command';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { Command } from 'commander';
 import { benchIngest } from '../ingest.js';
 import { printBench } from '../report.js';
@@ -13,7 +13,7 @@ export function benchIngestCommand(): Command {
         const posts = Number(options.posts);
         if (!Number.isInteger(posts) || posts < 100)
           throw new Error('--posts must be a whole number of at least 100');
-        const { rows, figures } = await benchIngest({ databaseUrl: loadEnv().DATABASE_URL, posts });
+        const { rows, figures } = await benchIngest({ databaseUrl: loadSharedEnv().DATABASE_URL, posts });
         printBench('bench ingest: page store vs COPY', rows, figures);
       }),
     );

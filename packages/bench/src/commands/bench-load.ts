@@ -3,7 +3,7 @@ import { runCommand } from '@tagpulse/cli/run-command';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { apiKeysRepository, createDb, hashtagsRepository } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
 import { rssMb, spawnCli, startApi, stopCli } from '@tagpulse/testkit/processes';
 import { loadScenario, startSim } from '@tagpulse/x-sim';
@@ -52,7 +52,7 @@ export function benchLoadCommand(): Command {
     .option('--connections <n>', 'concurrent API clients', '20')
     .action((options: Options) =>
       runCommand(async () => {
-        const env = loadEnv();
+        const env = loadSharedEnv();
         const url = withDatabase(env.DATABASE_URL, BENCH_DB);
         await adminQuery(env.DATABASE_URL, `drop database if exists ${BENCH_DB} with (force)`);
         await adminQuery(env.DATABASE_URL, `create database ${BENCH_DB}`);

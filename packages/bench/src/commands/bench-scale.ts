@@ -3,11 +3,11 @@ import { availableParallelism, loadavg } from 'node:os';
 import { runCommand } from '@tagpulse/cli/run-command';
 import { apiKeysRepository, createDb } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
-import { loadEnv } from '@tagpulse/runtime';
 import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
 import { freePort } from '@tagpulse/testkit/net';
 import { startApi, stopCli } from '@tagpulse/testkit/processes';
 import { Command } from 'commander';
+import { loadBenchEnv } from '../env.js';
 import { type Figure, printBench } from '../report.js';
 import { apiRps } from '../scale/api-load.js';
 import { type CaptureResult, runCapture } from '../scale/capture.js';
@@ -40,7 +40,7 @@ export function benchScaleCommand(): Command {
     .option('--connections <n>', 'concurrent connections to the API, in all', '20')
     .action((options: Options) =>
       runCommand(async () => {
-        const env = loadEnv();
+        const env = loadBenchEnv();
         const hashtags = scaleHashtags(Number(options.hashtags));
         const template = `tagpulse_bench_scale_tpl_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
         await adminQuery(env.DATABASE_URL, `create database ${template}`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { createDb, cursorsRepository, type Database, hashtagsRepository } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
-import type { Env } from '@tagpulse/runtime';
+import type { SharedEnv } from '@tagpulse/runtime';
 import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
 import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
 import { deletePrefix } from '@tagpulse/testkit/queue';
@@ -68,7 +68,7 @@ interface Capture {
  * paid and how fresh and complete it was.
  */
 export async function runCostBench(
-  env: Env,
+  env: SharedEnv,
   options: CostBenchOptions,
   progress: (line: string) => void,
 ): Promise<CostBenchResult> {

@@ -13,7 +13,7 @@ describe('capture under faults', () => {
     const results = await runFaultSuite(TEST_SELECTION);
     expect(results.map((r) => r.fault)).toHaveLength(TEST_SELECTION.length);
     for (const r of results) {
-      expect({ fault: r.fault, ...r.posts, missing: r.noticesMissing }).toEqual({
+      expect({ fault: r.fault, ...r.posts, missing: r.noticesMissing }, r.note).toEqual({
         fault: r.fault,
         expected: r.posts.expected,
         stored: r.posts.expected,

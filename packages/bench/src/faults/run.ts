@@ -1,41 +1,37 @@
-// Over 300 lines on purpose: one fault run from start to verdict (servers, worker, proxy, receivers,
-// the comparison), read top to bottom; the faults themselves are in faults.ts.
+// One fault run from start to verdict (servers, worker, proxy, receivers, the comparison), read top
+// to bottom; the faults themselves are in faults.ts, the notices due in notices.ts.
 import { randomUUID } from 'node:crypto';
 import { parseHashtag } from '@tagpulse/core';
 import { createDb, type Database, hashtagsRepository } from '@tagpulse/db';
-import { migrateToLatest } from '@tagpulse/migrations';
-import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
+import { adminQuery } from '@tagpulse/testkit/db';
 import type { PrivatePostgres } from '@tagpulse/testkit/private-postgres';
 import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
 import { deletePrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { type Notice, type Receivers, startReceivers } from './receivers.js';
+import {
+  countNotices,
+  describeEpisodes,
+  describeNotices,
+  EXPECTED_NOTICES,
+  resolvedOnBoth,
+  STALL_NOTICES,
+} from './notices.js';
+import { type Receivers, startReceivers } from './receivers.js';
+import { timeToRecover, waitForCycleAfter } from './recovery.js';
+import { createRunDatabase } from './run-database.js';
 import type { PrivateRedis } from './servers.js';
-import { comparePosts, type PostCount, truthPosts } from './truth.js';
+import { countPosts, type PostCount } from './truth.js';
 import { startXProxy, type XProxy } from './x-proxy.js';
 
 /** The spike scenario (services/x-sim/scenarios/spike.yaml): one known spike, so the right notices are known. */
-export const HASHTAG = 'SpikeTag';
+const HASHTAG = 'SpikeTag';
 const RUN_START = '2024-03-02T11:40:00Z';
 /** Faults begin here, five minutes into the spike (12:00–12:30), while its alert is being decided. */
-export const FAULT_AT = Date.parse('2024-03-02T12:05:00Z');
+const FAULT_AT = Date.parse('2024-03-02T12:05:00Z');
 /** By then the spike has resolved (two calm 5-minute buckets after 12:30, then the settle time). */
 const LATEST_END = Date.parse('2024-03-02T13:45:00Z');
-/** One firing and one resolved notice on each channel: what a perfect run sends for this spike. */
-export const EXPECTED_NOTICES: readonly Pick<Notice, 'channel' | 'kind'>[] = [
-  { channel: 'webhook', kind: 'firing' },
-  { channel: 'webhook', kind: 'resolved' },
-  { channel: 'email', kind: 'firing' },
-  { channel: 'email', kind: 'resolved' },
-];
-
-/** What a fault that stops capture past ALERT_STALL_MINUTES must add: the operational alert's pair. */
-const STALL_NOTICES: readonly Pick<Notice, 'channel' | 'kind'>[] = (['webhook', 'email'] as const).flatMap(
-  (channel) => ['stalled', 'recovered'].map((kind) => ({ channel, kind })),
-);
-
 /** Where runs keep their state: a PostgreSQL server and a Redis, private when a fault restarts them. */
 export interface Servers {
   databaseUrl: string;
@@ -89,34 +85,8 @@ export interface FaultResult {
   note: string;
 }
 
-export const SPEED = 180;
+const SPEED = 180;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-let template: string | undefined;
-
-/** A migrated database of the run's own, cloned from a template migrated once per server. */
-async function createRunDatabase(servers: Servers): Promise<{ url: string; name: string }> {
-  if (!template?.startsWith(servers.databaseUrl)) {
-    const name = `tagpulse_faults_tpl_${randomUUID().slice(0, 8)}`;
-    await adminQuery(servers.databaseUrl, `create database ${name}`);
-    const db = createDb({ url: withDatabase(servers.databaseUrl, name), max: 1 });
-    await migrateToLatest(db);
-    await db.destroy();
-    template = `${servers.databaseUrl}#${name}`;
-  }
-  const templateName = template.split('#')[1];
-  const name = `tagpulse_faults_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  await adminQuery(servers.databaseUrl, `create database ${name} template ${templateName}`);
-  return { url: withDatabase(servers.databaseUrl, name), name };
-}
-
-/** Drops the template database of the server; called once the suite is over. */
-export async function dropTemplate(): Promise<void> {
-  if (!template) return;
-  const [url, name] = template.split('#');
-  template = undefined;
-  await adminQuery(url!, `drop database if exists ${name} with (force)`).catch(() => {});
-}
 
 /**
  * One fault during a replay of the spike scenario: a worker captures it from
@@ -136,7 +106,7 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
   });
   const proxy = await startXProxy(sim.url, () => sim.clock.now());
   const receivers = await startReceivers();
-  const database = await createRunDatabase(servers);
+  const database = await createRunDatabase(servers.databaseUrl);
   const db = createDb({ url: database.url, max: 3, applicationName: 'tagpulse-bench-faults' });
   const prefix = `tp-faults-${randomUUID()}`;
   const workers: WorkerProcess[] = [];
@@ -190,7 +160,7 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     ctx.startWorker();
     if (fault.at !== 'start') await ctx.untilSim(FAULT_AT);
     const note = (await fault.inject(ctx)) ?? '';
-    const recoverSeconds = await timeToRecover(ctx);
+    const recoverSeconds = await timeToRecover(ctx, HASHTAG);
     // The spike resolves on both channels (or the run gives up at LATEST_END and counts what came).
     await waitFor(
       'the resolved notices',
@@ -201,18 +171,27 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     await waitForCycleAfter(db, new Date(end.getTime() + 2 * 60_000));
     // Anything a retried delivery might still send.
     await sleep(2_000);
-    const posts = await comparePosts(db, sim.url, HASHTAG, end);
+    const posts = await countPosts(db, sim.url, HASHTAG, end);
     const exited = workers.filter((w) => w.child.exitCode !== null && w.child.signalCode === null);
+    const notices = countNotices(
+      receivers.received,
+      fault.stalls === 'always' ? [...EXPECTED_NOTICES, ...STALL_NOTICES] : EXPECTED_NOTICES,
+      fault.stalls === 'may' ? STALL_NOTICES : [],
+    );
+    const mismatch = notices.noticesMissing + notices.noticesExtra > 0;
     return {
       fault: fault.name,
       posts,
-      ...countNotices(
-        receivers.received,
-        fault.stalls === 'always' ? [...EXPECTED_NOTICES, ...STALL_NOTICES] : EXPECTED_NOTICES,
-        fault.stalls === 'may' ? STALL_NOTICES : [],
-      ),
+      ...notices,
       recoverSeconds,
-      note: [note, exited.length > 0 ? `${exited.length} worker(s) exited on their own` : '']
+      note: [
+        note,
+        exited.length > 0 ? `${exited.length} worker(s) exited on their own` : '',
+        // A run whose notices differ says what the alerts did, so a flaky run can be read afterwards.
+        mismatch
+          ? `received ${describeNotices(receivers.received)}; episodes ${await describeEpisodes(db)}`
+          : '',
+      ]
         .filter(Boolean)
         .join('; '),
     };
@@ -236,80 +215,4 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
       redis.disconnect();
     }
   }
-}
-
-const resolvedOnBoth = (received: Notice[]) =>
-  ['webhook', 'email'].every((c) => received.some((n) => n.channel === c && n.kind === 'resolved'));
-
-/** Distinct notices (one per idempotency key) against the expected ones. */
-export function countNotices(
-  received: Notice[],
-  due: readonly Pick<Notice, 'channel' | 'kind'>[],
-  allowed: readonly Pick<Notice, 'channel' | 'kind'>[] = [],
-) {
-  const distinct = new Map(received.map((n) => [`${n.channel}|${n.kind}|${n.key}`, n]));
-  const per = new Map<string, number>();
-  for (const n of distinct.values())
-    per.set(`${n.channel}|${n.kind}`, (per.get(`${n.channel}|${n.kind}`) ?? 0) + 1);
-  let missing = 0;
-  let extra = 0;
-  const expected = new Set(due.map((e) => `${e.channel}|${e.kind}`));
-  for (const e of expected) if (!per.has(e)) missing++;
-  const tolerated = new Set(allowed.map((e) => `${e.channel}|${e.kind}`));
-  for (const [k, n] of per) extra += expected.has(k) || tolerated.has(k) ? n - 1 : n;
-  return {
-    noticesExpected: due.length,
-    noticesSent: [...distinct.values()].filter((n) => !tolerated.has(`${n.channel}|${n.kind}`)).length,
-    noticesMissing: missing,
-    noticesExtra: extra,
-  };
-}
-
-/**
- * Real seconds from the fault's end until every post X could return at that
- * moment is stored: how long the capture took to catch up.
- */
-async function timeToRecover(ctx: FaultContext): Promise<number> {
-  const began = Date.now();
-  const faultEnd = ctx.sim.clock.now();
-  const due = (await truthPosts(ctx.sim.url, HASHTAG)).filter(
-    (p) =>
-      !p.deleted_at &&
-      Date.parse(p.searchable_at) <= faultEnd &&
-      Date.parse(p.created_at) < faultEnd - 30_000,
-  );
-  const ids = due.map((p) => p.id);
-  await waitFor(
-    'capture to catch up after the fault',
-    async () => {
-      const stored = await ctx.db
-        .selectFrom('posts')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('id', 'in', ids.length > 0 ? ids : ['0'])
-        .executeTakeFirst()
-        .catch(() => undefined);
-      return Number(stored?.n ?? 0) >= ids.length;
-    },
-    180_000,
-    // The recovery time is read to a tenth of a second.
-    100,
-  );
-  return (Date.now() - began) / 1000;
-}
-
-/** Until a poll cycle begun at or after `after` (x-sim time) has ended: everything searchable then is stored. */
-async function waitForCycleAfter(db: Kysely<Database>, after: Date): Promise<void> {
-  await waitFor(
-    `a poll cycle begun after ${after.toISOString()}`,
-    async () => {
-      const c = await db.selectFrom('capture_cursors').selectAll().executeTakeFirst();
-      return (
-        c !== undefined &&
-        c.cycle_until_id === null &&
-        c.cycle_started_at !== null &&
-        c.cycle_started_at.getTime() >= after.getTime()
-      );
-    },
-    120_000,
-  );
 }

@@ -1,7 +1,8 @@
 import { startPrivatePostgres } from '@tagpulse/testkit/private-postgres';
 import type { Figure } from '../report.js';
 import { FAULTS } from './faults.js';
-import { dropTemplate, type FaultResult, runFault, type Servers } from './run.js';
+import { type FaultResult, runFault, type Servers } from './run.js';
+import { dropTemplate } from './run-database.js';
 import { startPrivateRedis } from './servers.js';
 
 /**

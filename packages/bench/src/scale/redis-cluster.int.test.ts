@@ -1,8 +1,9 @@
 import { QUEUE_NAMES } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { startRedisCluster, type TestRedisCluster } from '@tagpulse/testkit/redis-cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropTemplate, type Fault, runFault } from '../faults/run.js';
+import { type Fault, runFault } from '../faults/run.js';
+import { dropTemplate } from '../faults/run-database.js';
 
 let cluster: TestRedisCluster;
 
@@ -38,7 +39,10 @@ describe('capture on a Redis Cluster', () => {
   });
 
   it('loses and doubles no post and no notice when a master dies mid-spike', async () => {
-    const r = await runFault(killPollMaster, { databaseUrl: loadEnv().DATABASE_URL, redisUrl: cluster.url });
+    const r = await runFault(killPollMaster, {
+      databaseUrl: loadSharedEnv().DATABASE_URL,
+      redisUrl: cluster.url,
+    });
     expect(r.note).toMatch(/^master \d+ killed/);
     expect({ ...r.posts, noticesMissing: r.noticesMissing, noticesExtra: r.noticesExtra }).toEqual({
       expected: r.posts.expected,

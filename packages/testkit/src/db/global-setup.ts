@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createDb } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import type { TestProject } from 'vitest/node';
 import { adminQuery, withDatabase } from './admin.js';
 
@@ -18,7 +18,7 @@ declare module 'vitest' {
  * per run so two runs on one server never drop each other's template.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const { DATABASE_URL } = loadEnv();
+  const { DATABASE_URL } = loadSharedEnv();
   const name = `tagpulse_tpl_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   await adminQuery(DATABASE_URL, `create database ${name}`);
   const url = withDatabase(DATABASE_URL, name);

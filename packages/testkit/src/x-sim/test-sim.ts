@@ -1,6 +1,7 @@
 import { createXClient } from '@tagpulse/x-client';
 import { type Charge, type Sim, type SimOptions, startSim, type TruthPost } from '@tagpulse/x-sim';
 import { afterEach, expect } from 'vitest';
+import { truthPosts } from '../truth.js';
 import { specErrors } from './openapi.js';
 
 export const TEST_TOKEN = 'x-sim-test-token';
@@ -49,11 +50,7 @@ export async function startTestSim(options: SimOptions): Promise<TestSim> {
     client: simClient(sim.url, options.bearerToken ?? TEST_TOKEN),
     violations,
     checked: () => checked,
-    async truthPosts(hashtag, query = {}) {
-      const params = new URLSearchParams({ hashtag, ...query });
-      const res = await fetch(`${sim.url}/__sim/truth/posts?${params}`);
-      return ((await res.json()) as { data: TruthPost[] }).data;
-    },
+    truthPosts: (hashtag, query) => truthPosts(sim.url, hashtag, query),
     async billing() {
       return (await (await fetch(`${sim.url}/__sim/billing`)).json()) as {
         data: Charge[];

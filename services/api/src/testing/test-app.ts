@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { apiKeysRepository, type Database } from '@tagpulse/db';
 import { closeQueues, createQueues, createRedis } from '@tagpulse/queue';
-import { createLogger, loadEnv } from '@tagpulse/runtime';
+import { createLogger, loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -51,7 +51,7 @@ export async function startTestApp(
   overrides: Partial<ApiDeps> = {},
   { database, replica }: { database?: TestDatabase; replica?: Kysely<Database> } = {},
 ): Promise<TestApp> {
-  const env = loadEnv();
+  const env = loadSharedEnv();
   const testDb = database ?? (await createTestDatabase());
   const redis = createRedis(env.REDIS_URL, 'producer', () => {});
   await new Promise((resolve) => redis.once('ready', resolve));

@@ -1,5 +1,4 @@
-import { runApi } from '@tagpulse/api';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadApiEnv, runApi } from '@tagpulse/api';
 import { Command } from 'commander';
 import { runCommand } from './run-command.js';
 
@@ -8,7 +7,7 @@ export function apiCommand(): Command {
     .description('run the query API (API_HOST:API_PORT); OpenAPI at /openapi.json, docs at /docs')
     .action(() =>
       runCommand(async () => {
-        const { url, log } = await runApi(loadEnv());
+        const { url, log } = await runApi(loadApiEnv());
         log.info({ url }, 'api listening');
       }),
     );

@@ -1,10 +1,10 @@
 import { type ApiKeyScope, apiKeysRepository, createDb } from '@tagpulse/db';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { Command, Option } from 'commander';
 import { runCommand } from './run-command.js';
 
 async function withDb<T>(body: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
-  const db = createDb({ url: loadEnv().DATABASE_URL, max: 1, applicationName: 'tagpulse-apikey' });
+  const db = createDb({ url: loadSharedEnv().DATABASE_URL, max: 1, applicationName: 'tagpulse-apikey' });
   try {
     return await body(db);
   } finally {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { apiKeysRepository, backfillsRepository, budgetRepository } from '@tagpulse/db';
 import { createRedis } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { spawnWorker, stopCli, type WorkerProcess } from '@tagpulse/testkit/processes';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
@@ -75,7 +75,7 @@ afterAll(async () => {
   await worker?.kill('SIGKILL');
   if (api) await stopCli(api.child);
   await sim?.close();
-  const redis = createRedis(loadEnv().REDIS_URL, 'worker', () => {});
+  const redis = createRedis(loadSharedEnv().REDIS_URL, 'worker', () => {});
   await deletePrefix(redis, prefix);
   redis.disconnect();
   await t?.drop();

@@ -1,7 +1,7 @@
 import { backfillProgress, parseBackfillSpec } from '@tagpulse/core';
 import { type BackfillRow, backfillsRepository, createDb } from '@tagpulse/db';
 import { closeQueues, createQueues, createRedis, nudge } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { Command } from 'commander';
 import { runCommand } from './run-command.js';
 
@@ -45,7 +45,7 @@ export function backfillCommand(): Command {
             estimateOnly: options.estimateOnly === true,
           });
           if (!parsed.ok) throw new Error(`--${parsed.param.replace('_', '-')}: ${parsed.reason}`);
-          const env = loadEnv();
+          const env = loadSharedEnv();
           const db = createDb({ url: env.DATABASE_URL, max: 1, applicationName: 'tagpulse-backfill' });
           const redis = createRedis(env.REDIS_URL, 'worker', () => {}, { cluster: env.REDIS_CLUSTER });
           const queues = createQueues(redis, env.QUEUE_PREFIX, () => {});

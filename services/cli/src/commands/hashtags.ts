@@ -1,7 +1,7 @@
 import { parseHashtag } from '@tagpulse/core';
 import { createDb, cursorsRepository, hashtagsRepository } from '@tagpulse/db';
 import { createRedis } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import {
   type HashtagTracking,
   type TrackingChange,
@@ -13,7 +13,7 @@ import { runCommand } from './run-command.js';
 
 /** Runs `body` with the database and a Redis connection (to tell running workers of a change). */
 async function withTracking(body: (deps: HashtagTracking) => Promise<void>): Promise<void> {
-  const env = loadEnv();
+  const env = loadSharedEnv();
   const db = createDb({ url: env.DATABASE_URL, max: 1, applicationName: 'tagpulse-hashtags' });
   const redis = createRedis(env.REDIS_URL, 'producer', () => {}, { cluster: env.REDIS_CLUSTER });
   try {

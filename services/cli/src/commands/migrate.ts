@@ -1,6 +1,6 @@
 import { createDb } from '@tagpulse/db';
 import { migrateDown, migrateToLatest } from '@tagpulse/migrations';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { Command } from 'commander';
 import { runCommand } from './run-command.js';
 
@@ -10,7 +10,7 @@ export function migrateCommand(): Command {
     .option('--down', 'revert the most recent migration instead')
     .action((options: { down?: boolean }) =>
       runCommand(async () => {
-        const env = loadEnv();
+        const env = loadSharedEnv();
         const db = createDb({ url: env.DATABASE_URL, max: 1, applicationName: 'tagpulse-migrate' });
         try {
           const names = options.down ? await migrateDown(db) : await migrateToLatest(db);

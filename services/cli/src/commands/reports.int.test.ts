@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { hashtagsRepository } from '@tagpulse/db';
 import { closeQueues, createQueues, createRedis, type Queues } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import type { Redis } from 'ioredis';
@@ -19,7 +19,7 @@ let queues: Queues;
 beforeAll(async () => {
   t = await createTestDatabase();
   await hashtagsRepository.addHashtag(t.db, { key: 'virtualctweek', display: 'VirtualCTWeek' });
-  redis = createRedis(loadEnv().REDIS_URL, 'worker', () => {});
+  redis = createRedis(loadSharedEnv().REDIS_URL, 'worker', () => {});
   queues = createQueues(redis, prefix, () => {});
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ import {
   type ReportChannel,
   type ReportFormat,
 } from '@tagpulse/reports';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { Command, Option } from 'commander';
 import { runCommand } from './run-command.js';
 
@@ -18,7 +18,7 @@ type Db = ReturnType<typeof createDb>;
 
 /** The database and the report queue's producer: a schedule's row and its job scheduler change together. */
 async function withReports<T>(body: (db: Db, queues: Queues) => Promise<T>): Promise<T> {
-  const env = loadEnv();
+  const env = loadSharedEnv();
   const db = createDb({ url: env.DATABASE_URL, max: 1, applicationName: 'tagpulse-reports' });
   const redis = createRedis(env.REDIS_URL, 'producer', () => {}, { cluster: env.REDIS_CLUSTER });
   const queues = createQueues(redis, env.QUEUE_PREFIX, () => {});

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const { DATABASE_URL } = loadEnv();
+const { DATABASE_URL } = loadSharedEnv();
 
 function tagpulse(args: string[], env: Record<string, string>) {
   return run('node_modules/.bin/tsx', ['services/cli/src/main.ts', ...args], {

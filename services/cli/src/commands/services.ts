@@ -1,4 +1,4 @@
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { Command } from 'commander';
 import { ensureServices } from '../services/ensure.js';
 import { runCommand } from './run-command.js';
@@ -10,7 +10,7 @@ export function servicesCommand(): Command {
     )
     .action(() =>
       runCommand(async () => {
-        const env = loadEnv();
+        const env = loadSharedEnv();
         await ensureServices({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, say: console.log });
       }),
     );

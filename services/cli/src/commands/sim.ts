@@ -1,4 +1,4 @@
-import { createLogger, createShutdown, loadEnv } from '@tagpulse/runtime';
+import { createLogger, createShutdown, loadSharedEnv } from '@tagpulse/runtime';
 import {
   ACCESS,
   type Access,
@@ -97,7 +97,7 @@ export function simCommand(): Command {
     .option('--token <token>', 'accept only this bearer token (default: any non-empty one)')
     .action((flags: SimFlags) =>
       runCommand(async () => {
-        const env = loadEnv();
+        const env = loadSharedEnv();
         const log = createLogger({ service: 'x-sim', level: env.LOG_LEVEL });
         const sim = await startSim({
           scenario: flags.scenario,

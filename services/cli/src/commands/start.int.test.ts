@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRedis } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { adminQuery, withDatabase } from '@tagpulse/testkit/db';
 import { freePort } from '@tagpulse/testkit/net';
 import { deletePrefix } from '@tagpulse/testkit/queue';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The checkout under test, cloned into the system's temp directory: the repository needs nothing beside it.
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const { DATABASE_URL, REDIS_URL } = loadEnv();
+const { DATABASE_URL, REDIS_URL } = loadSharedEnv();
 const DB_NAME = `tagpulse_start_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const PREFIX = `start-test-${randomUUID().slice(0, 8)}`;
 

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { apiKeysRepository, createDb, cursorsRepository, hashtagsRepository } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
-import { type Env, loadEnv } from '@tagpulse/runtime';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { Command } from 'commander';
+import { loadStartEnv, type StartEnv } from '../env.js';
 import { ensureServices } from '../services/ensure.js';
 import { runCommand } from './run-command.js';
 
@@ -19,7 +19,7 @@ const SIGNAL_GRACE_MS = 2_000;
 const PROGRESS_MS = 30_000;
 
 /** Migrates, seeds the hashtags into an empty list, and makes a read key for the dashboard. */
-async function prepareDatabase(env: Env): Promise<{ key: string; lastPollAt: Date | undefined }> {
+async function prepareDatabase(env: StartEnv): Promise<{ key: string; lastPollAt: Date | undefined }> {
   const db = createDb({ url: env.DATABASE_URL, max: 1, applicationName: 'tagpulse-start' });
   try {
     const applied = await migrateToLatest(db);
@@ -161,13 +161,13 @@ function supervise(services: Service[], sim: Sim | undefined): (reason: string) 
 }
 
 /** Where a browser on this machine reaches the API. */
-function localUrl(env: Env): string {
+function localUrl(env: StartEnv): string {
   const host = ['0.0.0.0', '::'].includes(env.API_HOST) ? '127.0.0.1' : env.API_HOST;
   return `http://${host.includes(':') ? `[${host}]` : host}:${env.API_PORT}`;
 }
 
 async function start(): Promise<void> {
-  const env = loadEnv();
+  const env = loadStartEnv();
   await ensureServices({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, say: console.log });
   const { key, lastPollAt } = await prepareDatabase(env);
   const real = Boolean(env.X_BEARER_TOKEN || env.X_API_BASE_URL);

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { apiKeysRepository, hashtagsRepository } from '@tagpulse/db';
 import { createRedis } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { freePort } from '@tagpulse/testkit/net';
 import { spawnWorker, stopCli, type WorkerProcess } from '@tagpulse/testkit/processes';
@@ -62,7 +62,7 @@ afterAll(async () => {
   await worker?.kill('SIGKILL');
   if (api) await stopCli(api.child);
   await sim?.close();
-  const redis = createRedis(loadEnv().REDIS_URL, 'worker', () => {});
+  const redis = createRedis(loadSharedEnv().REDIS_URL, 'worker', () => {});
   await deletePrefix(redis, prefix);
   redis.disconnect();
   await t?.drop();

@@ -1,5 +1,5 @@
 import { budgetRepository, createDb, type SpendTotals, spendLedger } from '@tagpulse/db';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { Command } from 'commander';
 import { runCommand } from './run-command.js';
 
@@ -27,7 +27,7 @@ export function usageCommand(): Command {
         const budget = options.budget === undefined ? undefined : parseBudget(options.budget);
         const days = Number(options.days);
         if (!Number.isInteger(days) || days < 1 || days > 90) throw new Error('--days: expected 1 to 90');
-        const db = createDb({ url: loadEnv().DATABASE_URL, max: 1, applicationName: 'tagpulse-usage' });
+        const db = createDb({ url: loadSharedEnv().DATABASE_URL, max: 1, applicationName: 'tagpulse-usage' });
         try {
           if (budget !== undefined) {
             await budgetRepository.setBudget(db, budget);

@@ -1,5 +1,4 @@
-import { loadEnv } from '@tagpulse/runtime';
-import { runWorker } from '@tagpulse/worker';
+import { loadWorkerEnv, runWorker } from '@tagpulse/worker';
 import { Command } from 'commander';
 import { runCommand } from './run-command.js';
 
@@ -8,7 +7,7 @@ export function workerCommand(): Command {
     .description('run a capture worker (polling, engagement refresh, coverage); run as many as you like')
     .action(() =>
       runCommand(async () => {
-        await runWorker(loadEnv());
+        await runWorker(loadWorkerEnv());
       }),
     );
 }

@@ -1,7 +1,7 @@
 import { parseHashtag } from '@tagpulse/core';
 import { alertsRepository, deliveriesRepository, hashtagsRepository } from '@tagpulse/db';
 import { createRedis } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import {
   type SmtpReceiver,
@@ -20,7 +20,7 @@ const POLL_INTERVAL_MS = 1_000;
 /** The spike scenario's first spiking bucket ends here (services/x-sim/scenarios/spike.yaml). */
 const FIRST_BUCKET_CLOSES = Date.parse('2024-03-02T12:05:00Z');
 
-const redis = createRedis(loadEnv().REDIS_URL, 'producer', () => {});
+const redis = createRedis(loadSharedEnv().REDIS_URL, 'producer', () => {});
 let t: TestDatabase | undefined;
 let sim: Sim | undefined;
 let hook: WebhookReceiver | undefined;

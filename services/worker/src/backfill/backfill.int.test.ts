@@ -1,7 +1,7 @@
 import { parseBackfillSpec, SEED_HASHTAGS } from '@tagpulse/core';
 import { backfillsRepository, gapsRepository } from '@tagpulse/db';
 import { createQueues, createRedis, nudge } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { waitFor } from '@tagpulse/testkit/processes';
 import { compareWithTruth } from '@tagpulse/testkit/truth';
 import { startSim } from '@tagpulse/x-sim';
@@ -50,7 +50,7 @@ describe('a back-fill of the Virtual CT Week from the full archive', () => {
     const parsed = parseBackfillSpec({ hashtags: [...SEED_HASHTAGS], from: FROM, to: TO });
     if (!parsed.ok) throw new Error(parsed.reason);
     const b = await backfillsRepository.createBackfill(f.t.db, parsed.spec);
-    const redis = createRedis(loadEnv().REDIS_URL, 'producer', () => {});
+    const redis = createRedis(loadSharedEnv().REDIS_URL, 'producer', () => {});
     const queues = createQueues(redis, f.prefix, () => {});
     await nudge(queues, 'run-backfill', { backfillId: b.id });
 

@@ -1,6 +1,6 @@
 import { reportSchedulesRepository } from '@tagpulse/db';
 import { createRedis } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import type { Sim } from '@tagpulse/x-sim';
 import { UnrecoverableError, Worker } from 'bullmq';
@@ -63,7 +63,7 @@ describe('missed reports', () => {
     ]);
 
     // One of them fails for good (a worker takes it; it fails without a retry left) …
-    const redis = createRedis(loadEnv().REDIS_URL, 'worker', () => {});
+    const redis = createRedis(loadSharedEnv().REDIS_URL, 'worker', () => {});
     const worker = new Worker(queue.name, null, { connection: redis, prefix: queue.opts.prefix });
     const token = 'catch-up-test';
     const taken = await worker.getNextJob(token);

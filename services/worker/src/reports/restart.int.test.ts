@@ -2,7 +2,7 @@ import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { hashtagsRepository, reportSchedulesRepository, reportsRepository } from '@tagpulse/db';
 import { closeQueues, createQueues, createRedis, type Queues } from '@tagpulse/queue';
 import { applySchedule } from '@tagpulse/reports';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { type SmtpReceiver, startSmtpReceiver } from '@tagpulse/testkit/notify';
 import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
@@ -63,7 +63,7 @@ beforeAll(async () => {
     start: WORLD_NOW.toISOString(),
     port: 0,
   });
-  redis = createRedis(loadEnv().REDIS_URL, 'worker', () => {});
+  redis = createRedis(loadSharedEnv().REDIS_URL, 'worker', () => {});
   queues = createQueues(redis, prefix, () => {});
   smtp = await startSmtpReceiver();
   smtp.onMessage = async (mail) => {

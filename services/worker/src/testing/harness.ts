@@ -2,7 +2,7 @@ import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { cursorsRepository, type Database, hashtagsRepository } from '@tagpulse/db';
 import { createDeliverer } from '@tagpulse/notify';
 import { closeQueues, createQueues, createRedis, type Queues } from '@tagpulse/queue';
-import { createLogger, loadEnv } from '@tagpulse/runtime';
+import { createLogger, loadSharedEnv } from '@tagpulse/runtime';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
 import { createXApi, defaultPrices } from '@tagpulse/x-client';
 import { type Sim, type SimOptions, startSim } from '@tagpulse/x-sim';
@@ -48,7 +48,7 @@ afterAll(async () => {
 
 function testQueues(): Queues {
   if (!fileQueues) {
-    const redis = createRedis(loadEnv().REDIS_URL, 'worker', () => {});
+    const redis = createRedis(loadSharedEnv().REDIS_URL, 'worker', () => {});
     const prefix = testPrefix();
     fileQueues = { redis, prefix, queues: createQueues(redis, prefix, () => {}) };
   }

@@ -1,5 +1,5 @@
 import { createRedis } from '@tagpulse/queue';
-import { loadEnv } from '@tagpulse/runtime';
+import { loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
 import { spawnWorker, type WorkerProcess } from '@tagpulse/testkit/processes';
 import { deletePrefix, testPrefix } from '@tagpulse/testkit/queue';
@@ -24,7 +24,7 @@ export interface ProcessFixture {
  * `fixture.sim`), all killed and cleaned up after it.
  */
 export function useWorkerProcesses() {
-  const redis = createRedis(loadEnv().REDIS_URL, 'producer', () => {});
+  const redis = createRedis(loadSharedEnv().REDIS_URL, 'producer', () => {});
   const fixture = { workers: [] as WorkerProcess[], sim: undefined } as unknown as ProcessFixture;
   beforeEach(async () => {
     fixture.t = await createTestDatabase();

@@ -1,0 +1,167 @@
+import { type PublicMetrics, wholeBuckets } from '@tagpulse/core';
+import type { Kysely, RawBuilder } from 'kysely';
+import { sql } from 'kysely';
+import type { Database, PostKind, TopPostsRanking } from '../../database.js';
+import { TOP_POSTS_PER_HOUR } from '../rollups.repository.js';
+import { type ScopeRange, scopedPosts } from './scope-range.js';
+
+// The posts, authors, hashtags and languages behind a period's figures, as the API lists them.
+
+type Db = Kysely<Database>;
+
+const ENGAGEMENTS = sql.raw(
+  "case when p.kind = 'repost' then 0 else p.like_count + p.repost_count + p.reply_count + p.quote_count + p.bookmark_count end",
+);
+
+export type TopPostsBy = 'engagements' | 'impressions' | 'reach' | 'followers';
+
+/** A post as the API shows it: its latest public metrics under core's names, and its engagements. */
+export interface PostView extends PublicMetrics {
+  id: string;
+  edit_root_id: string;
+  created_at: Date;
+  kind: PostKind;
+  lang: string | null;
+  text: string;
+  author_id: string;
+  author_username: string | null;
+  author_followers: number;
+  engagements: number;
+}
+
+const POST_VIEW = sql.raw(`
+  p.id, p.edit_root_id, p.created_at, p.kind, p.lang, p.text, p.author_id,
+  a.username as author_username, coalesce(a.followers_count, 0) as author_followers,
+  p.like_count as likes, p.repost_count as reposts, p.reply_count as replies, p.quote_count as quotes,
+  p.bookmark_count as bookmarks, p.impression_count as impressions`);
+
+/** What a ranking orders by, over `p` (a post) and `a` (its author). */
+const RANKING_VALUE: Record<TopPostsRanking, RawBuilder<unknown>> = {
+  engagements: ENGAGEMENTS,
+  impressions: sql.raw('p.impression_count'),
+  followers: sql.raw('coalesce(a.followers_count, 0)'),
+};
+
+/**
+ * The period's top posts. Candidates are the best of the stored top posts of
+ * the whole UTC hours in the period and the top posts of the slivers at either
+ * end; the result is ranked again on the posts' current figures. `limit` is at most
+ * {@link TOP_POSTS_PER_HOUR}.
+ */
+export async function topPosts(
+  db: Db,
+  range: ScopeRange,
+  { by, limit }: { by: TopPostsBy; limit: number },
+): Promise<PostView[]> {
+  // Past the stored candidates, an hour's top posts would be missing from the period's.
+  if (limit > TOP_POSTS_PER_HOUR) throw new RangeError(`at most ${TOP_POSTS_PER_HOUR} top posts`);
+  const ranking: TopPostsRanking = by === 'reach' ? 'followers' : by;
+  const order = sql`${RANKING_VALUE[ranking]} desc, p.created_at desc, p.edit_root_id`;
+  const { whole, slivers } = wholeBuckets(range.from, range.to, '1h');
+  const candidates = [
+    ...(whole
+      ? [
+          // Ranked on the values the roll-ups stored, which a refresh of a post's figures
+          // recomputes: only the winners' posts are read.
+          sql`(select post_id, created_at from rollup_top_posts
+            where scope = ${range.scope} and ranking = ${ranking}
+              and bucket_start >= ${whole.from} and bucket_start < ${whole.to}
+            order by value desc, created_at desc, post_id limit ${limit})`,
+        ]
+      : []),
+    ...slivers.map(
+      (sliver) => sql`(select p.edit_root_id, p.created_at
+        from (${scopedPosts({ ...range, ...sliver })}) p left join authors a on a.id = p.author_id
+        order by ${order} limit ${limit})`,
+    ),
+  ];
+  const { rows } = await sql<PostView>`
+    select ${POST_VIEW}, ${ENGAGEMENTS} as engagements
+    from (${sql.join(candidates, sql` union `)}) c (post_id, created_at)
+    join posts p on p.edit_root_id = c.post_id and p.created_at = c.created_at
+    left join authors a on a.id = p.author_id
+    where p.deleted_at is null
+    order by ${order}
+    limit ${limit}`.execute(db);
+  return rows;
+}
+
+export interface AuthorView {
+  id: string;
+  username: string | null;
+  name: string | null;
+  followers: number;
+  posts: number;
+  impressions: number;
+  engagements: number;
+}
+
+export async function topAuthors(
+  db: Db,
+  range: ScopeRange,
+  { by, limit }: { by: TopPostsBy; limit: number },
+): Promise<AuthorView[]> {
+  // An author's reach is their followers.
+  const order = {
+    engagements: sql.raw('engagements desc'),
+    impressions: sql.raw('impressions desc'),
+    reach: sql.raw('followers desc'),
+    followers: sql.raw('followers desc'),
+  }[by];
+  const { rows } = await sql<AuthorView>`
+    select p.author_id as id, a.username, a.name, coalesce(a.followers_count, 0) as followers,
+      count(*) as posts, sum(p.impression_count) as impressions, sum(${ENGAGEMENTS}) as engagements
+    from (${scopedPosts(range)}) p left join authors a on a.id = p.author_id
+    group by p.author_id, a.username, a.name, a.followers_count
+    order by ${order}, posts desc, p.author_id
+    limit ${limit}`.execute(db);
+  return rows;
+}
+
+/** Other hashtags on the scope's posts, by number of posts. */
+export async function cohashtags(
+  db: Db,
+  range: ScopeRange,
+  { limit }: { limit: number },
+): Promise<{ tag_key: string; posts: number }[]> {
+  const { rows } = await sql<{ tag_key: string; posts: number }>`
+    select ph.tag_key, count(*) as posts
+    from (${scopedPosts(range)}) p
+    join post_hashtags ph on ph.post_id = p.edit_root_id and ph.created_at = p.created_at
+    where ph.tag_key <> all(${range.tags}::text[])
+    group by ph.tag_key order by posts desc, ph.tag_key limit ${limit}`.execute(db);
+  return rows;
+}
+
+/** Posts per language (`und` when X could not tell or did not say). */
+export async function languages(db: Db, range: ScopeRange): Promise<{ lang: string; posts: number }[]> {
+  const { rows } = await sql<{ lang: string; posts: number }>`
+    select coalesce(p.lang, 'und') as lang, count(*) as posts
+    from (${scopedPosts(range)}) p group by 1 order by posts desc, lang`.execute(db);
+  return rows;
+}
+
+export interface PostsFilter {
+  kind?: PostKind | undefined;
+  lang?: string | undefined;
+  authorId?: string | undefined;
+  /** Continue after this (created_at, edit_root_id), newest first. */
+  after?: { createdAt: Date; editRootId: string } | undefined;
+  limit: number;
+}
+
+/** One page of the scope's posts, newest first, keyset-paged. */
+export async function listPosts(db: Db, range: ScopeRange, filter: PostsFilter): Promise<PostView[]> {
+  const { kind, lang, authorId, after, limit } = filter;
+  const { rows } = await sql<PostView>`
+    select ${POST_VIEW}, ${ENGAGEMENTS} as engagements
+    from (${scopedPosts(range)}) p left join authors a on a.id = p.author_id
+    where true
+      ${kind ? sql`and p.kind = ${kind}` : sql``}
+      ${lang ? sql`and coalesce(p.lang, 'und') = ${lang}` : sql``}
+      ${authorId ? sql`and p.author_id = ${authorId}` : sql``}
+      ${after ? sql`and (p.created_at, p.edit_root_id) < (${after.createdAt}::timestamptz, ${after.editRootId}::text)` : sql``}
+    order by p.created_at desc, p.edit_root_id desc
+    limit ${limit}`.execute(db);
+  return rows;
+}

@@ -1,0 +1,90 @@
+import { bucketRuns, type MetricValues } from '@tagpulse/core';
+import { sql } from 'kysely';
+import { bucketModesCte } from '../rollups-definitions.repository.js';
+
+/** The scope of the series of all tracked hashtags together. */
+export const ALL_SCOPE = '*';
+
+/** Buckets per statement: bounds the statement's memory and keeps each upsert short. */
+export const BUCKETS_PER_STATEMENT = 2_000;
+
+/**
+ * The CTEs `tagged` (a row per post and tracked hashtag of `tags`, with its
+ * bucket and whether the bucket follows the legacy definitions) and `scoped`
+ * (a row per post and scope: each hashtag, and once per post for all of them
+ * together, scope {@link ALL_SCOPE}) over the [start, end) buckets. Deleted
+ * posts are excluded: a deleted post leaves the volume it was counted in, as
+ * X's counts do. A bucket under the newest definitions counts what X's 2026
+ * search returns, so a repost stored from an earlier search is left out of it.
+ */
+export function scopedPostsCtes({ starts, ends, tags }: { starts: Date[]; ends: Date[]; tags: string[] }) {
+  // Each post finds its bucket by binary search over the sorted starts (width_bucket), and the
+  // posts are read by constant time ranges, one per run of adjacent buckets: a join on bucket
+  // ranges made the planner compare every post with every bucket.
+  const startsArray = sql`${starts.map((s) => s.toISOString())}::timestamptz[]`;
+  const within = (column: string) =>
+    sql.join(
+      bucketRuns(starts, ends).map(
+        (r) => sql`(${sql.ref(column)} >= ${r.lo} and ${sql.ref(column)} < ${r.hi})`,
+      ),
+      sql` or `,
+    );
+  return sql`
+    ${bucketModesCte({ starts, ends })},
+    tagged as (
+      select t.*, m.legacy from (
+        select (${startsArray})[width_bucket(ph.created_at, ${startsArray})] as bucket_start,
+          ph.tag_key, p.edit_root_id, p.created_at, p.kind, p.author_id, p.impression_count,
+          case when p.kind = 'repost' then 0 else p.repost_count end as repost_count,
+          case when p.kind = 'repost' then 0
+            else p.like_count + p.repost_count + p.reply_count + p.quote_count + p.bookmark_count end as engagements
+        from post_hashtags ph
+        join posts p on p.edit_root_id = ph.post_id and p.created_at = ph.created_at
+        where ph.tag_key = any(${tags}::text[]) and p.deleted_at is null
+          and (${within('ph.created_at')}) and (${within('p.created_at')})
+      ) t
+      join bucket_modes m using (bucket_start)
+      where m.legacy or t.kind <> 'repost'
+    ),
+    scoped as (
+      select bucket_start, tag_key as scope, edit_root_id, created_at, kind, author_id, impression_count,
+        repost_count, engagements, legacy
+      from tagged
+      union all
+      select distinct on (bucket_start, edit_root_id)
+        bucket_start, ${ALL_SCOPE}::text, edit_root_id, created_at, kind, author_id, impression_count,
+        repost_count, engagements, legacy
+      from tagged
+    )`;
+}
+
+/**
+ * The metrics of each [start, end) bucket, per hashtag of `tags` and for all
+ * of them together: rows of (scope, bucket_start, metrics…) for the buckets
+ * and scopes that have posts. Distinct authors are counted, and their
+ * followers summed once each, per bucket. Reposts are the captured reposts
+ * under the legacy definitions, the other posts' retweet_count under the newest.
+ */
+export function bucketMetrics(buckets: { starts: Date[]; ends: Date[]; tags: string[] }) {
+  return sql<{ scope: string; bucket_start: Date } & MetricValues>`
+    with ${scopedPostsCtes(buckets)},
+    agg as (
+      select scope, bucket_start, count(*) as posts,
+        count(*) filter (where kind = 'original') as originals,
+        count(*) filter (where kind = 'reply') as replies,
+        count(*) filter (where kind = 'quote') as quotes,
+        case when bool_and(legacy) then count(*) filter (where kind = 'repost')
+          else coalesce(sum(repost_count), 0) end as reposts,
+        count(distinct author_id) as unique_authors,
+        coalesce(sum(impression_count), 0) as impressions, coalesce(sum(engagements), 0) as engagements
+      from scoped group by scope, bucket_start
+    ),
+    reach as (
+      select d.scope, d.bucket_start, sum(a.followers_count) as potential_reach
+      from (select distinct scope, bucket_start, author_id from scoped) d
+      join authors a on a.id = d.author_id
+      group by d.scope, d.bucket_start
+    )
+    select agg.*, coalesce(reach.potential_reach, 0) as potential_reach
+    from agg left join reach using (scope, bucket_start)`;
+}
