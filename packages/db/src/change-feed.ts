@@ -1,4 +1,6 @@
+import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
+import type { Database } from './database.js';
 
 /** The channel the database's triggers announce changes on (migrations 0007 and 0011). */
 export const CHANGES_CHANNEL = 'tagpulse_changes';
@@ -9,11 +11,19 @@ export const CHANGES_CHANNEL = 'tagpulse_changes';
  * `reset` means changes may have been missed (the feed was down): forget
  * everything derived from the database.
  */
-export type Change =
+export type Change = (
   | { table: 'rollups'; lo: Date; hi: Date }
   | { table: 'hashtags' }
   | { table: 'api_keys' }
-  | { table: 'reset' };
+  | { table: 'reset' }
+) & {
+  /**
+   * The primary's WAL position read after the notice arrived (`pg_current_wal_lsn()`), so at or past
+   * the change's commit: a replica that has replayed up to it shows the change. Absent when it could
+   * not be read (the connection dropped; a `reset` follows).
+   */
+  lsn?: string;
+};
 
 export interface ChangeFeed {
   /** True while listening; between a drop and the next `reset`, changes may be missed. */
@@ -60,8 +70,9 @@ export async function listenForChanges({
 
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: url, application_name: 'tagpulse-changes' });
+    const positioned = withPositions(next, onChange);
     next.on('notification', (message) => {
-      if (message.channel === CHANGES_CHANNEL) onChange(parseChange(message.payload));
+      if (message.channel === CHANGES_CHANNEL) positioned(parseChange(message.payload));
     });
     const dropped = (err?: Error) => {
       if (client !== next) return;
@@ -85,7 +96,7 @@ export async function listenForChanges({
     if (closed) return;
     live = true;
     delay = retryMs;
-    onChange({ table: 'reset' });
+    positioned({ table: 'reset' });
   };
   const retry = () => {
     if (closed) return;
@@ -107,4 +118,62 @@ export async function listenForChanges({
       await last?.end();
     },
   };
+}
+
+const CURRENT_LSN = 'select pg_current_wal_lsn()::text as lsn';
+
+/**
+ * Passes changes on with the WAL position read after they arrived. Changes that arrive while a
+ * reading is under way wait for the next one: a position read before a notice arrived may predate
+ * its commit. A burst of notices costs one reading, not one each.
+ */
+function withPositions(client: pg.Client, onChange: (change: Change) => void): (change: Change) => void {
+  let waiting: Change[] = [];
+  let reading = false;
+  const read = async () => {
+    reading = true;
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      const lsn = await client.query<{ lsn: string }>(CURRENT_LSN).then(
+        (r) => r.rows[0]?.lsn,
+        () => undefined,
+      );
+      for (const change of batch) onChange(lsn === undefined ? change : { ...change, lsn });
+    }
+    reading = false;
+  };
+  return (change) => {
+    waiting.push(change);
+    if (!reading) void read();
+  };
+}
+
+/** A WAL position (`16/B374D848`) as a number, to compare positions. */
+export function lsnValue(lsn: string): bigint {
+  const [hi = '0', lo = '0'] = lsn.split('/');
+  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+}
+
+/** Where a replica stands: the WAL position it has replayed, and how long ago it replayed a commit. */
+export interface ReplayState {
+  lsn: string;
+  /** Seconds since the last replayed commit while replay is behind what was received; 0 when caught up. */
+  lagSeconds: number;
+}
+
+/** The replay state of the server behind `db`; undefined on a primary (it replays nothing). */
+export async function replayState(db: Kysely<Database>): Promise<ReplayState | undefined> {
+  const { rows } = await sql<{ lsn: string | null; lag: number | null }>`
+    select pg_last_wal_replay_lsn()::text as lsn,
+      case when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
+        else extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 end as lag`.execute(db);
+  const row = rows[0];
+  return row?.lsn ? { lsn: row.lsn, lagSeconds: Math.max(0, row.lag ?? 0) } : undefined;
+}
+
+/** The primary's current WAL position. */
+export async function currentPosition(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(db);
+  return rows[0]?.lsn ?? '0/0';
 }

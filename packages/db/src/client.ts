@@ -16,6 +16,11 @@ export interface DbOptions {
   statementTimeoutMs?: number;
   /** Called when an idle pooled connection fails (a Postgres restart); the pool reconnects on next use. */
   onIdleError?: (err: Error) => void;
+  /**
+   * Every transaction read-only (`default_transaction_read_only`): the API's read pool, so a write
+   * routed to it by mistake fails on a primary as it would on a replica.
+   */
+  readOnly?: boolean;
 }
 
 /** A kysely instance over a pg pool. Call `destroy()` on shutdown. */
@@ -25,12 +30,14 @@ export function createDb({
   applicationName = 'tagpulse',
   statementTimeoutMs,
   onIdleError,
+  readOnly = false,
 }: DbOptions): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: url,
     max,
     application_name: applicationName,
     ...(statementTimeoutMs === undefined ? {} : { statement_timeout: statementTimeoutMs }),
+    ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
   });
   // Without a listener, an idle client's error would crash the process.
   pool.on('error', (err) => onIdleError?.(err));

@@ -1,4 +1,11 @@
-export { type Change, listenForChanges } from './change-feed.js';
+export {
+  type Change,
+  currentPosition,
+  listenForChanges,
+  lsnValue,
+  type ReplayState,
+  replayState,
+} from './change-feed.js';
 export { createDb, type DbOptions } from './client.js';
 export type * from './database.js';
 export { REFRESH_AGES_MS, type RefreshSchedule, refreshSchedule } from './refresh-schedule.js';

@@ -6,13 +6,14 @@ export {
   QUEUE_NAMES,
   type QueueName,
 } from './catalog.js';
-export { createRedis, type RedisRole } from './connection.js';
+export { createRedis, type RedisClient, type RedisRole, redisNodeUrls } from './connection.js';
 export {
   closeQueues,
   createQueues,
   hashtagsChangedChannel,
   nudge,
   type Queues,
+  queuePrefix,
   removeSchedulesExcept,
   upsertSchedule,
 } from './producer.js';

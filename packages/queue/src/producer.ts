@@ -1,13 +1,24 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { type JobName, type JobPayload, jobCatalog, QUEUE_NAMES, type QueueName } from './catalog.js';
+import type { RedisClient } from './connection.js';
 
 export type Queues = Record<QueueName, Queue>;
 
+/**
+ * BullMQ's key prefix for `queue` on `connection`. On a Redis Cluster every key a BullMQ script
+ * touches must hash to one slot, so the prefix is a hash tag; one tag per queue (`{tagpulse-rollups}`)
+ * rather than one for all (`{tagpulse}`) lets the cluster place the queues on different shards, where
+ * a single tag would put every queue on one master and leave the others idle. No script spans two
+ * queues (no flows), so nothing needs them together. On one server the keys stay `tagpulse:rollups:…`.
+ */
+export function queuePrefix(connection: RedisClient, prefix: string, queue: QueueName): string {
+  return connection.isCluster ? `{${prefix}-${queue}}` : prefix;
+}
+
 /** One Queue per catalog queue, on a shared connection, each with an error listener (BullMQ production guide). */
-export function createQueues(connection: Redis, prefix: string, onError: (err: Error) => void): Queues {
+export function createQueues(connection: RedisClient, prefix: string, onError: (err: Error) => void): Queues {
   const entries = QUEUE_NAMES.map((name) => {
-    const queue = new Queue(name, { connection, prefix });
+    const queue = new Queue(name, { connection, prefix: queuePrefix(connection, prefix, name) });
     queue.on('error', onError);
     return [name, queue] as const;
   });

@@ -10,6 +10,16 @@ describe('loadSharedEnv', () => {
     expect(env.LOG_LEVEL).toBe('info');
   });
 
+  it("reads a Redis Cluster's seed nodes from a comma-separated REDIS_URL, and the cluster flag", () => {
+    const env = loadSharedEnv({ REDIS_URL: 'redis://a:7000, redis://b:7001', REDIS_CLUSTER: '1' });
+    expect(env.REDIS_URL).toBe('redis://a:7000, redis://b:7001');
+    expect(env.REDIS_CLUSTER).toBe(true);
+    expect(loadSharedEnv({}).REDIS_CLUSTER).toBe(false);
+    expect(() => loadSharedEnv({ REDIS_URL: 'redis://a:7000,b:7001' })).toThrow(
+      /REDIS_URL: expected a redis:\/\/ URL, or several comma-separated/,
+    );
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadSharedEnv({ LOG_LEVEL: '' }).LOG_LEVEL).toBe('info');
   });

@@ -44,15 +44,29 @@ export function commaListEnv<T extends z.ZodType<unknown, string>>(item: T) {
     .pipe(z.array(item));
 }
 
+const redisUrl = z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' });
+
 /** What every process that reaches the stores reads: where they are, how it logs and stops. */
 export const sharedEnvShape = {
   // The password is ignored by trust auth and matches what `tagpulse services` sets on a fresh install.
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' })
     .default('postgres://postgres:postgres@127.0.0.1:5432/tagpulse'),
+  // --- scale (issue 19): a Redis Cluster ---
+  /** One Redis URL, or a Redis Cluster's seed nodes as comma-separated URLs. */
   REDIS_URL: z
-    .url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' })
+    .string()
+    .refine((v) => {
+      const urls = v
+        .split(',')
+        .map((u) => u.trim())
+        .filter((u) => u.length > 0);
+      return urls.length > 0 && urls.every((u) => redisUrl.safeParse(u).success);
+    }, 'expected a redis:// URL, or several comma-separated (a Redis Cluster)')
     .default('redis://127.0.0.1:6379'),
+  /** Connect through the Redis Cluster client even when REDIS_URL names one node (a cluster's seed). */
+  REDIS_CLUSTER: BoolEnv.default(false),
+  // --- end scale ---
   /** Prefix of every BullMQ key; tests give each worker process group its own. */
   QUEUE_PREFIX: z
     .string()

@@ -1,13 +1,12 @@
 import { type Database, type HashtagRow, hashtagsRepository } from '@tagpulse/db';
-import { hashtagsChangedChannel } from '@tagpulse/queue';
-import type { Redis } from 'ioredis';
+import { hashtagsChangedChannel, type RedisClient } from '@tagpulse/queue';
 import type { Kysely } from 'kysely';
 
 /** What changing the tracked hashtags needs, whoever asks (the API, the CLI). */
 export interface HashtagTracking {
   db: Kysely<Database>;
   /** A producer connection; it may still be connecting. */
-  redis: Redis;
+  redis: RedisClient;
   /** BullMQ key prefix: the workers listen on a channel under it. */
   queuePrefix: string;
 }
@@ -22,7 +21,7 @@ export interface TrackingChange<T> {
 }
 
 /** Tells running workers the tracked hashtags changed, so polling follows without a restart. */
-async function announceHashtagChange(redis: Redis, queuePrefix: string): Promise<void> {
+async function announceHashtagChange(redis: RedisClient, queuePrefix: string): Promise<void> {
   await redis.publish(hashtagsChangedChannel(queuePrefix), 'changed');
 }
 

@@ -55,6 +55,14 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     }),
   });
   registerAuth(app, deps);
+  // Before a write's answer leaves: the writer's next read must show it, replayed or not.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) {
+      // Unread (the primary just failed), the write's own notice still raises the bar when it comes.
+      await deps.pools.wrote().catch(() => {});
+    }
+    return payload;
+  });
   const registry = registerMetrics(app, deps);
   await registerOpenApi(app);
 

@@ -1,9 +1,9 @@
 import type { Database } from '@tagpulse/db';
-import type { Queues } from '@tagpulse/queue';
+import type { Queues, RedisClient } from '@tagpulse/queue';
 import type { Logger } from '@tagpulse/runtime';
-import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { KeyCache } from './key-cache.js';
+import type { ReadPools } from './read-pools.js';
 import type { ResponseCache } from './response-cache.js';
 
 /** Job counts of one queue by state (waiting, active, delayed, failed, completed). */
@@ -11,9 +11,15 @@ export type QueueCounts = Record<string, Record<string, number>>;
 
 /** Everything the API uses, built in main.ts (or a test) and passed in. */
 export interface ApiDeps {
+  /** The primary: every write, and the reads a write decides on (and API keys, so a revocation holds at once). */
   db: Kysely<Database>;
+  /**
+   * `pools.read` takes every other `/v1` read: the read replica when there is one, else the primary
+   * (`pools.primary` is `db`); the pools also follow the replica's position for the cache and its lag.
+   */
+  pools: ReadPools;
   /** A producer connection (`enableOfflineQueue: false`): rate limits and announcements fail fast. */
-  redis: Redis;
+  redis: RedisClient;
   log: Logger;
   now: () => Date;
   /**

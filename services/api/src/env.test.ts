@@ -7,6 +7,8 @@ describe('loadApiEnv', () => {
     const env = loadApiEnv({});
     expect(env.API_PORT).toBe(3000);
     expect(env.DATABASE_URL).toBe('postgres://postgres:postgres@127.0.0.1:5432/tagpulse');
+    // No replica: the API reads the primary.
+    expect(env.DATABASE_READ_URL).toBeUndefined();
   });
 
   it('coerces numbers', () => {
@@ -17,6 +19,11 @@ describe('loadApiEnv', () => {
     ['API_PORT', 'eighty', /API_PORT: expected a port number/],
     ['API_PORT', '70000', /API_PORT: expected a port between 1 and 65535/],
     ['CORS_ORIGINS', 'ftp://a.example', /CORS_ORIGINS: expected comma-separated http\(s\) origins/],
+    [
+      'DATABASE_READ_URL',
+      'mysql://replica/x',
+      /DATABASE_READ_URL: expected a postgres:\/\/ URL \(value hidden\)/,
+    ],
   ])('names the bad variable %s in one line', (name, value, message) => {
     expect(() => loadApiEnv({ [name]: value })).toThrow(ConfigError);
     expect(() => loadApiEnv({ [name]: value })).toThrow(message);

@@ -5,6 +5,10 @@ import { z } from 'zod';
 export const apiEnvSchema = z.object({
   ...sharedEnvShape,
   ...apiAddressEnvShape,
+  // --- scale (issue 19): the read replica ---
+  /** A streaming replica for the API's `/v1` reads; unset, the API reads DATABASE_URL. */
+  DATABASE_READ_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' }).optional(),
+  // --- end scale ---
   /** Requests one API key (or one address, on the routes without a key) may make per minute. */
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Requests one client address may make per minute without a key already verified (wrong keys, /readyz, …). */

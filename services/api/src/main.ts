@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { startCaches } from './caches.js';
 import type { ApiEnv } from './env.js';
+import { ReadPools } from './read-pools.js';
 
 export interface RunningApi {
   app: FastifyInstance;
@@ -28,7 +29,22 @@ export async function runApi(env: ApiEnv): Promise<RunningApi> {
     statementTimeoutMs: env.API_STATEMENT_TIMEOUT_MS,
     onIdleError: (err) => log.error({ err }, 'idle postgres connection failed'),
   });
-  const redis = createRedis(env.REDIS_URL, 'producer', (err) => log.error({ err }, 'redis error'));
+  // Every /v1 read but those a write decides on; read-only, so a write routed to it fails loudly.
+  const replica =
+    env.DATABASE_READ_URL === undefined
+      ? undefined
+      : createDb({
+          url: env.DATABASE_READ_URL,
+          max: 20,
+          applicationName: 'tagpulse-api-read',
+          statementTimeoutMs: env.API_STATEMENT_TIMEOUT_MS,
+          readOnly: true,
+          onIdleError: (err) => log.error({ err }, 'idle replica connection failed'),
+        });
+  const pools = new ReadPools(db, replica);
+  const redis = createRedis(env.REDIS_URL, 'producer', (err) => log.error({ err }, 'redis error'), {
+    cluster: env.REDIS_CLUSTER,
+  });
   // A producer connection refuses commands until it is up; wait so the first requests are not 503s.
   await new Promise((resolve) => redis.once('ready', resolve));
   // For queue depths and the report schedules' job schedulers; the worker owns the jobs.
@@ -37,9 +53,11 @@ export async function runApi(env: ApiEnv): Promise<RunningApi> {
     url: env.DATABASE_URL,
     maxBytes: env.API_CACHE_MB * 1024 * 1024,
     log,
+    pools,
   });
   const app = await buildApp({
     db,
+    pools,
     cache: caches.answers,
     keys: caches.keys,
     zonesMax: env.ROLLUP_ZONES_MAX,
@@ -75,6 +93,7 @@ export async function runApi(env: ApiEnv): Promise<RunningApi> {
   });
   shutdown.register('postgres', async () => {
     await caches.close();
+    await replica?.destroy();
     await db.destroy();
   });
   const url = await app.listen({ host: env.API_HOST, port: env.API_PORT });

@@ -2,6 +2,7 @@ import { rollupOutbox } from '@tagpulse/db';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ApiDeps } from './deps.js';
+import type { ReplicaLag } from './read-pools.js';
 
 /**
  * Prometheus metrics of one app (a registry per app, so tests can build
@@ -50,6 +51,33 @@ export function registerMetrics(app: FastifyInstance, deps: ApiDeps): Registry {
       this.set(await rollupOutbox.lagSeconds(deps.db));
     },
   });
+
+  if (deps.pools.hasReplica) {
+    // One reading per scrape for both gauges.
+    let reading: Promise<ReplicaLag | undefined> | undefined;
+    const lag = () => {
+      reading ??= deps.pools.lag().finally(() => {
+        reading = undefined;
+      });
+      return reading;
+    };
+    new Gauge({
+      name: 'tagpulse_replica_lag_bytes',
+      help: 'WAL bytes the primary has written that the read replica has not replayed',
+      registers: [registry],
+      async collect() {
+        this.set((await lag())?.bytes ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'tagpulse_replica_lag_seconds',
+      help: 'Seconds since the read replica replayed a commit, while it is behind what it received (0 caught up)',
+      registers: [registry],
+      async collect() {
+        this.set((await lag())?.seconds ?? 0);
+      },
+    });
+  }
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

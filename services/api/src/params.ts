@@ -137,9 +137,7 @@ export type { Scope } from '@tagpulse/usecases';
 /** The scope a `hashtag` parameter names; 404 when it is not a hashtag tagpulse tracks or tracked. */
 export async function resolveScope(deps: ApiDeps, hashtag: string): Promise<Scope> {
   // The hashtags table is small (tens of rows) and kept by the cache until it changes.
-  const { value: hashtags } = await deps.cache.get('hashtags', () =>
-    hashtagsRepository.listHashtags(deps.db),
-  );
+  const { value: hashtags } = await deps.cache.get('hashtags', (db) => hashtagsRepository.listHashtags(db));
   const parsed = hashtag.toLowerCase() === 'all' ? undefined : parseHashtag(hashtag);
   if (parsed && !parsed.ok) throw badParam('hashtag', parsed.reason);
   const result = scopeOf(hashtags, parsed ? [parsed.key] : []);

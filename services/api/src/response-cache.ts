@@ -1,5 +1,6 @@
-import type { Change } from '@tagpulse/db';
+import type { Change, Database } from '@tagpulse/db';
 import type { FastifyReply } from 'fastify';
+import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 
 /** The longest bucket: a change to a week row starting at t touches answers about [t, t + 7 days). */
@@ -17,6 +18,11 @@ export interface CacheOptions {
   maxBytes: number;
   /** False while changes may be missed (the change feed is down): then nothing is cached or served. */
   trusted: () => boolean;
+  /**
+   * The pool to compute an answer on: the read replica once it has replayed every change heard,
+   * else the primary (ReadPools.forAnswer), so no answer kept misses a change the cache was told of.
+   */
+  pool: () => Promise<Kysely<Database>>;
 }
 
 export type CacheStatus = 'hit' | 'miss' | 'off';
@@ -34,33 +40,36 @@ export const CACHE_HEADER = 'x-tagpulse-cache';
 export class ResponseCache {
   readonly #entries: LRUCache<string, Entry>;
   readonly #trusted: () => boolean;
+  readonly #pool: () => Promise<Kysely<Database>>;
   // Answers being computed: a burst of the same question (a dashboard opened by a whole team)
   // runs one computation, not one per request.
   readonly #computing = new Map<string, Promise<unknown>>();
   #epoch = 0;
 
-  constructor({ maxBytes, trusted }: CacheOptions) {
+  constructor({ maxBytes, trusted, pool }: CacheOptions) {
     this.#entries = new LRUCache<string, Entry>({ maxSize: maxBytes });
     this.#trusted = trusted;
+    this.#pool = pool;
   }
 
   /**
-   * The answer for `key`, computed by `compute` unless kept. `reads` is the
+   * The answer for `key`, computed by `compute` on the pool given unless kept. `reads` is the
    * period of roll-up buckets the answer depends on (omit for answers that
    * only the hashtag list changes); `size` its approximate bytes.
    */
   async get<T>(
     key: string,
-    compute: () => Promise<T>,
+    compute: (db: Kysely<Database>) => Promise<T>,
     { reads, size = 1024 }: { reads?: { from: Date; to: Date }; size?: number | ((value: T) => number) } = {},
   ): Promise<{ value: T; status: CacheStatus }> {
-    if (!this.#trusted()) return { value: await compute(), status: 'off' };
+    if (!this.#trusted()) return { value: await compute(await this.#pool()), status: 'off' };
     const kept = this.#entries.get(key);
     if (kept) return { value: kept.value as T, status: 'hit' };
     const running = this.#computing.get(key);
     if (running) return { value: (await running) as T, status: 'miss' };
+    // Taken before the pool is chosen: a change heard while choosing may not be in the pool chosen.
     const epoch = this.#epoch;
-    const computation = compute();
+    const computation = this.#pool().then(compute);
     this.#computing.set(key, computation);
     let value: T;
     try {
@@ -105,7 +114,7 @@ export async function cachedAnswer<T>(
   cache: ResponseCache,
   reply: FastifyReply,
   key: unknown[],
-  compute: () => Promise<T>,
+  compute: (db: Kysely<Database>) => Promise<T>,
   options: { reads?: { from: Date; to: Date }; size?: number | ((value: T) => number) },
 ): Promise<T> {
   const { value, status } = await cache.get(JSON.stringify(key), compute, options);

@@ -59,7 +59,7 @@ describe('docker-compose.yml', () => {
     expect(redis?.healthcheck?.test.join(' ')).toMatch(/REDISCLI_AUTH=.*grep -q PONG/);
     for (const name of APP_SERVICES)
       expect(compose.services[name]?.environment?.REDIS_URL, name).toMatch(
-        /^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379$/,
+        /^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]*\}@\$\{REDIS_HOST:-redis\}:6379$/,
       );
   });
 });

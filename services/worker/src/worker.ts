@@ -1,7 +1,14 @@
 import { createDb, rollupDefinitions, rollupsRepository } from '@tagpulse/db';
 import { createMastodonApi } from '@tagpulse/mastodon-client';
 import { createDeliverer, sendDeadlineMs } from '@tagpulse/notify';
-import { closeQueues, createQueues, createRedis, hashtagsChangedChannel, QUEUE_NAMES } from '@tagpulse/queue';
+import {
+  closeQueues,
+  createQueues,
+  createRedis,
+  hashtagsChangedChannel,
+  QUEUE_NAMES,
+  queuePrefix,
+} from '@tagpulse/queue';
 import { ConfigError, createLogger, createShutdown, type Logger, type Shutdown } from '@tagpulse/runtime';
 import { createXApi, defaultPrices, type XPrices } from '@tagpulse/x-client';
 import { Worker } from 'bullmq';
@@ -84,8 +91,9 @@ export async function runWorker(env: WorkerEnv): Promise<RunningWorker> {
     applicationName: 'tagpulse-worker',
     onIdleError: (err) => log.error({ err }, 'idle postgres connection failed'),
   });
-  const redis = createRedis(env.REDIS_URL, 'worker', onRedisError);
-  const subscriber = createRedis(env.REDIS_URL, 'worker', onRedisError);
+  const target = { cluster: env.REDIS_CLUSTER };
+  const redis = createRedis(env.REDIS_URL, 'worker', onRedisError, target);
+  const subscriber = createRedis(env.REDIS_URL, 'worker', onRedisError, target);
   const queues = createQueues(redis, env.QUEUE_PREFIX, (err) => log.error({ err }, 'queue error'));
   const clock = await createWorkerClock(env.X_CLOCK_URL, log);
   const x = createXApi({
@@ -120,7 +128,7 @@ export async function runWorker(env: WorkerEnv): Promise<RunningWorker> {
   const workers = QUEUE_NAMES.map((queue) => {
     const worker = new Worker(queue, createProcessor(queue, deps), {
       connection: redis,
-      prefix: env.QUEUE_PREFIX,
+      prefix: queuePrefix(redis, env.QUEUE_PREFIX, queue),
       concurrency: env.WORKER_CONCURRENCY,
     });
     worker.on('error', (err) => log.error({ err, queue }, 'worker error'));

@@ -6,6 +6,7 @@ import { benchFaultsCommand } from './bench-faults.js';
 import { benchFreshnessCommand } from './bench-freshness.js';
 import { benchIngestCommand } from './bench-ingest.js';
 import { benchLoadCommand } from './bench-load.js';
+import { benchScaleCommand } from './bench-scale.js';
 import { benchSimCommand } from './bench-sim.js';
 
 /**
@@ -23,5 +24,6 @@ export function benchCommand(): Command {
   bench.addCommand(benchLoadCommand());
   bench.addCommand(benchFaultsCommand());
   bench.addCommand(benchCostCommand());
+  bench.addCommand(benchScaleCommand());
   return bench;
 }

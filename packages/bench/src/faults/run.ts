@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { parseHashtag } from '@tagpulse/core';
 import { createDb, type Database, hashtagsRepository } from '@tagpulse/db';
 import { adminQuery } from '@tagpulse/testkit/db';
+import type { PrivatePostgres } from '@tagpulse/testkit/private-postgres';
 import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
 import { deletePrefix } from '@tagpulse/testkit/queue';
 import { type Sim, startSim } from '@tagpulse/x-sim';
@@ -20,7 +21,7 @@ import {
 import { type Receivers, startReceivers } from './receivers.js';
 import { timeToRecover, waitForCycleAfter } from './recovery.js';
 import { createRunDatabase } from './run-database.js';
-import type { PrivatePostgres, PrivateRedis } from './servers.js';
+import type { PrivateRedis } from './servers.js';
 import { countPosts, type PostCount } from './truth.js';
 import { startXProxy, type XProxy } from './x-proxy.js';
 
@@ -207,8 +208,11 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     await adminQuery(servers.databaseUrl, `drop database if exists ${database.name} with (force)`).catch(
       () => {},
     );
-    const redis = new Redis(servers.redisUrl, { maxRetriesPerRequest: 1 });
-    await deletePrefix(redis, prefix).catch(() => {});
-    redis.disconnect();
+    // A Redis Cluster (several comma-separated nodes) is the run's own and dropped whole by its owner.
+    if (!servers.redisUrl.includes(',')) {
+      const redis = new Redis(servers.redisUrl, { maxRetriesPerRequest: 1 });
+      await deletePrefix(redis, prefix).catch(() => {});
+      redis.disconnect();
+    }
   }
 }

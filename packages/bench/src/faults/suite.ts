@@ -1,8 +1,9 @@
+import { startPrivatePostgres } from '@tagpulse/testkit/private-postgres';
 import type { Figure } from '../report.js';
 import { FAULTS } from './faults.js';
 import { type FaultResult, runFault, type Servers } from './run.js';
 import { dropTemplate } from './run-database.js';
-import { startPrivatePostgres, startPrivateRedis } from './servers.js';
+import { startPrivateRedis } from './servers.js';
 
 /**
  * Runs the named faults one after another, each on a fresh database and queue

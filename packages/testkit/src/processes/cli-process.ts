@@ -10,9 +10,9 @@ const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
  * measured does not share a thread with the load it is measured under.
  */
 export function spawnCli(command: string, env: Record<string, string>): ChildProcess {
-  // Node itself with tsx's loader, from a test or a bench alike; not the shell shim, so signals reach it.
-  return spawn(process.execPath, ['--import', 'tsx', 'services/cli/src/main.ts', command], {
-    cwd: ROOT,
+  const main = fileURLToPath(new URL('../../../../services/cli/src/main.ts', import.meta.url));
+  // tsx's loader named, not inherited: a test runner's process has none to pass on.
+  return spawn(process.execPath, ['--import', 'tsx', main, command], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

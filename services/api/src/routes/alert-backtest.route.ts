@@ -48,20 +48,20 @@ export function alertBacktestRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const rule = await ruleOr404(deps, request.params.id);
+      const rule = await ruleOr404(deps.pools.read, request.params.id);
       const { from, to } = parseRange(request.query, deps.now());
       const grainMs = GRAIN_MS[rule.grain];
       if ((to.getTime() - from.getTime()) / grainMs > 100_000) {
         throw badParam('from', 'at most 100 000 buckets per backtest: narrow from/to');
       }
-      const { value: hashtags } = await deps.cache.get('hashtags', () =>
-        hashtagsRepository.listHashtags(deps.db),
+      const { value: hashtags } = await deps.cache.get('hashtags', (db) =>
+        hashtagsRepository.listHashtags(db),
       );
       // The series the worker would judge; a hashtag no longer listed still has its stored roll-ups.
       const tags = watchedSeries(rule.scope, hashtags)?.tags ?? [rule.scope];
       // The detector learns from two weeks before `from`, as a live rule would have.
       const warm = new Date(from.getTime() - 14 * 86_400_000);
-      const { points } = await loadRuleSeries(deps.db, { rule, tags, from: warm, to });
+      const { points } = await loadRuleSeries(deps.pools.read, { rule, tags, from: warm, to });
       const settled = points.filter((p) => p.t + grainMs <= to.getTime());
       const iso = (d: Date | null) => d?.toISOString() ?? null;
       return {

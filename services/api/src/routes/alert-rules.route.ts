@@ -10,12 +10,14 @@ import {
   type AlertRule,
   alertRulesRepository,
   alertsRepository,
+  type Database,
   hashtagsRepository,
   type NewAlertRule,
   rollupsRepository,
 } from '@tagpulse/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import { hashtagParam, instantParam, resolveScope } from '../params.js';
@@ -162,9 +164,9 @@ function toRule(input: RuleInput): Partial<NewAlertRule> {
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
 
-/** The rule with this id, or a 404. */
-export async function ruleOr404(deps: ApiDeps, id: string): Promise<AlertRule> {
-  const rule = await alertRulesRepository.getRule(deps.db, id);
+/** The rule with this id, or a 404: read from `db`, the primary when a write follows. */
+export async function ruleOr404(db: Kysely<Database>, id: string): Promise<AlertRule> {
+  const rule = await alertRulesRepository.getRule(db, id);
   if (!rule) throw new ApiProblem(404, `no alert rule ${id}`);
   return rule;
 }
@@ -175,15 +177,14 @@ export function alertRulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const idParams = z.object({ id: z.uuid({ error: 'expected a rule id (uuid)' }) });
 
   async function labels(): Promise<Map<string, string>> {
-    const { value } = await deps.cache.get('hashtags', () => hashtagsRepository.listHashtags(deps.db));
+    const { value } = await deps.cache.get('hashtags', (db) => hashtagsRepository.listHashtags(db));
     return new Map(value.map((h) => [h.tag_key, h.display]));
   }
-  const found = (id: string) => ruleOr404(deps, id);
   async function present(rules: AlertRule[]) {
     const [names, states] = await Promise.all([
       labels(),
       alertsRepository.seriesStates(
-        deps.db,
+        deps.pools.read,
         rules.map((r) => r.id),
       ),
     ]);
@@ -206,7 +207,7 @@ export function alertRulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: { 200: z.object({ rules: z.array(ruleView) }), ...problems(401, 403, 429) },
       },
     },
-    async () => ({ rules: await present(await alertRulesRepository.listRules(deps.db)) }),
+    async () => ({ rules: await present(await alertRulesRepository.listRules(deps.pools.read)) }),
   );
 
   api.get(
@@ -220,7 +221,7 @@ export function alertRulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
         response: { 200: ruleView, ...problems(400, 401, 403, 404, 429) },
       },
     },
-    async (request) => (await present([await found(request.params.id)]))[0]!,
+    async (request) => (await present([await ruleOr404(deps.pools.read, request.params.id)]))[0]!,
   );
 
   api.post(
@@ -264,7 +265,7 @@ export function alertRulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) => {
-      const current = await found(request.params.id);
+      const current = await ruleOr404(deps.db, request.params.id);
       const body = request.body;
       checkRule(body, body.tz ?? current.tz);
       const patch = toRule(body);

@@ -73,11 +73,11 @@ export function alertsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const scope = request.apiKey?.scope ?? 'read';
     const [deliveries, rules, tags] = await Promise.all([
       deliveriesRepository.forAlerts(
-        deps.db,
+        deps.pools.read,
         rows.map((r) => r.id),
       ),
-      alertRulesRepository.listRules(deps.db),
-      hashtagsRepository.listHashtags(deps.db),
+      alertRulesRepository.listRules(deps.pools.read),
+      hashtagsRepository.listHashtags(deps.pools.read),
     ]);
     const metricOf = new Map(rules.map((r) => [r.id, r.metric]));
     const display = new Map(tags.map((t) => [t.tag_key, t.display]));
@@ -123,8 +123,9 @@ export function alertsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       };
     });
   }
-  async function found(id: number): Promise<AlertRow> {
-    const row = await alertsRepository.getAlert(deps.db, id);
+  /** The alert with this id, or a 404: read from `db`, the primary when a write follows. */
+  async function found(id: number, db = deps.db): Promise<AlertRow> {
+    const row = await alertsRepository.getAlert(db, id);
     if (!row) throw new ApiProblem(404, `no alert ${id}`);
     return row;
   }
@@ -159,7 +160,7 @@ export function alertsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const tz = parseTz(q.tz);
       const range = q.from || q.to ? parseRange(q, deps.now()) : undefined;
       const series = q.hashtag ? (await resolveScope(deps, q.hashtag)).scope : undefined;
-      const rows = await alertsRepository.listAlerts(deps.db, {
+      const rows = await alertsRepository.listAlerts(deps.pools.read, {
         ruleId: q.rule,
         series,
         status: q.status,
@@ -185,7 +186,9 @@ export function alertsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request) =>
-      (await present(request, [await found(request.params.id)], parseTz(request.query.tz)))[0]!,
+      (
+        await present(request, [await found(request.params.id, deps.pools.read)], parseTz(request.query.tz))
+      )[0]!,
   );
 
   api.post(

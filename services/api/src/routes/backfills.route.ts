@@ -143,7 +143,9 @@ export function backfillsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const tz = parseTz(request.query.tz);
-      return { backfills: (await backfillsRepository.listBackfills(deps.db)).map((b) => view(b, tz)) };
+      return {
+        backfills: (await backfillsRepository.listBackfills(deps.pools.read)).map((b) => view(b, tz)),
+      };
     },
   );
 
@@ -161,7 +163,7 @@ export function backfillsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const tz = parseTz(request.query.tz);
-      const b = await backfillsRepository.getBackfill(deps.db, request.params.id);
+      const b = await backfillsRepository.getBackfill(deps.pools.read, request.params.id);
       if (!b) throw new ApiProblem(404, `no back-fill ${request.params.id}`);
       return view(b, tz);
     },

@@ -60,7 +60,7 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const rows = (
         await Promise.all(
           (counted ? scope.tags : []).map((tagKey) =>
-            coverageRepository.listCoverage(deps.db, { tagKey, from, to }),
+            coverageRepository.listCoverage(deps.pools.read, { tagKey, from, to }),
           ),
         )
       )
@@ -115,7 +115,7 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const tz = parseTz(q.tz);
       const scope = q.hashtag === undefined ? undefined : await resolveScope(deps, q.hashtag);
       const tagKey = scope && scope.tags.length === 1 ? scope.tags[0] : undefined;
-      const gaps = (await gapsRepository.listGaps(deps.db, tagKey ? { tagKey } : {})).map((g) => ({
+      const gaps = (await gapsRepository.listGaps(deps.pools.read, tagKey ? { tagKey } : {})).map((g) => ({
         query: g.query_key,
         hashtags: g.tag_keys,
         start: formatInZone(g.start_at, tz),
@@ -195,10 +195,10 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const tz = parseTz(request.query.tz);
-      const cursors = await cursorsRepository.listCursors(deps.db);
+      const cursors = await cursorsRepository.listCursors(deps.pools.read);
       const budget = await budgetRepository.currentBudget(
-        deps.db,
-        (await spendLedger.lastSpendAt(deps.db)) ?? deps.now(),
+        deps.pools.read,
+        (await spendLedger.lastSpendAt(deps.pools.read)) ?? deps.now(),
       );
       return {
         tz,

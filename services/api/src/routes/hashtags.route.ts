@@ -55,7 +55,9 @@ export function hashtagsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const tz = parseTz(request.query.tz);
-      const rows = (await hashtagsRepository.listHashtags(deps.db)).map((r) => view(r, tz));
+      // Through the cache, as every scope reads it: kept until the list changes, read-your-change.
+      const { value } = await deps.cache.get('hashtags', (db) => hashtagsRepository.listHashtags(db));
+      const rows = value.map((r) => view(r, tz));
       if (wantsCsv(request, request.query.format)) {
         return sendCsv(
           reply,

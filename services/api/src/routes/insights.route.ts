@@ -1,7 +1,8 @@
 import { formatInZone } from '@tagpulse/core';
-import { insightsRepository, rollupsRepository } from '@tagpulse/db';
+import { type Database, insightsRepository, rollupsRepository } from '@tagpulse/db';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { sendCsv, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
@@ -56,7 +57,7 @@ async function periodOf(
     to: formatInZone(to, tz),
     meta: networkMeta(q.network),
   };
-  const cached = <T>(key: unknown[], compute: () => Promise<T>) =>
+  const cached = <T>(key: unknown[], compute: (db: Kysely<Database>) => Promise<T>) =>
     cachedAnswer(deps.cache, reply, [...key, scope.scope, q.network, from, to], compute, {
       reads: { from, to },
     });
@@ -80,8 +81,8 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const q = request.query;
       const { tz, range, shown, cached } = await periodOf(deps, reply, q);
-      const posts = await cached(['top/posts', q.by, q.limit], () =>
-        insightsRepository.topPosts(deps.db, range, { by: q.by, limit: q.limit }),
+      const posts = await cached(['top/posts', q.by, q.limit], (db) =>
+        insightsRepository.topPosts(db, range, { by: q.by, limit: q.limit }),
       );
       if (wantsCsv(request, q.format))
         return sendCsv(
@@ -117,8 +118,8 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const q = request.query;
       const { range, shown, cached } = await periodOf(deps, reply, q);
-      const authors = await cached(['top/authors', q.by, q.limit], () =>
-        insightsRepository.topAuthors(deps.db, range, { by: q.by, limit: q.limit }),
+      const authors = await cached(['top/authors', q.by, q.limit], (db) =>
+        insightsRepository.topAuthors(db, range, { by: q.by, limit: q.limit }),
       );
       if (wantsCsv(request, q.format)) {
         const columns = [
@@ -157,8 +158,8 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const q = request.query;
       const { range, shown, cached } = await periodOf(deps, reply, q);
-      const rows = await cached(['cohashtags', q.limit], () =>
-        insightsRepository.cohashtags(deps.db, range, { limit: q.limit }),
+      const rows = await cached(['cohashtags', q.limit], (db) =>
+        insightsRepository.cohashtags(db, range, { limit: q.limit }),
       );
       if (wantsCsv(request, q.format))
         return sendCsv(
@@ -187,7 +188,7 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const q = request.query;
       const { range, shown, cached } = await periodOf(deps, reply, q);
-      const rows = await cached(['languages'], () => insightsRepository.languages(deps.db, range));
+      const rows = await cached(['languages'], (db) => insightsRepository.languages(db, range));
       if (wantsCsv(request, q.format))
         return sendCsv(
           reply,

@@ -83,7 +83,7 @@ export function postsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
       const scope = await resolveScope(deps, q.hashtag);
       const posts = await insightsRepository.listPosts(
-        deps.db,
+        deps.pools.read,
         { ...scope, network: rollupNetworkOf(q.network), from, to },
         { kind: q.kind, lang: q.lang, authorId: q.author_id, after, limit: q.limit },
       );

@@ -136,8 +136,10 @@ function asInput(row: ReportScheduleRow, displays: Map<string, string>): Schedul
 export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const doc = { tags: ['reports'], security: [{ bearer: [] }] };
-  const displays = async () =>
-    new Map((await hashtagsRepository.listHashtags(deps.db)).map((h) => [h.tag_key, h.display]));
+  const displays = async () => {
+    const { value } = await deps.cache.get('hashtags', (db) => hashtagsRepository.listHashtags(db));
+    return new Map(value.map((h) => [h.tag_key, h.display]));
+  };
   const checked = async (input: ScheduleInput) => {
     const result = await checkSchedule(deps.db, input);
     if (!result.ok) throw badParam(result.problem.field, result.problem.reason);
@@ -157,7 +159,7 @@ export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void
     async () => {
       const names = await displays();
       return {
-        schedules: (await reportSchedulesRepository.listSchedules(deps.db)).map((r) =>
+        schedules: (await reportSchedulesRepository.listSchedules(deps.pools.read)).map((r) =>
           view(r, names, deps.now()),
         ),
       };
@@ -193,7 +195,7 @@ export function reportSchedulesRoutes(app: FastifyInstance, deps: ApiDeps): void
       },
     },
     async (request) => {
-      const row = await reportSchedulesRepository.getSchedule(deps.db, request.params.id);
+      const row = await reportSchedulesRepository.getSchedule(deps.pools.read, request.params.id);
       if (!row) throw new ApiProblem(404, `no report schedule ${request.params.id}`);
       return view(row, await displays(), deps.now());
     },

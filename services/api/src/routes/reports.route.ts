@@ -58,13 +58,13 @@ export function reportsRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const q = request.query;
-      const rows = await reportsRepository.listReports(deps.db, {
+      const rows = await reportsRepository.listReports(deps.pools.read, {
         scheduleId: q.schedule_id,
         beforeId: q.before === undefined ? undefined : Number(q.before),
         limit: q.limit,
       });
       const deliveries = await reportsRepository.deliveriesOf(
-        deps.db,
+        deps.pools.read,
         rows.map((r) => r.id),
       );
       return { reports: summaries(rows, deliveries, request.apiKey?.scope ?? 'read') };
@@ -129,7 +129,7 @@ export function reportsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         );
       }
       previewing += 1;
-      const { model, chartPng } = await buildReport(deps.db, {
+      const { model, chartPng } = await buildReport(deps.pools.read, {
         hashtags: scope.scope === rollupsRepository.ALL_SCOPE ? [] : [scope.scope],
         tz,
         periodKind: q.period,
@@ -172,7 +172,7 @@ export function reportsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const row = await reportsRepository.getReport(deps.db, Number(request.params.id));
+      const row = await reportsRepository.getReport(deps.pools.read, Number(request.params.id));
       if (!row) throw new ApiProblem(404, `no report ${request.params.id}`);
       const model = row.model as ReportModel;
       return sendReport(
@@ -184,7 +184,7 @@ export function reportsRoutes(app: FastifyInstance, deps: ApiDeps): void {
         async () => {
           const [summary] = summaries(
             [row],
-            await reportsRepository.deliveriesOf(deps.db, [row.id]),
+            await reportsRepository.deliveriesOf(deps.pools.read, [row.id]),
             request.apiKey?.scope ?? 'read',
           );
           return { ...summary, report: model };

@@ -13,9 +13,10 @@ import {
   toCsv,
   ZERO_METRICS,
 } from '@tagpulse/core';
-import { type RollupNetwork, rollupsRepository } from '@tagpulse/db';
+import { type Database, type RollupNetwork, rollupsRepository } from '@tagpulse/db';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { CSV_TYPE, sendText, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
@@ -108,6 +109,7 @@ type ZoneState = z.infer<typeof zoneState>;
  */
 async function seriesValues(
   deps: ApiDeps,
+  db: Kysely<Database>,
   scope: Scope,
   q: {
     network: RollupNetwork;
@@ -122,9 +124,9 @@ async function seriesValues(
 ): Promise<{ values: Map<number, Partial<MetricValues>>; zone: ZoneState }> {
   const { network, grain, tz, from, to, starts } = q;
   const needed = rollupsRepository.needsZone(grain, tz);
-  const status = needed ? await rollupsRepository.zoneStatus(deps.db, tz) : READY;
+  const status = needed ? await rollupsRepository.zoneStatus(db, tz) : READY;
   if (status?.ready) {
-    const values = await rollupsRepository.readSeries(deps.db, {
+    const values = await rollupsRepository.readSeries(db, {
       scope: scope.scope,
       network,
       grain,
@@ -140,7 +142,7 @@ async function seriesValues(
     : await rollupsRepository.registerZone(deps.db, tz, {
         max: q.admin ? Number.POSITIVE_INFINITY : deps.zonesMax,
       });
-  const values = await rollupsRepository.computeSeries(deps.db, {
+  const values = await rollupsRepository.computeSeries(db, {
     scope: scope.scope,
     network,
     tags: scope.tags,
@@ -192,7 +194,7 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
         deps.cache,
         reply,
         ['series', scope.scope, q.network, q.interval, tz, from, to, metrics, csv, admin],
-        async () => {
+        async (db) => {
           const starts = bucketStarts(from, to, q.interval, tz);
           const asked = { grain: q.interval, tz, from, to, starts, metrics, admin };
           const network = rollupNetworkOf(q.network);
@@ -200,9 +202,9 @@ export function seriesRoutes(app: FastifyInstance, deps: ApiDeps): void {
           const rateNetwork =
             q.network === 'all' && metrics.includes('engagement_rate') ? RATE_NETWORK : undefined;
           const [{ values: stored, zone }, definitions, rateSeries] = await Promise.all([
-            seriesValues(deps, scope, { ...asked, network }),
-            definitionsOf(deps.db, { scope: scope.scope, from: starts[0] ?? from, to }),
-            rateNetwork && seriesValues(deps, scope, { ...asked, network: rateNetwork }),
+            seriesValues(deps, db, scope, { ...asked, network }),
+            definitionsOf(db, { scope: scope.scope, from: starts[0] ?? from, to }),
+            rateNetwork && seriesValues(deps, db, scope, { ...asked, network: rateNetwork }),
           ]);
           const times = starts.map((t) => formatInZone(t, tz));
           const values = starts.map((t) => stored.get(t.getTime()) ?? ZERO_METRICS);

@@ -80,18 +80,18 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
         deps.cache,
         reply,
         ['summary', scope.scope, q.network, from, to],
-        () =>
+        (db) =>
           Promise.all([
-            insightsRepository.periodTotals(deps.db, { ...scope, network, from, to }),
-            insightsRepository.periodTotals(deps.db, { ...scope, network, ...before }),
-            definitionsOf(deps.db, { scope: scope.scope, from, to }),
-            definitionsOf(deps.db, { scope: scope.scope, ...before }),
+            insightsRepository.periodTotals(db, { ...scope, network, from, to }),
+            insightsRepository.periodTotals(db, { ...scope, network, ...before }),
+            definitionsOf(db, { scope: scope.scope, from, to }),
+            definitionsOf(db, { scope: scope.scope, ...before }),
             rateNetwork === network
               ? undefined
-              : insightsRepository.periodTotals(deps.db, { ...scope, network: rateNetwork, from, to }),
+              : insightsRepository.periodTotals(db, { ...scope, network: rateNetwork, from, to }),
             rateNetwork === network
               ? undefined
-              : insightsRepository.periodTotals(deps.db, { ...scope, network: rateNetwork, ...before }),
+              : insightsRepository.periodTotals(db, { ...scope, network: rateNetwork, ...before }),
           ]),
         { reads: { from: before.from, to } },
       );

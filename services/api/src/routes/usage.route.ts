@@ -85,9 +85,9 @@ export function usageRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const tz = parseTz(request.query.tz);
-      const asOf = (await spendLedger.lastSpendAt(deps.db)) ?? deps.now();
-      const s = await spendLedger.spendSummary(deps.db, { asOf, days: request.query.days });
-      const budget = await budgetRepository.currentBudget(deps.db, asOf);
+      const asOf = (await spendLedger.lastSpendAt(deps.pools.read)) ?? deps.now();
+      const s = await spendLedger.spendSummary(deps.pools.read, { asOf, days: request.query.days });
+      const budget = await budgetRepository.currentBudget(deps.pools.read, asOf);
       return {
         tz,
         as_of: formatInZone(s.asOf, tz),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { apiKeysRepository } from '@tagpulse/db';
+import { apiKeysRepository, type Database } from '@tagpulse/db';
 import { closeQueues, createQueues, createRedis } from '@tagpulse/queue';
 import { createLogger, loadSharedEnv } from '@tagpulse/runtime';
 import { createTestDatabase, type TestDatabase } from '@tagpulse/testkit/db';
@@ -9,9 +9,11 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
 import { buildApp } from '../app.js';
 import { startCaches } from '../caches.js';
 import type { ApiDeps } from '../deps.js';
+import { ReadPools } from '../read-pools.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -41,22 +43,27 @@ type Doc = {
 };
 
 /**
- * The API over a fresh test database and the real Redis, with a read and an
- * admin key. Every response a test gets through `call` is validated against
- * the OpenAPI document the app serves, itself validated first.
+ * The API over a fresh test database (or `database`, with `replica` as its read pool) and the
+ * real Redis, with a read and an admin key. Every response a test gets through `call` is
+ * validated against the OpenAPI document the app serves, itself validated first.
  */
-export async function startTestApp(overrides: Partial<ApiDeps> = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: Partial<ApiDeps> = {},
+  { database, replica }: { database?: TestDatabase; replica?: Kysely<Database> } = {},
+): Promise<TestApp> {
   const env = loadSharedEnv();
-  const testDb = await createTestDatabase();
+  const testDb = database ?? (await createTestDatabase());
   const redis = createRedis(env.REDIS_URL, 'producer', () => {});
   await new Promise((resolve) => redis.once('ready', resolve));
   const log = createLogger({ service: 'api-test', level: 'silent' });
   // The queues routes create (alerts, reports) live under it, and go with the app.
   const queuePrefix = overrides.queuePrefix ?? testPrefix();
   const queues = overrides.queues ?? createQueues(redis, queuePrefix, () => {});
-  const caches = await startCaches({ url: testDb.url, maxBytes: 16 * 1024 * 1024, log });
+  const pools = new ReadPools(testDb.db, replica);
+  const caches = await startCaches({ url: testDb.url, maxBytes: 16 * 1024 * 1024, log, pools });
   const app = await buildApp({
     db: testDb.db,
+    pools,
     cache: caches.answers,
     keys: caches.keys,
     zonesMax: 16,

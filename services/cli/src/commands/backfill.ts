@@ -47,7 +47,7 @@ export function backfillCommand(): Command {
           if (!parsed.ok) throw new Error(`--${parsed.param.replace('_', '-')}: ${parsed.reason}`);
           const env = loadSharedEnv();
           const db = createDb({ url: env.DATABASE_URL, max: 1, applicationName: 'tagpulse-backfill' });
-          const redis = createRedis(env.REDIS_URL, 'worker', () => {});
+          const redis = createRedis(env.REDIS_URL, 'worker', () => {}, { cluster: env.REDIS_CLUSTER });
           const queues = createQueues(redis, env.QUEUE_PREFIX, () => {});
           try {
             const created = await backfillsRepository.createBackfill(db, parsed.spec);

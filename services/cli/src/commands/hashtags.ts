@@ -15,7 +15,7 @@ import { runCommand } from './run-command.js';
 async function withTracking(body: (deps: HashtagTracking) => Promise<void>): Promise<void> {
   const env = loadSharedEnv();
   const db = createDb({ url: env.DATABASE_URL, max: 1, applicationName: 'tagpulse-hashtags' });
-  const redis = createRedis(env.REDIS_URL, 'producer', () => {});
+  const redis = createRedis(env.REDIS_URL, 'producer', () => {}, { cluster: env.REDIS_CLUSTER });
   try {
     await body({ db, redis, queuePrefix: env.QUEUE_PREFIX });
   } finally {

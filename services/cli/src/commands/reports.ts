@@ -20,7 +20,7 @@ type Db = ReturnType<typeof createDb>;
 async function withReports<T>(body: (db: Db, queues: Queues) => Promise<T>): Promise<T> {
   const env = loadSharedEnv();
   const db = createDb({ url: env.DATABASE_URL, max: 1, applicationName: 'tagpulse-reports' });
-  const redis = createRedis(env.REDIS_URL, 'producer', () => {});
+  const redis = createRedis(env.REDIS_URL, 'producer', () => {}, { cluster: env.REDIS_CLUSTER });
   const queues = createQueues(redis, env.QUEUE_PREFIX, () => {});
   try {
     return await body(db, queues);
