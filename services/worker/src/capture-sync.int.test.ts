@@ -40,6 +40,8 @@ function workerSync(clock: WorkerClock = systemClock) {
     clock,
     log: createLogger({ service: 'worker-test', level: 'silent' }),
     settings: { queryMaxLength: 512 },
+    // No Mastodon instance configured: the sync keeps X's schedulers only.
+    mastodon: new Map(),
   } as unknown as WorkerDeps;
   return createCaptureSync(deps, {
     pollMs: 60_000,
