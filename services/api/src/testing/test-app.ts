@@ -59,7 +59,8 @@ export async function startTestApp(
   // The queues routes create (alerts, reports) live under it, and go with the app.
   const queuePrefix = overrides.queuePrefix ?? testPrefix();
   const queues = overrides.queues ?? createQueues(redis, queuePrefix, () => {});
-  const pools = new ReadPools(testDb.db, replica);
+  // A test handing in its own primary (a pool with a statement timeout, say) reads through it too.
+  const pools = overrides.pools ?? new ReadPools(overrides.db ?? testDb.db, replica);
   const caches = await startCaches({ url: testDb.url, maxBytes: 16 * 1024 * 1024, log, pools });
   const app = await buildApp({
     db: testDb.db,
