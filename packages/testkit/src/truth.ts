@@ -58,10 +58,19 @@ export async function compareWithTruth(
     .where('ph.tag_key', '=', hashtagKey(hashtag))
     // X's truth: other networks' posts of the hashtag are compared with their own simulators'.
     .where('p.network', '=', 'x')
-    .where('ph.created_at', '>=', from)
+    .where('ph.created_at', '>=', new Date(from.getTime() - 1_000))
     .where('ph.created_at', '<', to)
     .execute();
-  const storedByRoot = new Map(stored.map((s) => [s.edit_root_id, s.id]));
+  // The same cut as the truth's, by the root's snowflake: a stored post is dated by X's created_at,
+  // cut to the second, so a root created just after `to` within its second would count as extra.
+  const storedByRoot = new Map(
+    stored
+      .filter((s) => {
+        const root = snowflakeTime(s.edit_root_id);
+        return root >= from.getTime() && root < to.getTime();
+      })
+      .map((s) => [s.edit_root_id, s.id]),
+  );
   const alive = [...truth.values()].filter((p) => !p.deleted_at);
   const { rows } = await sql<{ root: string }>`
     select edit_root_id as root from posts group by edit_root_id having count(*) > 1

@@ -23,6 +23,7 @@ describe('mapPage on the data-dictionary example', () => {
     expect(mapped.rejected).toEqual([]);
     expect(mapped.posts).toEqual([
       {
+        network: 'x',
         id: '1307025659294674945',
         editRootId: '1307025659294674945',
         authorId: '2244994945',
@@ -40,6 +41,7 @@ describe('mapPage on the data-dictionary example', () => {
     ]);
     expect(mapped.authors).toEqual([
       {
+        network: 'x',
         id: '2244994945',
         username: 'TwitterDev',
         name: 'Twitter Dev',
