@@ -3,8 +3,6 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-
 /**
  * Runs `tagpulse <command>` in its own process, as deployed, so what is
  * measured does not share a thread with the load it is measured under.
