@@ -37,6 +37,11 @@ export interface ChangeFeedOptions {
   onError?: (err: Error) => void;
   /** First reconnection delay; doubled after each failure, up to 30 s. */
   retryMs?: number;
+  /**
+   * Whether each change carries the primary's WAL position (one query per burst of notices, and the
+   * changes wait for it): what a reader of a replica needs. Off, changes pass on as they arrive.
+   */
+  positions?: boolean;
 }
 
 function parseChange(payload: string | undefined): Change {
@@ -61,6 +66,7 @@ export async function listenForChanges({
   onChange,
   onError,
   retryMs = 500,
+  positions = false,
 }: ChangeFeedOptions): Promise<ChangeFeed> {
   let client: pg.Client | undefined;
   let live = false;
@@ -70,7 +76,7 @@ export async function listenForChanges({
 
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: url, application_name: 'tagpulse-changes' });
-    const positioned = withPositions(next, onChange);
+    const positioned = positions ? withPositions(next, onChange) : onChange;
     next.on('notification', (message) => {
       if (message.channel === CHANGES_CHANNEL) positioned(parseChange(message.payload));
     });

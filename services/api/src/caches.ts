@@ -37,6 +37,8 @@ export async function startCaches({
   const keys = new KeyCache({ trusted: () => live() });
   const feed = await listenForChanges({
     url,
+    // Only a replica needs to know how far the primary's WAL had got when a change was heard.
+    positions: pools.hasReplica,
     onChange: (change) => {
       pools.heard(change);
       answers.apply(change);
