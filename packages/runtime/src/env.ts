@@ -30,18 +30,17 @@ export const UsdEnv = z.coerce
   .number({ error: 'expected an amount in USD' })
   .min(0, 'expected an amount of 0 or more');
 
+/** The items of a comma-separated setting, trimmed, empty ones left out. */
+function commaItems(value: string): string[] {
+  return value
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+}
+
 /** A comma-separated list of `item`s; empty (or unset) is the empty list. */
 export function commaListEnv<T extends z.ZodType<unknown, string>>(item: T) {
-  return z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x.length > 0),
-    )
-    .pipe(z.array(item));
+  return z.string().default('').transform(commaItems).pipe(z.array(item));
 }
 
 const redisUrl = z.url({ protocol: /^rediss?$/, error: 'expected a redis:// URL' });
@@ -52,21 +51,16 @@ export const sharedEnvShape = {
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'expected a postgres:// URL' })
     .default('postgres://postgres:postgres@127.0.0.1:5432/tagpulse'),
-  // --- scale (issue 19): a Redis Cluster ---
   /** One Redis URL, or a Redis Cluster's seed nodes as comma-separated URLs. */
   REDIS_URL: z
     .string()
     .refine((v) => {
-      const urls = v
-        .split(',')
-        .map((u) => u.trim())
-        .filter((u) => u.length > 0);
+      const urls = commaItems(v);
       return urls.length > 0 && urls.every((u) => redisUrl.safeParse(u).success);
     }, 'expected a redis:// URL, or several comma-separated (a Redis Cluster)')
     .default('redis://127.0.0.1:6379'),
   /** Connect through the Redis Cluster client even when REDIS_URL names one node (a cluster's seed). */
   REDIS_CLUSTER: BoolEnv.default(false),
-  // --- end scale ---
   /** Prefix of every BullMQ key; tests give each worker process group its own. */
   QUEUE_PREFIX: z
     .string()

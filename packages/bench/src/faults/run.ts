@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseHashtag } from '@tagpulse/core';
 import { createDb, type Database, hashtagsRepository } from '@tagpulse/db';
+import { redisNodeUrls } from '@tagpulse/queue';
 import { adminQuery } from '@tagpulse/testkit/db';
 import type { PrivatePostgres } from '@tagpulse/testkit/private-postgres';
 import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
@@ -208,8 +209,8 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     await adminQuery(servers.databaseUrl, `drop database if exists ${database.name} with (force)`).catch(
       () => {},
     );
-    // A Redis Cluster (several comma-separated nodes) is the run's own and dropped whole by its owner.
-    if (!servers.redisUrl.includes(',')) {
+    // A Redis Cluster (several nodes) is the run's own and dropped whole by its owner.
+    if (redisNodeUrls(servers.redisUrl).length === 1) {
       const redis = new Redis(servers.redisUrl, { maxRetriesPerRequest: 1 });
       await deletePrefix(redis, prefix).catch(() => {});
       redis.disconnect();
