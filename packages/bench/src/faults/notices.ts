@@ -20,16 +20,20 @@ export const STALL_NOTICES: readonly Pick<Notice, 'channel' | 'kind'>[] = (
 export const resolvedOnBoth = (received: Notice[]) =>
   ['webhook', 'email'].every((c) => received.some((n) => n.channel === c && n.kind === 'resolved'));
 
+/** One notice per channel, kind and idempotency key (retries are the same notice), in the order received. */
+function distinctNotices(received: Notice[]): Notice[] {
+  return [...new Map(received.map((n) => [`${n.channel}|${n.kind}|${n.key}`, n])).values()];
+}
+
 /** Distinct notices (one per idempotency key) against the expected ones. */
 export function countNotices(
   received: Notice[],
   due: readonly Pick<Notice, 'channel' | 'kind'>[],
   allowed: readonly Pick<Notice, 'channel' | 'kind'>[] = [],
 ) {
-  const distinct = new Map(received.map((n) => [`${n.channel}|${n.kind}|${n.key}`, n]));
+  const distinct = distinctNotices(received);
   const per = new Map<string, number>();
-  for (const n of distinct.values())
-    per.set(`${n.channel}|${n.kind}`, (per.get(`${n.channel}|${n.kind}`) ?? 0) + 1);
+  for (const n of distinct) per.set(`${n.channel}|${n.kind}`, (per.get(`${n.channel}|${n.kind}`) ?? 0) + 1);
   let missing = 0;
   let extra = 0;
   const expected = new Set(due.map((e) => `${e.channel}|${e.kind}`));
@@ -38,7 +42,7 @@ export function countNotices(
   for (const [k, n] of per) extra += expected.has(k) || tolerated.has(k) ? n - 1 : n;
   return {
     noticesExpected: due.length,
-    noticesSent: [...distinct.values()].filter((n) => !tolerated.has(`${n.channel}|${n.kind}`)).length,
+    noticesSent: distinct.filter((n) => !tolerated.has(`${n.channel}|${n.kind}`)).length,
     noticesMissing: missing,
     noticesExtra: extra,
   };
@@ -46,10 +50,11 @@ export function countNotices(
 
 /** Each distinct notice as channel:kind, in the order received. */
 export function describeNotices(received: Notice[]): string {
-  const distinct = new Map(
-    received.map((n) => [`${n.channel}|${n.kind}|${n.key}`, `${n.channel}:${n.kind}`]),
+  return (
+    distinctNotices(received)
+      .map((n) => `${n.channel}:${n.kind}`)
+      .join(' ') || 'none'
   );
-  return [...distinct.values()].join(' ') || 'none';
 }
 
 const hhmm = (t: Date | null) => (t ? t.toISOString().slice(11, 16) : '-');
