@@ -86,12 +86,13 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
             insightsRepository.periodTotals(db, { ...scope, network, ...before }),
             definitionsOf(db, { scope: scope.scope, from, to }),
             definitionsOf(db, { scope: scope.scope, ...before }),
+            // The rate is a ratio of sums: the rate network's distinct counts are not needed.
             rateNetwork === network
               ? undefined
-              : insightsRepository.periodTotals(db, { ...scope, network: rateNetwork, from, to }),
+              : insightsRepository.periodSums(db, { ...scope, network: rateNetwork, from, to }),
             rateNetwork === network
               ? undefined
-              : insightsRepository.periodTotals(db, { ...scope, network: rateNetwork, ...before }),
+              : insightsRepository.periodSums(db, { ...scope, network: rateNetwork, ...before }),
           ]),
         { reads: { from: before.from, to } },
       );

@@ -16,17 +16,25 @@ import { networkOf, type ScopeRange } from './scope-range.js';
 type Db = Kysely<Database>;
 
 /**
- * Totals of every metric over [from, to). The additive metrics are the sums of
- * the stored 5-minute roll-ups (plus the posts of the slivers at either end
- * that no whole bucket covers), so a summary equals the series it sums; the
- * distinct ones (unique authors, potential reach) are counted over the whole
- * period from the hashtags' index, never summed across buckets.
+ * Totals of every metric over [from, to): the additive ones as {@link periodSums} gives them; the
+ * distinct ones (unique authors, potential reach) are counted over the whole period from the
+ * hour author sets and the hashtags' index, never summed across buckets.
  */
 export async function periodTotals(db: Db, range: ScopeRange): Promise<MetricValues> {
+  const [sums, distinct] = await Promise.all([periodSums(db, range), distinctAuthors(db, range)]);
+  return { ...sums, ...distinct };
+}
+
+/**
+ * Totals of the additive metrics over [from, to): the sums of the stored 5-minute roll-ups plus
+ * the posts of the slivers at either end that no whole bucket covers, so a summary equals the
+ * series it sums. Cheap beside the distinct counts: what a ratio of sums (the engagement rate) needs.
+ */
+export async function periodSums(db: Db, range: ScopeRange): Promise<AdditiveTotals> {
   const { scope, tags, from, to } = range;
   const network = networkOf(range);
   const { whole, slivers } = wholeBuckets(from, to, '5m');
-  const [stored, edges, distinct] = await Promise.all([
+  const [stored, edges] = await Promise.all([
     whole ? storedSums(db, scope, network, whole) : { ...ZERO_METRICS },
     slivers.length > 0
       ? scopeMetrics(db, {
@@ -37,16 +45,20 @@ export async function periodTotals(db: Db, range: ScopeRange): Promise<MetricVal
           ends: slivers.map((r) => r.to),
         })
       : new Map<number, MetricValues>(),
-    distinctAuthors(db, range),
   ]);
-  const totals = { ...stored };
+  const totals: AdditiveTotals = { ...stored };
   for (const edge of edges.values()) {
     for (const metric of ADDITIVE_METRICS) totals[metric] += edge[metric];
   }
-  return { ...totals, ...distinct };
+  return totals;
 }
 
-const ADDITIVE_METRICS = STORED_METRICS.filter((m) => m !== 'unique_authors' && m !== 'potential_reach');
+type DistinctMetric = 'unique_authors' | 'potential_reach';
+const ADDITIVE_METRICS = STORED_METRICS.filter(
+  (m): m is Exclude<(typeof STORED_METRICS)[number], DistinctMetric> =>
+    m !== 'unique_authors' && m !== 'potential_reach',
+);
+export type AdditiveTotals = Omit<MetricValues, DistinctMetric>;
 
 async function storedSums(
   db: Db,
@@ -67,7 +79,7 @@ async function storedSums(
   return { ...ZERO_METRICS, ...row };
 }
 
-type DistinctTotals = Pick<MetricValues, 'unique_authors' | 'potential_reach'>;
+type DistinctTotals = Pick<MetricValues, DistinctMetric>;
 
 /**
  * Distinct authors of the scope's live posts in [from, to), and their followers
