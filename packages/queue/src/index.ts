@@ -11,9 +11,12 @@ export {
   closeQueues,
   createQueues,
   hashtagsChangedChannel,
+  lapsedSchedules,
   nudge,
   type Queues,
   queuePrefix,
   removeSchedulesExcept,
+  type Schedule,
   upsertSchedule,
+  upsertSchedules,
 } from './producer.js';

@@ -45,6 +45,41 @@ export async function upsertSchedule<K extends JobName>(
   return id;
 }
 
+/** A recurring job as the worker wants it: which job, for what, how often (real time). */
+export type Schedule = { [K in JobName]: { name: K; payload: JobPayload<K>; everyMs: number } }[JobName];
+
+/** Upserts each schedule (see upsertSchedule). */
+export async function upsertSchedules(queues: Queues, schedules: Schedule[]): Promise<void> {
+  // A union of payloads does not narrow to each name's: the catalog pairs them.
+  for (const s of schedules) await upsertSchedule(queues, s.name, s.payload as never, s.everyMs);
+}
+
+/** How overdue a scheduler's next run may be before it counts as lost: a busy queue delays runs, rarely by ten. */
+const LAPSE_INTERVALS = 10;
+const LAPSE_MIN_MS = 30_000;
+
+/**
+ * The schedules whose scheduler is gone or whose next run is long overdue. BullMQ adds a
+ * scheduler's next run only when a worker starts the current one, so a run lost with the last
+ * unreplicated writes of a failed Redis master is never followed by another: nothing but an upsert
+ * brings the scheduler back.
+ */
+export async function lapsedSchedules(
+  queues: Queues,
+  schedules: Schedule[],
+  nowMs: number,
+): Promise<Schedule[]> {
+  const lapsed = await Promise.all(
+    schedules.map(async (s) => {
+      const def = jobCatalog[s.name];
+      const scheduler = await queues[def.queue].getJobScheduler(def.schedulerId(s.payload as never));
+      const graceMs = Math.max(LAPSE_INTERVALS * s.everyMs, LAPSE_MIN_MS);
+      return scheduler?.next == null || scheduler.next < nowMs - graceMs;
+    }),
+  );
+  return schedules.filter((_, i) => lapsed[i]);
+}
+
 /**
  * Adds one run of a job unless one is already waiting (BullMQ deduplication by
  * the scheduler id): a nudge that many producers may send at once.

@@ -101,6 +101,36 @@ describe('the capture schedule', () => {
   });
 });
 
+describe('a scheduler whose next run was lost', () => {
+  it('runs again after the next sync (a Redis failover lost the run; BullMQ would never add another)', async () => {
+    const sync = workerSync();
+    await sync.run();
+    const poll = queues['capture-poll'];
+    const [scheduler] = await poll.getJobSchedulers();
+    const id = scheduler!.key;
+    // What a master's crash leaves when its last writes never reached the replica that took over:
+    // the scheduler still says its next run is due (an hour ago), and that run's job is gone.
+    const pending = async () =>
+      (await poll.getJobs(['delayed', 'wait', 'prioritized'])).filter((j) => j.repeatJobKey === id);
+    // BullMQ refuses to remove a scheduler's job; the lost writes are undone in Redis itself.
+    const lost = redis.multi().zadd(poll.toKey('repeat'), Date.now() - 3_600_000, id);
+    for (const job of await pending()) {
+      lost
+        .del(poll.toKey(job.id!))
+        .lrem(poll.toKey('wait'), 0, job.id!)
+        .zrem(poll.toKey('delayed'), job.id!)
+        .zrem(poll.toKey('prioritized'), job.id!);
+    }
+    await lost.exec();
+    expect(await pending()).toEqual([]);
+
+    await sync.run();
+    const after = await poll.getJobScheduler(id);
+    expect(after?.next).toBeGreaterThan(Date.now() - 60_000);
+    expect(await pending()).toHaveLength(1);
+  });
+});
+
 describe('report schedules', () => {
   it('converge with their job schedulers on the next sync when Redis failed between the two writes', async () => {
     const sync = workerSync();

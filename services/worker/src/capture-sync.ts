@@ -1,5 +1,12 @@
 import { backfillsRepository, cursorsRepository, hashtagsRepository, postsRepository } from '@tagpulse/db';
-import { nudge, removeSchedulesExcept, upsertSchedule } from '@tagpulse/queue';
+import {
+  lapsedSchedules,
+  nudge,
+  removeSchedulesExcept,
+  type Schedule,
+  upsertSchedule,
+  upsertSchedules,
+} from '@tagpulse/queue';
 import { reconcileSchedules } from '@tagpulse/reports';
 import { applyMastodonTimelines, mastodonTimelines } from './capture/mastodon-sync.js';
 import { groupQueries, inheritedSinceId } from './capture/query-groups.js';
@@ -93,7 +100,26 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
     );
     const timelines = await mastodonTimelines(deps);
     const fingerprint = JSON.stringify([groups, timelines]);
-    if (fingerprint === applied) return;
+    if (fingerprint === applied) {
+      const schedules: Schedule[] = [
+        ...groups.map((g) => ({
+          name: 'poll-query' as const,
+          payload: { queryKey: g.queryKey },
+          everyMs: intervals.pollMs,
+        })),
+        ...timelines.map((t) => ({ name: 'poll-mastodon' as const, payload: t, everyMs: intervals.pollMs })),
+        ...steadySchedules(intervals),
+      ];
+      // Real time: BullMQ's schedulers run on it, not on X's clock.
+      const lapsed = await lapsedSchedules(queues, schedules, Date.now());
+      await upsertSchedules(queues, lapsed);
+      if (lapsed.length > 0)
+        deps.log.warn(
+          { schedules: lapsed.map((s) => s.name) },
+          'job schedulers without a next run re-created (writes lost with a Redis master?)',
+        );
+      return;
+    }
     const known = await cursorsRepository.listCursors(db, { includeRetired: true });
     for (const g of groups) {
       await cursorsRepository.ensureCursor(db, { ...g, sinceId: inheritedSinceId(g.tagKeys, known) });
@@ -108,12 +134,7 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
     const removed = await removeSchedulesExcept(queues, 'capture-poll', 'poll-', ids);
     await applyMastodonTimelines(deps, timelines, intervals.pollMs);
     if (applied === undefined) {
-      await upsertSchedule(queues, 'refresh-engagement', {}, intervals.refreshMs);
-      await upsertSchedule(queues, 'measure-coverage', {}, intervals.coverageMs);
-      await upsertSchedule(queues, 'fetch-x-usage', {}, intervals.usageMs);
-      await upsertSchedule(queues, 'compute-rollups', {}, intervals.rollupMs);
-      await upsertSchedule(queues, 'evaluate-alerts', {}, intervals.alertMs);
-      await upsertSchedule(queues, 'deliver-notifications', {}, intervals.deliveryMs);
+      await upsertSchedules(queues, steadySchedules(intervals));
     }
     applied = fingerprint;
     deps.log.info(
@@ -131,4 +152,16 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
       return running;
     },
   };
+}
+
+/** The schedules every worker keeps whatever is tracked. */
+function steadySchedules(intervals: ScheduleIntervals): Schedule[] {
+  return [
+    { name: 'refresh-engagement', payload: {}, everyMs: intervals.refreshMs },
+    { name: 'measure-coverage', payload: {}, everyMs: intervals.coverageMs },
+    { name: 'fetch-x-usage', payload: {}, everyMs: intervals.usageMs },
+    { name: 'compute-rollups', payload: {}, everyMs: intervals.rollupMs },
+    { name: 'evaluate-alerts', payload: {}, everyMs: intervals.alertMs },
+    { name: 'deliver-notifications', payload: {}, everyMs: intervals.deliveryMs },
+  ];
 }

@@ -44,7 +44,7 @@ describe('capture on a Redis Cluster', () => {
       redisUrl: cluster.url,
     });
     expect(r.note).toMatch(/^master \d+ killed/);
-    expect({ ...r.posts, noticesMissing: r.noticesMissing, noticesExtra: r.noticesExtra }).toEqual({
+    expect({ ...r.posts, noticesMissing: r.noticesMissing, noticesExtra: r.noticesExtra }, r.note).toEqual({
       expected: r.posts.expected,
       stored: r.posts.expected,
       lost: 0,
