@@ -323,9 +323,15 @@ export function createSpikeDetector(
     // How surprising the bucket is, for the escalation inside a quiet spell: its own σ off the
     // centre counts, so a lone spike after a marginal alert still gets through.
     const surprise = Math.max(Math.abs(score), ...off);
+    // Once the series is back inside its band, a value past the fortnight's range and outside the
+    // band is a new anomaly, quiet spell or not: the range judges the value itself, while the
+    // features' window still holds the last anomaly, and escalation would weigh the new one against
+    // the old one's features grown over that window (a second drop an hour after the first).
+    const fresh = outside && !s.inEpisode && Math.abs(score) > threshold;
     const quiet =
       s.sinceAlert !== null &&
       s.sinceAlert < QUIET_BUCKETS &&
+      !fresh &&
       surprise <= ESCALATION * (s.alertSurprise ?? Number.POSITIVE_INFINITY);
     const alert = news && !quiet;
     const anomalous = alert || (s.inEpisode && Math.abs(score) > threshold);
