@@ -140,6 +140,21 @@ describe('spike detector', () => {
     expect(verdicts.slice(PER_DAY - 34).some((v) => v.anomalous)).toBe(false);
   });
 
+  it('alerts on a second drop after the series came back, inside the quiet spell of the first', () => {
+    // A road's speed: an accident's slowdown, half an hour back to normal, then a deeper stop. The
+    // features' window still holds the first drop; the second goes below anything of the fortnight.
+    const values = poissonSeries(flat(5 * PER_DAY, 50), 17);
+    const firstAt = 4 * PER_DAY;
+    for (let i = firstAt; i < firstAt + 8; i++) values[i] = 8;
+    const secondAt = firstAt + 30;
+    for (let i = secondAt; i < secondAt + 6; i++) values[i] = 0;
+    // Each drop is one alert, the second at once: the buckets after each are their episode.
+    const alerts = alertsOf(run(values)).filter((i) => i >= firstAt && i < secondAt + 30);
+    expect(alerts).toHaveLength(2);
+    expect(alerts[0]).toBeLessThan(firstAt + 8);
+    expect(alerts[1]).toBe(secondAt);
+  });
+
   it('alerts on a shift of level, and takes the new level as normal within a day', () => {
     const values = poissonSeries([...flat(4 * PER_DAY, 40), ...flat(4 * PER_DAY, 80)], 12);
     const alerts = alertsOf(run(values)).filter((i) => i >= 4 * PER_DAY - PER_DAY / 2);
