@@ -50,6 +50,18 @@ describe('tagpulse services and migrate', () => {
     }
   });
 
+  it('checks every seed node of a Redis Cluster URL, installs nothing for it, and names the one down', async () => {
+    const local = loadSharedEnv().REDIS_URL;
+    const ready = await tagpulse(['services'], { REDIS_URL: `${local},${local}` });
+    expect(ready.stdout).toMatch(/Redis: ready \(2 cluster seed nodes answer\)/);
+    const down = await tagpulse(['services'], { REDIS_URL: `${local},redis://:secret@127.0.0.1:1` }).then(
+      () => 'answered',
+      (err: { stderr: string }) => err.stderr,
+    );
+    expect(down).toMatch(/Redis Cluster seed nodes do not answer: redis:\/\/127\.0\.0\.1:1: /);
+    expect(down).not.toContain('secret');
+  });
+
   it.runIf(process.getuid?.() === 0)(
     'start a local Redis that is installed but not running, with noeviction',
     async () => {

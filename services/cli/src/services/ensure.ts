@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redisNodeUrls } from '@tagpulse/queue';
+import { redactUrls, urlOrigin } from '@tagpulse/runtime';
 import { grantLocalRole, hostFacts, installed, installPackage, startPostgres, startRedis } from './debian.js';
 import { COMPOSE_HINT, type HostFacts, isLocalUrl, planService, type ServiceAction } from './plan.js';
 import { ensureDatabase, type ProbeResult, probePostgres, probeRedis } from './probe.js';
@@ -55,6 +57,18 @@ async function ensurePostgres(url: string, host: HostFacts, say: (line: string) 
 }
 
 async function ensureRedis(url: string, host: HostFacts, say: (line: string) => void): Promise<void> {
+  const nodes = redisNodeUrls(url);
+  // A cluster's seed nodes are the operator's to run: each must answer; nothing is installed.
+  if (nodes.length > 1) {
+    const probes = await Promise.all(nodes.map((node) => probeRedis(node)));
+    const down = probes.flatMap((p, i) =>
+      p.reachable ? [] : [`${urlOrigin(nodes[i]!)}: ${redactUrls(p.error ?? 'no answer')}`],
+    );
+    if (down.length > 0)
+      throw new ServicesUnavailableError(`Redis Cluster seed nodes do not answer: ${down.join('; ')}`);
+    say(`Redis: ready (${nodes.length} cluster seed nodes answer)`);
+    return;
+  }
   let probe = await probeRedis(url);
   if (!probe.reachable) {
     const action = planService(
