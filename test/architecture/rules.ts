@@ -8,6 +8,7 @@ export const LAYERS: Record<string, number> = {
   '@tagpulse/db': 1,
   '@tagpulse/x-client': 1,
   '@tagpulse/mastodon-client': 1,
+  '@tagpulse/bluesky-client': 1,
   '@tagpulse/queue': 1,
   '@tagpulse/notify': 1,
   '@tagpulse/runtime': 1,

@@ -118,6 +118,8 @@ export type GapCause =
 
 export interface CaptureGapsTable {
   id: Generated<number>;
+  /** The source that could not see the span. */
+  network: ColumnType<Network, Network | undefined, never>;
   query_key: string;
   tag_keys: string[];
   start_at: Timestamp;

@@ -300,5 +300,17 @@ describe('capture routes', () => {
     expect(status.queries).toContainEqual(
       expect.objectContaining({ query: 'q-virtualctweek', hashtags: ['virtualctweek'], status: 'idle' }),
     );
+    // Per network: the X query's gap and cursor are X's, none are Bluesky's; a bad network is a 400.
+    expect(gaps.gaps[0]).toMatchObject({ network: 'x' });
+    const xGaps = (await t.call('GET', '/v1/gaps', { query: { network: 'x' } })).json();
+    expect(xGaps.gaps.map((g: { query: string }) => g.query)).toContain('q-virtualctweek');
+    expect((await t.call('GET', '/v1/gaps', { query: { network: 'bluesky' } })).json().gaps).toEqual([]);
+    const bluesky = (await t.call('GET', '/v1/status', { query: { network: 'bluesky' } })).json();
+    expect(bluesky.queries).toEqual([]);
+    const xStatus = (await t.call('GET', '/v1/status', { query: { network: 'x' } })).json();
+    expect(xStatus.queries).toContainEqual(
+      expect.objectContaining({ query: 'q-virtualctweek', network: 'x' }),
+    );
+    expect((await t.call('GET', '/v1/gaps', { query: { network: 'myspace' } })).statusCode).toBe(400);
   });
 });

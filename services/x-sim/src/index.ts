@@ -1,6 +1,16 @@
 export type { EmptyPage } from './api/context.js';
 export { DIALECTS, type Dialect } from './api/dialect.js';
 export { searchRecent } from './api/search.js';
+export {
+  BLUESKY_RATE_LIMIT,
+  type BlueskySim,
+  type BlueskySimOptions,
+  JETSTREAM_REPLAY_WINDOW_MS,
+  SIM_BLUESKY_ACCOUNT,
+  startBlueskySim,
+} from './bluesky/start-bluesky-sim.js';
+export type { BlueskyTruthPost } from './bluesky/truth.js';
+export type { JetstreamEvent, PostRecord, PostView, ProfileViewDetailed } from './bluesky/views.js';
 export { createClock, type SimClock, wallMinutes } from './clock.js';
 export type { MastodonAccount, MastodonStatus, MastodonTag } from './mastodon/entities.js';
 export {

@@ -56,9 +56,13 @@ export async function getCursor(db: Db, queryKey: string): Promise<CaptureCursor
   return db.selectFrom('capture_cursors').selectAll().where('query_key', '=', queryKey).executeTakeFirst();
 }
 
-export async function listCursors(db: Db, { includeRetired = false } = {}): Promise<CaptureCursorRow[]> {
+export async function listCursors(
+  db: Db,
+  { includeRetired = false, network }: { includeRetired?: boolean; network?: Network } = {},
+): Promise<CaptureCursorRow[]> {
   let query = db.selectFrom('capture_cursors').selectAll().orderBy('query_key');
   if (!includeRetired) query = query.where('status', '!=', 'retired');
+  if (network) query = query.where('network', '=', network);
   return query.execute();
 }
 

@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { CaptureGapRow, Database, GapCause } from '../database.js';
+import type { CaptureGapRow, Database, GapCause, Network } from '../database.js';
 
 type Db = Kysely<Database>;
 
 export interface NewGap {
+  /** The source that could not see the span; X's when not said (X recorded every gap before others). */
+  network?: Network;
   queryKey: string;
   tagKeys: string[];
   startAt: Date;
@@ -18,6 +20,7 @@ export async function recordGap(db: Db, gap: NewGap): Promise<void> {
   await db
     .insertInto('capture_gaps')
     .values({
+      ...(gap.network ? { network: gap.network } : {}),
       query_key: gap.queryKey,
       tag_keys: gap.tagKeys,
       start_at: gap.startAt,
@@ -33,9 +36,13 @@ export async function recordGap(db: Db, gap: NewGap): Promise<void> {
     .execute();
 }
 
-/** Gaps touching a hashtag (or all), oldest first. */
-export async function listGaps(db: Db, { tagKey }: { tagKey?: string } = {}): Promise<CaptureGapRow[]> {
+/** Gaps touching a hashtag (or all), of one network (or all), oldest first. */
+export async function listGaps(
+  db: Db,
+  { tagKey, network }: { tagKey?: string; network?: Network } = {},
+): Promise<CaptureGapRow[]> {
   let query = db.selectFrom('capture_gaps').selectAll().orderBy('start_at').orderBy('id');
   if (tagKey) query = query.where(sql<boolean>`${tagKey} = any(tag_keys)`);
+  if (network) query = query.where('network', '=', network);
   return query.execute();
 }

@@ -1,4 +1,4 @@
-import { formatInZone } from '@tagpulse/core';
+import { ALL_NETWORKS, formatInZone } from '@tagpulse/core';
 import {
   budgetRepository,
   coverageRepository,
@@ -13,6 +13,7 @@ import { sendCsv, wantsCsv } from '../csv.js';
 import type { ApiDeps } from '../deps.js';
 import {
   hashtagParam,
+  networkParam,
   parseRange,
   parseTz,
   periodQuery,
@@ -86,6 +87,7 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 
   const gap = z.object({
+    network: z.string().describe('the source that could not see the span'),
     query: z.string(),
     hashtags: z.array(z.string()),
     start: z.string(),
@@ -103,7 +105,12 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
       schema: {
         ...doc,
         summary: 'what capture could not reach, and why; shown, never hidden',
-        querystring: z.object({ hashtag: hashtagParam.optional(), tz: tzParam, format: tableFormat }),
+        querystring: z.object({
+          hashtag: hashtagParam.optional(),
+          network: networkParam,
+          tz: tzParam,
+          format: tableFormat,
+        }),
         response: {
           200: z.object({ tz: z.string(), gaps: z.array(gap) }),
           ...problems(400, 401, 403, 404, 429),
@@ -115,7 +122,12 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const tz = parseTz(q.tz);
       const scope = q.hashtag === undefined ? undefined : await resolveScope(deps, q.hashtag);
       const tagKey = scope && scope.tags.length === 1 ? scope.tags[0] : undefined;
-      const gaps = (await gapsRepository.listGaps(deps.pools.read, tagKey ? { tagKey } : {})).map((g) => ({
+      const filter = {
+        ...(tagKey ? { tagKey } : {}),
+        ...(q.network === ALL_NETWORKS ? {} : { network: q.network }),
+      };
+      const gaps = (await gapsRepository.listGaps(deps.pools.read, filter)).map((g) => ({
+        network: g.network,
         query: g.query_key,
         hashtags: g.tag_keys,
         start: formatInZone(g.start_at, tz),
@@ -129,8 +141,20 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (wantsCsv(request, q.format)) {
         return sendCsv(
           reply,
-          ['query', 'hashtags', 'start', 'end', 'cause', 'detail', 'recorded_at', 'filled_by', 'filled_at'],
+          [
+            'network',
+            'query',
+            'hashtags',
+            'start',
+            'end',
+            'cause',
+            'detail',
+            'recorded_at',
+            'filled_by',
+            'filled_at',
+          ],
           gaps.map((g) => [
+            g.network,
             g.query,
             g.hashtags.join(' '),
             g.start,
@@ -168,8 +192,8 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
       config: { scope: 'read' },
       schema: {
         ...doc,
-        summary: 'capture status per search query',
-        querystring: z.object({ tz: tzParam }),
+        summary: 'capture status per search query (X) or timeline (other networks)',
+        querystring: z.object({ network: networkParam, tz: tzParam }),
         response: {
           200: z.object({
             tz: z.string(),
@@ -195,7 +219,11 @@ export function captureRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request) => {
       const tz = parseTz(request.query.tz);
-      const cursors = await cursorsRepository.listCursors(deps.pools.read);
+      const { network } = request.query;
+      const cursors = await cursorsRepository.listCursors(
+        deps.pools.read,
+        network === ALL_NETWORKS ? {} : { network },
+      );
       const budget = await budgetRepository.currentBudget(
         deps.pools.read,
         (await spendLedger.lastSpendAt(deps.pools.read)) ?? deps.now(),

@@ -124,6 +124,14 @@ export const scenarioSchema = z
         federation_delay_seconds: range('seconds').default({ min: 5, max: 120 }),
       })
       .optional(),
+    /**
+     * The campaign on Bluesky: this share of the originals is posted on Bluesky
+     * too (with their replies and quotes; reposts are repost records, not
+     * posts), drawn apart from Mastodon's. `tags_only` is the share of those
+     * whose client put the hashtags in the record's `tags` instead of
+     * faceting them in the text. None when absent.
+     */
+    bluesky: z.object({ share: probability, tags_only: probability.default(0.2) }).optional(),
   })
   .refine((s) => s.mix.original > 0, {
     message: 'at least some originals are needed',
