@@ -95,12 +95,14 @@ export {
   missingMetrics,
   NETWORK_DEFINITIONS,
   NETWORK_FILTERS,
+  NETWORK_NAMES,
   NETWORKS,
   type Network,
   type NetworkFilter,
   networkMetricValue,
   networkOfId,
   partialMetrics,
+  postUrl,
   RATE_NETWORK,
 } from './network.js';
 export {

@@ -12,6 +12,9 @@ import { type Metric, type MetricValues, metricValue } from './metrics.js';
 export const NETWORKS = ['x', 'bluesky', 'mastodon'] as const;
 export type Network = (typeof NETWORKS)[number];
 
+/** Each network as people read it (notices, reports, the dashboard). */
+export const NETWORK_NAMES: Record<Network, string> = { x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon' };
+
 /** Every network together, as the API's `network=` spells it. */
 export const ALL_NETWORKS = 'all';
 export type NetworkFilter = Network | typeof ALL_NETWORKS;
@@ -26,6 +29,16 @@ export function networkOfId(id: string): Network {
   if (/^https?:\/\//.test(id)) return 'mastodon';
   if (/^(at:\/\/|did:)/.test(id)) return 'bluesky';
   return 'x';
+}
+
+/** Where people read a post: X's status page, a Mastodon post's `uri`, Bluesky's app page of its at:// URI. */
+export function postUrl(id: string, username: string | null): string {
+  const network = networkOfId(id);
+  if (network === 'mastodon') return id;
+  if (network === 'bluesky') {
+    return id.replace(/^at:\/\/([^/]+)\/app\.bsky\.feed\.post\//, 'https://bsky.app/profile/$1/post/');
+  }
+  return `https://x.com/${username ?? 'i'}/status/${id}`;
 }
 
 /**
