@@ -101,7 +101,9 @@ export {
   type NetworkFilter,
   networkMetricValue,
   networkOfId,
+  type PeriodMetric,
   partialMetrics,
+  periodMetrics,
   postUrl,
   RATE_NETWORK,
 } from './network.js';

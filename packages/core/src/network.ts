@@ -1,4 +1,4 @@
-import { type Metric, type MetricValues, metricValue } from './metrics.js';
+import { METRICS, type Metric, type MetricValues, metricValue, relativeChange } from './metrics.js';
 
 /**
  * The networks tagpulse captures. Each post and author belongs to one, and
@@ -97,4 +97,30 @@ export function partialMetrics(network: NetworkFilter): Partial<Record<Metric, r
     for (const m of MISSING_METRICS[n]) partial[m] = NETWORKS.filter((o) => !MISSING_METRICS[o].includes(m));
   }
   return partial;
+}
+
+/** A metric of a period beside the period before it; null values where the network does not publish it. */
+export interface PeriodMetric {
+  metric: Metric;
+  value: number | null;
+  previous: number | null;
+  change: number | null;
+}
+
+/**
+ * Every metric of a period and the one before it in a network filter's figures (the summary's and
+ * a report's): `rate` holds {@link RATE_NETWORK}'s figures of both periods when the filter is all
+ * networks, for the engagement rate.
+ */
+export function periodMetrics(
+  network: NetworkFilter,
+  current: Partial<MetricValues>,
+  previous: Partial<MetricValues>,
+  rate?: { current: Partial<MetricValues>; previous: Partial<MetricValues> },
+): PeriodMetric[] {
+  return METRICS.map((metric) => {
+    const value = networkMetricValue(network, current, metric, rate?.current);
+    const prev = networkMetricValue(network, previous, metric, rate?.previous);
+    return { metric, value, previous: prev, change: relativeChange(value, prev) };
+  });
 }
