@@ -1,5 +1,6 @@
 import type { ExpectedWindow, QuietHours, Silence } from './alert-calendar.js';
 import type { StoredMetric } from './metrics.js';
+import { ALL_NETWORKS, type NetworkFilter } from './network.js';
 import { DEFAULT_SENSITIVITY } from './spike-detector.js';
 
 /** Grains a rule may watch: alerts are about minutes and hours, and both are stored in UTC. */
@@ -29,6 +30,8 @@ export type Channel = { type: 'webhook'; url: string } | { type: 'email'; to: st
 
 /** Everything evaluation needs from a rule (its id, name and scope live with the row). */
 export interface AlertRuleSpec {
+  /** Whose series it watches: one network's, or all networks' together (their sum). */
+  network: NetworkFilter;
   metric: StoredMetric;
   grain: AlertGrain;
   sensitivity: number;
@@ -49,12 +52,13 @@ export interface AlertRuleSpec {
 }
 
 /**
- * The rule each tracked hashtag gets: posts per 5 minutes at the default
+ * The rule each tracked hashtag gets: posts of all networks per 5 minutes at the default
  * sensitivity, at least 20 posts in the bucket (below that a "spike" is a
  * handful of posts), firing at once, resolved after two calm buckets, a
  * reminder every 4 hours (Alertmanager's default repeat interval).
  */
 export const DEFAULT_RULE: AlertRuleSpec = {
+  network: ALL_NETWORKS,
   metric: 'posts',
   grain: '5m',
   sensitivity: DEFAULT_SENSITIVITY,

@@ -95,12 +95,16 @@ export {
   missingMetrics,
   NETWORK_DEFINITIONS,
   NETWORK_FILTERS,
+  NETWORK_NAMES,
   NETWORKS,
   type Network,
   type NetworkFilter,
   networkMetricValue,
   networkOfId,
+  type PeriodMetric,
   partialMetrics,
+  periodMetrics,
+  postUrl,
   RATE_NETWORK,
 } from './network.js';
 export {

@@ -1,4 +1,4 @@
-import { type Metric, type MetricValues, metricValue } from './metrics.js';
+import { METRICS, type Metric, type MetricValues, metricValue, relativeChange } from './metrics.js';
 
 /**
  * The networks tagpulse captures. Each post and author belongs to one, and
@@ -11,6 +11,9 @@ import { type Metric, type MetricValues, metricValue } from './metrics.js';
  */
 export const NETWORKS = ['x', 'bluesky', 'mastodon'] as const;
 export type Network = (typeof NETWORKS)[number];
+
+/** Each network as people read it (notices, reports, the dashboard). */
+export const NETWORK_NAMES: Record<Network, string> = { x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon' };
 
 /** Every network together, as the API's `network=` spells it. */
 export const ALL_NETWORKS = 'all';
@@ -26,6 +29,16 @@ export function networkOfId(id: string): Network {
   if (/^https?:\/\//.test(id)) return 'mastodon';
   if (/^(at:\/\/|did:)/.test(id)) return 'bluesky';
   return 'x';
+}
+
+/** Where people read a post: X's status page, a Mastodon post's `uri`, Bluesky's app page of its at:// URI. */
+export function postUrl(id: string, username: string | null): string {
+  const network = networkOfId(id);
+  if (network === 'mastodon') return id;
+  if (network === 'bluesky') {
+    return id.replace(/^at:\/\/([^/]+)\/app\.bsky\.feed\.post\//, 'https://bsky.app/profile/$1/post/');
+  }
+  return `https://x.com/${username ?? 'i'}/status/${id}`;
 }
 
 /**
@@ -84,4 +97,30 @@ export function partialMetrics(network: NetworkFilter): Partial<Record<Metric, r
     for (const m of MISSING_METRICS[n]) partial[m] = NETWORKS.filter((o) => !MISSING_METRICS[o].includes(m));
   }
   return partial;
+}
+
+/** A metric of a period beside the period before it; null values where the network does not publish it. */
+export interface PeriodMetric {
+  metric: Metric;
+  value: number | null;
+  previous: number | null;
+  change: number | null;
+}
+
+/**
+ * Every metric of a period and the one before it in a network filter's figures (the summary's and
+ * a report's): `rate` holds {@link RATE_NETWORK}'s figures of both periods when the filter is all
+ * networks, for the engagement rate.
+ */
+export function periodMetrics(
+  network: NetworkFilter,
+  current: Partial<MetricValues>,
+  previous: Partial<MetricValues>,
+  rate?: { current: Partial<MetricValues>; previous: Partial<MetricValues> },
+): PeriodMetric[] {
+  return METRICS.map((metric) => {
+    const value = networkMetricValue(network, current, metric, rate?.current);
+    const prev = networkMetricValue(network, previous, metric, rate?.previous);
+    return { metric, value, previous: prev, change: relativeChange(value, prev) };
+  });
 }

@@ -224,6 +224,7 @@ export interface AlertRulesTable {
   id: Generated<string>;
   name: string;
   scope: string;
+  network: ColumnType<Network | 'all', Network | 'all' | undefined, Network | 'all'>;
   metric: string;
   grain: '5m' | '1h';
   sensitivity: number;

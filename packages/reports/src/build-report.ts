@@ -1,14 +1,21 @@
 import {
+  ALL_NETWORKS,
   bucketStarts,
   formatInZone,
   type Grain,
-  METRICS,
   type MetricValues,
-  metricValue,
+  missingMetrics,
+  NETWORK_NAMES,
+  NETWORKS,
+  type Network,
+  type NetworkFilter,
   type Period,
+  partialMetrics,
   peakBucket,
+  periodMetrics,
+  postUrl,
+  RATE_NETWORK,
   type ReportModel,
-  relativeChange,
   STORED_METRICS,
   seriesGrain,
   ZERO_METRICS,
@@ -26,7 +33,7 @@ import {
   rollupsRepository,
   spendLedger,
 } from '@tagpulse/db';
-import { type Scope, scopeOf } from '@tagpulse/usecases';
+import { rollupNetworkOf, type Scope, scopeOf } from '@tagpulse/usecases';
 import type { Kysely } from 'kysely';
 import { renderChartPng } from './chart.js';
 
@@ -60,15 +67,53 @@ async function reportScope(db: Db, keys: readonly string[]): Promise<Scope> {
   return result.scope;
 }
 
-/** Totals of [from, to): the summary's sums of stored roll-ups, or one bucket counted from a set's posts. */
-async function totalsOf(db: Db, scope: Scope, period: Period): Promise<MetricValues> {
-  if (scope.stored) return insightsRepository.periodTotals(db, { ...scope, ...period });
+/**
+ * Totals of [from, to) in a network (all by default): the summary's sums of stored roll-ups, or
+ * one bucket counted from a set's posts.
+ */
+async function totalsOf(
+  db: Db,
+  scope: Scope,
+  period: Period,
+  network: NetworkFilter = ALL_NETWORKS,
+): Promise<MetricValues> {
+  const rows = rollupNetworkOf(network);
+  if (scope.stored) return insightsRepository.periodTotals(db, { ...scope, network: rows, ...period });
   const values = await rollupsRepository.scopeMetrics(db, {
     ...scope,
+    network: rows,
     starts: [period.from],
     ends: [period.to],
   });
   return { ...ZERO_METRICS, ...values.get(period.from.getTime()) };
+}
+
+/**
+ * The totals of all networks and a section per network with posts in either period, each the
+ * summary's figures for that network (`/v1/summary?network=`): what a network does not publish is
+ * null and named, never 0; over all networks the engagement rate is {@link RATE_NETWORK}'s.
+ */
+async function networkTotals(db: Db, scope: Scope, period: Period, previous: Period) {
+  const [all, ...each] = await Promise.all(
+    ([ALL_NETWORKS, ...NETWORKS] as const).map(async (network) => ({
+      network,
+      current: await totalsOf(db, scope, period, network),
+      previous: await totalsOf(db, scope, previous, network),
+    })),
+  );
+  const rate = each.find((n) => n.network === RATE_NETWORK);
+  return {
+    current: all!.current,
+    totals: periodMetrics(ALL_NETWORKS, all!.current, all!.previous, rate),
+    networks: each
+      .filter((n) => n.current.posts > 0 || n.previous.posts > 0)
+      .map((n) => ({
+        network: n.network as Network,
+        name: NETWORK_NAMES[n.network as Network],
+        totals: periodMetrics(n.network, n.current, n.previous),
+        missing: [...missingMetrics(n.network)],
+      })),
+  };
 }
 
 /** The top posts of each hashtag, merged: a set's top k are among its hashtags' top k. */
@@ -118,10 +163,9 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
   const grain = seriesGrain(period);
   const show = (d: Date) => formatInZone(d, tz);
 
-  const [current, before, series, topPosts, topAuthors, cohashtags, languages, dataAsOf, definitions] =
+  const [figures, series, topPosts, topAuthors, cohashtags, languages, dataAsOf, definitions] =
     await Promise.all([
-      totalsOf(db, scope, period),
-      totalsOf(db, scope, previous),
+      networkTotals(db, scope, period, previous),
       seriesValues(db, scope, grain, tz, period),
       topPostsOf(db, scope, period),
       insightsRepository.topAuthors(db, range, { by: 'engagements', limit: TOP }),
@@ -130,11 +174,6 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
       reportsRepository.dataAsOf(db, scope.tags),
       rollupDefinitions.periodDefinitionVersions(db, { scope: scope.scope, ...period }),
     ]);
-  const totals = METRICS.map((metric) => {
-    const value = metricValue(current, metric);
-    const prev = metricValue(before, metric);
-    return { metric, value, previous: prev, change: relativeChange(value, prev) };
-  });
   const peak = peakBucket(
     series.map((p) => ({ t: p.t, posts: p.value.posts })),
     period.to,
@@ -176,8 +215,10 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
     period_kind: req.periodKind,
     period: { from: show(period.from), to: show(period.to) },
     previous_period: { from: show(previous.from), to: show(previous.to) },
-    nothing_happened: current.posts === 0,
-    totals,
+    nothing_happened: figures.current.posts === 0,
+    totals: figures.totals,
+    partial_metrics: partialMetrics(ALL_NETWORKS),
+    networks: figures.networks,
     series: {
       grain,
       points: series.map((p) => ({
@@ -193,7 +234,7 @@ export async function buildReport(db: Db, req: ReportRequest): Promise<BuiltRepo
       text: p.text,
       engagements: p.engagements,
       impressions: p.impressions,
-      url: `https://x.com/${p.author_username ?? 'i'}/status/${p.id}`,
+      url: postUrl(p.id, p.author_username),
     })),
     top_authors: topAuthors.map((a) => ({
       id: a.id,

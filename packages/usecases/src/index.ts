@@ -1,4 +1,4 @@
-export { loadRuleSeries, type RuleSeriesRequest, watchedSeries } from './rule-series.js';
+export { loadRuleSeries, type RuleSeriesRequest, rollupNetworkOf, watchedSeries } from './rule-series.js';
 export { type Scope, type ScopeResult, scopeOf } from './scope.js';
 export {
   type HashtagTracking,

@@ -1,5 +1,19 @@
-import { type AlertGrain, GRAIN_MS, type SeriesPoint, type StoredMetric, seriesPoints } from '@tagpulse/core';
-import { alertsRepository, type Database, type HashtagRow, rollupsRepository } from '@tagpulse/db';
+import {
+  ALL_NETWORKS,
+  type AlertGrain,
+  GRAIN_MS,
+  type NetworkFilter,
+  type SeriesPoint,
+  type StoredMetric,
+  seriesPoints,
+} from '@tagpulse/core';
+import {
+  alertsRepository,
+  type Database,
+  type HashtagRow,
+  type RollupNetwork,
+  rollupsRepository,
+} from '@tagpulse/db';
 import type { Kysely } from 'kysely';
 import { type Scope, scopeOf } from './scope.js';
 
@@ -14,8 +28,19 @@ export function watchedSeries(scope: string, hashtags: readonly HashtagRow[]): S
   return result.ok ? result.scope : undefined;
 }
 
+/** The roll-ups' name of a network filter: all networks are the `'*'` rows. */
+export function rollupNetworkOf(network: NetworkFilter): RollupNetwork {
+  return network === ALL_NETWORKS ? rollupsRepository.ALL_NETWORKS_ROW : network;
+}
+
 export interface RuleSeriesRequest {
-  rule: { scope: string; grain: AlertGrain; metric: StoredMetric; minCoverage: number };
+  rule: {
+    scope: string;
+    network: NetworkFilter;
+    grain: AlertGrain;
+    metric: StoredMetric;
+    minCoverage: number;
+  };
   tags: string[];
   from: Date;
   to: Date;
@@ -24,7 +49,9 @@ export interface RuleSeriesRequest {
 /**
  * A rule's points over [from, to), as both alert evaluation and the backtest judge them: the
  * stored roll-ups zero-filled, each bucket marked by the capture gaps it overlaps and the
- * coverage of its hours (per UTC hour: the hour holding `from` began before it).
+ * coverage of its hours (per UTC hour: the hour holding `from` began before it), in the rule's
+ * network. Gaps and coverage are X's (its search queries, its counts): they mark a series holding
+ * X's posts, never another network's alone.
  */
 export async function loadRuleSeries(
   db: Kysely<Database>,
@@ -34,19 +61,23 @@ export async function loadRuleSeries(
   // Whole buckets from the one holding `from`, and every hour they touch.
   const start = new Date(Math.floor(from.getTime() / grainMs) * grainMs);
   const range = { tags, from: start, to };
+  const holdsX = rule.network === ALL_NETWORKS || rule.network === 'x';
   const [stored, gaps, coverage] = await Promise.all([
     rollupsRepository.readSeries(db, {
       scope: rule.scope,
+      network: rollupNetworkOf(rule.network),
       grain: rule.grain,
       tz: 'UTC',
       ...range,
       metrics: [rule.metric],
     }),
-    alertsRepository.gapsOverlapping(db, range),
-    alertsRepository.coverageByHour(db, {
-      ...range,
-      from: new Date(Math.floor(start.getTime() / HOUR_MS) * HOUR_MS),
-    }),
+    holdsX ? alertsRepository.gapsOverlapping(db, range) : [],
+    holdsX
+      ? alertsRepository.coverageByHour(db, {
+          ...range,
+          from: new Date(Math.floor(start.getTime() / HOUR_MS) * HOUR_MS),
+        })
+      : new Map<number, number>(),
   ]);
   const values = new Map([...stored].map(([t, v]) => [t, v[rule.metric] ?? 0]));
   return {

@@ -38,7 +38,9 @@ export const intervalParam = z.enum(GRAINS);
 export const networkParam = z
   .enum(NETWORK_FILTERS)
   .default(ALL_NETWORKS)
-  .describe('one network (x, bluesky, mastodon) or all of them summed (all, the default)');
+  .describe(
+    'one network (x, bluesky, mastodon) or all of them summed (all, the default). Mastodon and Bluesky count no views: impressions and the engagement rate are null there (never 0), and Mastodon has no quotes; over all networks impressions and the engagement rate are X’s (meta.partial_metrics). README "Metrics on each network" defines each metric per network',
+  );
 
 /** The roll-ups' name of a network filter: all networks are the `'*'` rows. */
 export function rollupNetworkOf(network: NetworkFilter): RollupNetwork {

@@ -1,4 +1,11 @@
-import { formatInZone, METRICS, type ReportModel, renderReportCsv, renderReportHtml } from '@tagpulse/core';
+import {
+  formatInZone,
+  METRICS,
+  NETWORKS,
+  type ReportModel,
+  renderReportCsv,
+  renderReportHtml,
+} from '@tagpulse/core';
 import type { ApiKeyScope, ReportRow, reportsRepository } from '@tagpulse/db';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -21,6 +28,12 @@ const metricsRow = z.object({
   impressions: z.number(),
   engagements: z.number(),
 });
+const total = z.object({
+  metric: z.enum(METRICS),
+  value: z.number().nullable(),
+  previous: z.number().nullable(),
+  change: z.number().nullable(),
+});
 export const reportModel = z
   .object({
     definitions_version: z.number().int(),
@@ -37,14 +50,24 @@ export const reportModel = z
     period,
     previous_period: period,
     nothing_happened: z.boolean(),
-    totals: z.array(
-      z.object({
-        metric: z.enum(METRICS),
-        value: z.number().nullable(),
-        previous: z.number().nullable(),
-        change: z.number().nullable(),
-      }),
-    ),
+    totals: z.array(total).describe('all networks together; the engagement rate is X’s'),
+    partial_metrics: z
+      .record(z.string(), z.array(z.enum(NETWORKS)))
+      .optional()
+      .describe('over all networks: metrics counted only on the networks listed'),
+    networks: z
+      .array(
+        z.object({
+          network: z.enum(NETWORKS),
+          name: z.string(),
+          totals: z.array(total),
+          missing: z.array(z.enum(METRICS)).describe('metrics the network does not publish: null, never 0'),
+        }),
+      )
+      .optional()
+      .describe(
+        'a section per network with posts in either period (absent in reports built before networks)',
+      ),
     series: z.object({ grain: z.string(), points: z.array(metricsRow) }),
     peak: z.object({ from: z.string(), to: z.string(), posts: z.number() }).nullable(),
     top_posts: z.array(z.record(z.string(), z.unknown())),

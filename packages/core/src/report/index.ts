@@ -4,7 +4,9 @@ export type {
   ReportAuthor,
   ReportCoverage,
   ReportModel,
+  ReportNetwork,
   ReportPost,
+  ReportTotal,
   SeriesRow,
 } from './model.js';
 export { peakBucket } from './peak.js';

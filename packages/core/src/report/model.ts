@@ -1,4 +1,5 @@
 import type { DefinitionsVersion, Metric, StoredMetric } from '../metrics.js';
+import type { Network } from '../network.js';
 
 /**
  * Everything a report says, as plain JSON: built once from the database, stored with the report,
@@ -23,7 +24,15 @@ export interface ReportModel {
   previous_period: { from: string; to: string };
   /** No post in the period: a schedule may skip sending such a report. */
   nothing_happened: boolean;
-  totals: { metric: Metric; value: number | null; previous: number | null; change: number | null }[];
+  /** Every network's figures together (their sum); the engagement rate is X's alone. */
+  totals: ReportTotal[];
+  /**
+   * Over all networks, the metrics counted on some networks only (those listed); absent in reports
+   * built before networks.
+   */
+  partial_metrics?: Partial<Record<Metric, readonly Network[]>>;
+  /** A section per network with posts in either period; absent in reports built before networks. */
+  networks?: ReportNetwork[];
   series: { grain: string; points: SeriesRow[] };
   peak: { from: string; to: string; posts: number } | null;
   top_posts: ReportPost[];
@@ -38,6 +47,21 @@ export interface ReportModel {
   /** How far capture had reached when the report was built: null before its first successful poll. */
   data_as_of: string | null;
   generated_at: string;
+}
+
+export interface ReportTotal {
+  metric: Metric;
+  value: number | null;
+  previous: number | null;
+  change: number | null;
+}
+
+/** One network's figures: null for what it does not publish (`missing`), never 0. */
+export interface ReportNetwork {
+  network: Network;
+  name: string;
+  totals: ReportTotal[];
+  missing: Metric[];
 }
 
 export type SeriesRow = { t: string } & Record<StoredMetric, number>;

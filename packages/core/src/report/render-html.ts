@@ -1,6 +1,12 @@
-import { type DefinitionsVersion, definitionsNote, METRIC_DEFINITIONS_BY_VERSION } from '../metrics.js';
+import {
+  type DefinitionsVersion,
+  definitionsNote,
+  METRIC_DEFINITIONS_BY_VERSION,
+  type Metric,
+} from '../metrics.js';
+import { NETWORK_NAMES } from '../network.js';
 import { escapeHtml as esc, formatChange, formatLocal, formatNumber, formatPeriod } from './format.js';
-import type { ReportModel } from './model.js';
+import type { ReportModel, ReportTotal } from './model.js';
 
 /** The chart's size in CSS pixels in the e-mail; the PNG has twice as many for sharp screens. */
 export const CHART_CSS_SIZE = { width: 600, height: 240 } as const;
@@ -49,16 +55,33 @@ export function renderReportHtml(model: ReportModel, { chartSrc }: HtmlOptions):
   const m = model;
   const changeColor = (c: number | null) =>
     c === null ? '#52606d' : c > 0 ? '#0b7a3e' : c < 0 ? '#b42318' : '#52606d';
-  const totals = table(
-    ['Metric', 'This period', 'Previous', 'Change'],
-    m.totals.map((t) => [
-      esc(t.metric.replaceAll('_', ' ')),
-      `<b>${esc(formatNumber(t.value, t.metric))}</b>`,
-      esc(formatNumber(t.previous, t.metric)),
-      `<span style="color:${changeColor(t.change)};">${esc(formatChange(t.change))}</span>`,
-    ]),
-    [1, 2, 3],
+  const totalsTable = (rows: ReportTotal[], missing: readonly Metric[] = [], name = '') =>
+    table(
+      ['Metric', 'This period', 'Previous', 'Change'],
+      rows.map((t) =>
+        missing.includes(t.metric)
+          ? [esc(t.metric.replaceAll('_', ' ')), `<i>${esc(notAvailable(name))}</i>`, '', '']
+          : [
+              esc(t.metric.replaceAll('_', ' ')),
+              `<b>${esc(formatNumber(t.value, t.metric))}</b>`,
+              esc(formatNumber(t.previous, t.metric)),
+              `<span style="color:${changeColor(t.change)};">${esc(formatChange(t.change))}</span>`,
+            ],
+      ),
+      [1, 2, 3],
+    );
+  const partial = Object.entries(m.partial_metrics ?? {}).map(
+    ([metric, networks]) =>
+      `${metric.replaceAll('_', ' ')}: ${networks.map((n) => NETWORK_NAMES[n]).join(', ')} only`,
   );
+  const totals = `${totalsTable(m.totals)}${
+    m.networks && partial.length > 0
+      ? `<p style="${NOTE}font-size:12px;">${esc(partial.join('; '))}.</p>`
+      : ''
+  }`;
+  const networks = (m.networks ?? [])
+    .map((n) => section(`On ${n.name}`, totalsTable(n.totals, n.missing, n.name)))
+    .join('\n');
   const chart = `<img src="${esc(chartSrc)}" width="${CHART_CSS_SIZE.width}" height="${CHART_CSS_SIZE.height}" alt="Posts per ${m.series.grain === '1h' ? 'hour' : m.series.grain === '1d' ? 'day' : 'week'} in the period" style="display:block;width:100%;max-width:${CHART_CSS_SIZE.width}px;height:auto;border:0;">`;
   const peak = m.peak
     ? `<p style="${NOTE}">Peak: <b>${esc(formatNumber(m.peak.posts))} posts</b> from ${esc(formatLocal(m.peak.from))} to ${esc(formatLocal(m.peak.to))}.</p>`
@@ -171,7 +194,8 @@ export function renderReportHtml(model: ReportModel, { chartSrc }: HtmlOptions):
 <h1 style="${FONT}font-size:20px;color:#102a43;margin:0 0 4px 0;">${esc(m.title)}</h1>
 <p style="${NOTE}">${esc(formatPeriod(m.period))} · ${esc(scope)} · ${esc(m.tz)}</p>
 ${m.nothing_happened ? none('Nothing was posted in this period.') : ''}
-${section('Totals', totals)}
+${section(m.networks ? 'Totals, all networks' : 'Totals', totals)}
+${networks}
 ${section('Posts over the period', chart)}
 ${m.gaps.length > 0 ? `<p style="${NOTE}font-size:12px;">Shaded: capture gaps (see below); posts in them may be missing.</p>` : ''}
 ${peak}
@@ -196,16 +220,32 @@ function definitionsOf(m: ReportModel): DefinitionsVersion[] {
   return m.definitions ?? [m.definitions_version as DefinitionsVersion];
 }
 
+function textLine(t: ReportTotal): string {
+  return `${t.metric.replaceAll('_', ' ')}: ${formatNumber(t.value, t.metric)} (previous ${formatNumber(t.previous, t.metric)}, ${formatChange(t.change)})`;
+}
+
+/** What a network does not publish is said, never shown as 0. */
+function notAvailable(network: string): string {
+  return `not available on ${network}`;
+}
+
 /** A plain-text part for clients that show no HTML: the totals and where the rest is. */
 export function renderReportText(model: ReportModel): string {
   const lines = [
     model.title,
     `${formatPeriod(model.period)} (${model.tz})`,
     '',
-    ...model.totals.map(
-      (t) =>
-        `${t.metric.replaceAll('_', ' ')}: ${formatNumber(t.value, t.metric)} (previous ${formatNumber(t.previous, t.metric)}, ${formatChange(t.change)})`,
-    ),
+    ...(model.networks ? ['All networks:'] : []),
+    ...model.totals.map(textLine),
+    ...(model.networks ?? []).flatMap((n) => [
+      '',
+      `On ${n.name}:`,
+      ...n.totals.map((t) =>
+        n.missing.includes(t.metric)
+          ? `${t.metric.replaceAll('_', ' ')}: ${notAvailable(n.name)}`
+          : textLine(t),
+      ),
+    ]),
     '',
     model.peak
       ? `Peak: ${model.peak.posts} posts from ${formatLocal(model.peak.from)}`

@@ -32,6 +32,7 @@ export function fromRow(row: AlertRuleRow): AlertRule {
     id: row.id,
     name: row.name,
     scope: row.scope,
+    network: row.network,
     metric: row.metric as StoredMetric,
     grain: row.grain,
     sensitivity: row.sensitivity,
@@ -57,6 +58,7 @@ function toColumns(rule: Partial<NewAlertRule>): Record<string, unknown> {
   const cols: Partial<Record<keyof AlertRulesTable, unknown>> = {
     name: rule.name,
     scope: rule.scope,
+    network: rule.network,
     metric: rule.metric,
     grain: rule.grain,
     sensitivity: rule.sensitivity,

@@ -6,7 +6,7 @@ import {
   snowflakeTime,
 } from '@tagpulse/core';
 import { type Kysely, sql } from 'kysely';
-import type { AlertRow, Database } from '../database.js';
+import type { AlertRow, Database, Network } from '../database.js';
 
 type Db = Kysely<Database>;
 
@@ -201,13 +201,14 @@ export async function coverageByHour(
 }
 
 /**
- * When capture of `tags` last succeeded: the oldest last success among the
+ * When capture of `tags` (on one network, or all) last succeeded: the oldest last success among the
  * live queries covering them; and until when all their posts are stored
  * (null when a query has not completed a cycle yet).
  */
 export async function captureHealth(
   db: Db,
   tags: string[],
+  network: Network | 'all' = 'all',
 ): Promise<{
   queries: number;
   oldestSuccess: Date | null;
@@ -219,6 +220,7 @@ export async function captureHealth(
     .select(['last_success_at', 'cycle_started_at', 'cycle_since_id', 'cycle_until_id'])
     .where('status', '<>', 'retired')
     .where(sql<boolean>`tag_keys && ${tags}::text[]`)
+    .$if(network !== 'all', (q) => q.where('network', '=', network as Network))
     .execute();
   // The earliest of the instants; null when there is none, or one is unknown.
   const earliest = (dates: (Date | null)[]) =>

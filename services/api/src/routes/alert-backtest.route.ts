@@ -1,4 +1,4 @@
-import { backtestRule, GRAIN_MS } from '@tagpulse/core';
+import { backtestRule, GRAIN_MS, NETWORK_FILTERS } from '@tagpulse/core';
 import { hashtagsRepository } from '@tagpulse/db';
 import { loadRuleSeries, watchedSeries } from '@tagpulse/usecases';
 import type { FastifyInstance } from 'fastify';
@@ -33,7 +33,8 @@ export function alertBacktestRoutes(app: FastifyInstance, deps: ApiDeps): void {
       config: { scope: 'admin' },
       schema: {
         ...doc,
-        summary: 'replay a rule over stored roll-ups and list when it would have fired; notifies nobody',
+        summary:
+          'replay a rule over the stored roll-ups of its network and list when it would have fired; notifies nobody',
         params: idParams,
         querystring: z.object({
           from: instantParam
@@ -42,7 +43,13 @@ export function alertBacktestRoutes(app: FastifyInstance, deps: ApiDeps): void {
           to: instantParam.optional().describe('default now'),
         }),
         response: {
-          200: z.object({ rule: z.string(), from: z.string(), to: z.string(), episodes: z.array(episode) }),
+          200: z.object({
+            rule: z.string(),
+            network: z.enum(NETWORK_FILTERS).describe('the network whose series was replayed (the rule’s)'),
+            from: z.string(),
+            to: z.string(),
+            episodes: z.array(episode),
+          }),
           ...problems(400, 401, 403, 404, 429),
         },
       },
@@ -66,6 +73,7 @@ export function alertBacktestRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const iso = (d: Date | null) => d?.toISOString() ?? null;
       return {
         rule: rule.id,
+        network: rule.network,
         from: from.toISOString(),
         to: to.toISOString(),
         episodes: backtestRule(rule, rule.scope, settled, { from, to }).map((e) => ({

@@ -1,7 +1,11 @@
 import {
   ALERT_GRAINS,
+  ALL_NETWORKS,
   DEFAULT_RULE,
   isTimeZone,
+  missingMetrics,
+  NETWORK_FILTERS,
+  NETWORK_NAMES,
   parseLocalInstant,
   STORED_METRICS,
   WEEKDAYS,
@@ -33,6 +37,9 @@ const channel = z.discriminatedUnion('type', [
 const ruleFields = {
   name: z.string().min(1).max(200),
   hashtag: hashtagParam,
+  network: z
+    .enum(NETWORK_FILTERS, { error: `unknown network; one of ${NETWORK_FILTERS.join(', ')}` })
+    .describe('the network whose series the rule watches, or all of them summed (all, the default)'),
   metric: z.enum(STORED_METRICS, { error: `unknown metric; one of ${STORED_METRICS.join(', ')}` }),
   interval: z.enum(ALERT_GRAINS, { error: `expected one of ${ALERT_GRAINS.join(', ')}` }),
   sensitivity: z.number().int().min(1).max(10).describe('1 (only huge spikes) to 10 (anything unusual)'),
@@ -100,6 +107,7 @@ function view(
     id: rule.id,
     name: rule.name,
     hashtag,
+    network: rule.network,
     metric: rule.metric,
     interval: rule.grain,
     sensitivity: rule.sensitivity,
@@ -121,8 +129,18 @@ function view(
   };
 }
 
-/** What zod cannot check alone: the zone, and windows that are real instants in it, in order. */
-function checkRule(input: RuleInput, tz: string): void {
+/**
+ * What zod cannot check alone: the zone, a metric the network publishes, and windows that are real
+ * instants in it, in order. `rule` is what the rule will be: the input over the stored rule or the defaults.
+ */
+function checkRule(input: RuleInput, rule: Pick<AlertRule, 'tz' | 'network' | 'metric'>): void {
+  const { tz, network, metric } = rule;
+  if (network !== ALL_NETWORKS && missingMetrics(network).includes(metric)) {
+    throw badParam(
+      input.metric === undefined ? 'network' : 'metric',
+      `${metric} is not available on ${NETWORK_NAMES[network]}`,
+    );
+  }
   if (input.tz !== undefined && !isTimeZone(input.tz)) {
     throw badParam('tz', `unknown IANA time zone ${JSON.stringify(input.tz)}`);
   }
@@ -146,6 +164,7 @@ function checkRule(input: RuleInput, tz: string): void {
 function toRule(input: RuleInput): Partial<NewAlertRule> {
   const out: Partial<NewAlertRule> = {
     name: input.name,
+    network: input.network,
     metric: input.metric,
     grain: input.interval,
     sensitivity: input.sensitivity,
@@ -237,12 +256,17 @@ export function alertRulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (request, reply) => {
       const body = request.body;
-      const tz = body.tz ?? DEFAULT_RULE.tz;
-      checkRule(body, tz);
+      checkRule(body, { ...DEFAULT_RULE, ...toRule(body) });
       const scope = await resolveScope(deps, body.hashtag);
       const rule = await alertRulesRepository.createRule(deps.db, {
         ...DEFAULT_RULE,
-        name: body.name ?? `Spikes in ${scope.label === 'all' ? 'all hashtags' : `#${scope.label}`}`,
+        name:
+          body.name ??
+          `Spikes in ${scope.label === 'all' ? 'all hashtags' : `#${scope.label}`}${
+            body.network === undefined || body.network === ALL_NETWORKS
+              ? ''
+              : ` on ${NETWORK_NAMES[body.network]}`
+          }`,
         scope: scope.scope,
         channels: [],
         enabled: true,
@@ -267,7 +291,7 @@ export function alertRulesRoutes(app: FastifyInstance, deps: ApiDeps): void {
     async (request) => {
       const current = await ruleOr404(deps.db, request.params.id);
       const body = request.body;
-      checkRule(body, body.tz ?? current.tz);
+      checkRule(body, { ...current, ...toRule(body) });
       const patch = toRule(body);
       if (body.hashtag !== undefined) patch.scope = (await resolveScope(deps, body.hashtag)).scope;
       const rule = await alertRulesRepository.updateRule(deps.db, current.id, patch);

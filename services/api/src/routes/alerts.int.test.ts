@@ -13,16 +13,20 @@ const FIVE = 300_000;
 const SPIKE = Date.parse('2020-07-10T12:00:00Z');
 let t: TestApp;
 
-/** Stored 5-minute roll-ups of #SpikeTag: 5 posts a bucket for three days, 200 in the spike's half hour. */
+/**
+ * Stored 5-minute roll-ups of #SpikeTag on X, so of all networks too: 5 posts a bucket for three
+ * days, 200 in the spike's half hour.
+ */
 async function storeSeries(): Promise<void> {
   const rows = [];
   for (let at = SPIKE - 3 * 86_400_000; at < SPIKE + 86_400_000; at += FIVE) {
     const posts = at >= SPIKE && at < SPIKE + 30 * 60_000 ? 200 : 5;
-    rows.push(
-      sql`(${'spiketag'}, '5m', 'UTC', ${new Date(at)}, ${posts}, ${posts}, 0, 0, 0, ${posts}, 0, 0, 0, 1)`,
-    );
+    for (const network of ['*', 'x'])
+      rows.push(
+        sql`(${'spiketag'}, ${network}, '5m', 'UTC', ${new Date(at)}, ${posts}, ${posts}, 0, 0, 0, ${posts}, 0, 0, 0, 1)`,
+      );
   }
-  await sql`insert into rollups (scope, grain, tz, bucket_start, posts, originals, replies, quotes, reposts,
+  await sql`insert into rollups (scope, network, grain, tz, bucket_start, posts, originals, replies, quotes, reposts,
       unique_authors, potential_reach, impressions, engagements, definitions_version)
     values ${sql.join(rows)}`.execute(t.testDb.db);
 }
@@ -59,6 +63,9 @@ describe('/v1/alert-rules', () => {
       [{ hashtag: 'SpikeTag', quiet_hours: [{ start: '25:00', end: '07:00' }] }, 'quiet_hours'],
       [{ hashtag: 'SpikeTag', channels: [{ type: 'webhook', url: 'ftp://x' }] }, 'channels'],
       [{ hashtag: 'SpikeTag', sensitivity: 11 }, 'sensitivity'],
+      [{ hashtag: 'SpikeTag', network: 'friendica' }, 'network'],
+      // Mastodon counts no views: a rule on its impressions could never fire.
+      [{ hashtag: 'SpikeTag', network: 'mastodon', metric: 'impressions' }, 'metric'],
     ];
     for (const [body, field] of cases) {
       const res = await create(body);
@@ -102,6 +109,28 @@ describe('/v1/alert-rules', () => {
     expect(STORED_METRICS).toContain(rule.metric);
   });
 
+  it('keeps a rule to a network, and refuses a network that lacks its metric', async () => {
+    const res = await create({ hashtag: 'SpikeTag', network: 'mastodon' });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ network: 'mastodon', name: 'Spikes in #SpikeTag on Mastodon' });
+    expect((await create({ hashtag: 'SpikeTag' })).json().network).toBe('all');
+    const patch = (id: string, payload: object) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/v1/alert-rules/${id}`,
+        headers: { authorization: `Bearer ${t.keys.admin}` },
+        payload,
+      });
+    const onImpressions = (await create({ hashtag: 'SpikeTag', metric: 'impressions' })).json();
+    const moved = await patch(onImpressions.id, { network: 'bluesky' });
+    expect(moved.statusCode).toBe(400);
+    expect(moved.json().invalid_params[0]).toMatchObject({
+      name: 'network',
+      reason: 'network: impressions is not available on Bluesky',
+    });
+    expect((await patch(onImpressions.id, { network: 'x' })).json().network).toBe('x');
+  });
+
   it('backtests a rule over stored roll-ups: when it would have fired, with the band, notifying nobody', async () => {
     const rule = (
       await create({ hashtag: 'SpikeTag', channels: [{ type: 'webhook', url: 'http://127.0.0.1:1/x' }] })
@@ -121,6 +150,19 @@ describe('/v1/alert-rules', () => {
     expect(episodes[0].band.upper).toBeLessThan(200);
     // Nothing was recorded or queued.
     expect(await alertsRepository.listAlerts(t.testDb.db, { limit: 10 })).toEqual([]);
+  });
+
+  it("backtests a rule on its network's series only", async () => {
+    const episodesOn = async (network: string) => {
+      const rule = (await create({ hashtag: 'SpikeTag', network })).json();
+      const res = await backtest(rule.id);
+      expect(res.json().network).toBe(network);
+      return res.json().episodes.map((e: { fired_at: string }) => e.fired_at);
+    };
+    // The spike is X's: a rule on X sees it as the all-networks rule does, one on Mastodon sees nothing.
+    expect(await episodesOn('x')).toEqual(['2020-07-10T12:05:00.000Z']);
+    expect(await episodesOn('all')).toEqual(['2020-07-10T12:05:00.000Z']);
+    expect(await episodesOn('mastodon')).toEqual([]);
   });
 
   it('annotates a backtested spike inside an expected-event window, and holds it in quiet hours', async () => {

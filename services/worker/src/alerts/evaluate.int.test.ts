@@ -1,6 +1,13 @@
-import { parseHashtag } from '@tagpulse/core';
+import { DEFAULT_RULE, parseHashtag } from '@tagpulse/core';
 import { alertRulesRepository, alertsRepository, hashtagsRepository, rollupOutbox } from '@tagpulse/db';
-import { createTestDatabase, makeAuthor, postAt, storePosts, type TestDatabase } from '@tagpulse/testkit/db';
+import {
+  createTestDatabase,
+  makeAuthor,
+  NO_METRICS,
+  postAt,
+  storePosts,
+  type TestDatabase,
+} from '@tagpulse/testkit/db';
 import { type Sim, startSim } from '@tagpulse/x-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { handlerDeps } from '../testing/harness.js';
@@ -26,6 +33,27 @@ function posts(from: string, to: string, perBucket: number) {
           lowBits: out.length,
         }),
       );
+  return { posts: out, authors: [author] };
+}
+
+/** The same on Mastodon: each status its own `uri`, no impressions. */
+function mastodonPosts(from: string, to: string, perBucket: number) {
+  const author = makeAuthor({ network: 'mastodon', id: 'https://mastodon.social/users/spiker' });
+  const out = [];
+  for (let b = Date.parse(from); b < Date.parse(to); b += BUCKET_MS)
+    for (let i = 0; i < perBucket; i++) {
+      const uri = `${author.id}/statuses/${b + i}`;
+      out.push(
+        postAt(new Date(b + i * 1_000).toISOString(), author, 'original', ['spiketag'], {
+          network: 'mastodon',
+          id: uri,
+          editRootId: uri,
+          conversationId: null,
+          metrics: { ...NO_METRICS, impressions: null },
+          raw: { uri },
+        }),
+      );
+    }
   return { posts: out, authors: [author] };
 }
 
@@ -126,5 +154,56 @@ describe('alert evaluation', () => {
     const alerts = await alertsRepository.listAlerts(db, { limit: 10, kind: 'spike' });
     expect(alerts.map((a) => a.started_at.toISOString())).toEqual(['2024-03-02T12:00:00.000Z']);
     expect(alerts[0]?.fired_at).not.toBeNull();
+  });
+
+  it("watches its own network's series: a Mastodon rule fires on a Mastodon spike, not on an X-only one", async () => {
+    const { rule: allNetworks, watched, deps, db, clock } = await tracked();
+    const onMastodon = await alertRulesRepository.createRule(db, {
+      ...DEFAULT_RULE,
+      network: 'mastodon',
+      name: 'Spikes in #SpikeTag on Mastodon',
+      scope: allNetworks.scope,
+      channels: [],
+      enabled: true,
+    });
+    const spikes = async (ruleId: string) =>
+      (await alertsRepository.listAlerts(db, { limit: 10, kind: 'spike', ruleId }))
+        .filter((a) => a.fired_at !== null)
+        .map((a) => a.started_at.toISOString());
+    const evaluateBoth = async () => {
+      await evaluateRule(deps, allNetworks, watched);
+      await evaluateRule(deps, onMastodon, watched);
+    };
+
+    // A day and a half of 30 posts a bucket on each network.
+    for (const history of [
+      posts('2024-03-01T00:00:00Z', '2024-03-02T12:00:00Z', 30),
+      mastodonPosts('2024-03-01T00:00:00Z', '2024-03-02T12:00:00Z', 30),
+    ])
+      await storePosts(db, history.posts, history.authors);
+    await rollUp(db);
+    await evaluateBoth();
+
+    // A spike on X alone: all networks' series fires, Mastodon's stays calm.
+    const onX = posts('2024-03-02T12:00:00Z', '2024-03-02T12:10:00Z', 300);
+    const calm = mastodonPosts('2024-03-02T12:00:00Z', '2024-03-02T12:10:00Z', 30);
+    await storePosts(db, [...onX.posts, ...calm.posts], [...onX.authors, ...calm.authors]);
+    await rollUp(db);
+    clock.set(Date.parse('2024-03-02T12:11:30Z'));
+    await evaluateBoth();
+    expect(await spikes(allNetworks.id)).toEqual(['2024-03-02T12:00:00.000Z']);
+    expect(await spikes(onMastodon.id)).toEqual([]);
+
+    // A spike on Mastodon: its rule fires, and its notice names the network.
+    const spike = mastodonPosts('2024-03-02T12:10:00Z', '2024-03-02T12:20:00Z', 300);
+    await storePosts(db, spike.posts, spike.authors);
+    await rollUp(db);
+    clock.set(Date.parse('2024-03-02T12:21:30Z'));
+    await evaluateRule(deps, onMastodon, watched);
+    expect(await spikes(onMastodon.id)).toEqual(['2024-03-02T12:10:00.000Z']);
+    const [fired] = await alertsRepository.listAlerts(db, { limit: 1, kind: 'spike', ruleId: onMastodon.id });
+    const details = fired?.details as { top_posts?: { url: string }[]; link?: string };
+    expect(details.top_posts?.[0]?.url).toMatch(/^https:\/\/mastodon\.social\/users\/spiker\/statuses\//);
+    expect(details.link).toContain('network=mastodon');
   });
 });

@@ -14,7 +14,7 @@ import {
   rollupsRepository,
 } from '@tagpulse/db';
 import { channelKey } from '@tagpulse/notify';
-import { loadRuleSeries, type Scope } from '@tagpulse/usecases';
+import { loadRuleSeries, rollupNetworkOf, type Scope } from '@tagpulse/usecases';
 import type { WorkerDeps } from '../deps.js';
 import { explainSpike, type SpikeDetails } from './explain.js';
 import { renderNotice } from './render.js';
@@ -57,7 +57,7 @@ export async function evaluateRule(
     // stored before capture reached `capturedUntil` is then in the roll-ups read after, unless its
     // bucket still waits for its roll-up. A bucket settled on a figure not rolled up yet would
     // teach the detector, and be judged on, a count short of its posts.
-    const health = await alertsRepository.captureHealth(trx, watched.tags);
+    const health = await alertsRepository.captureHealth(trx, watched.tags, rule.network);
     const pending = await rollupOutbox.firstPendingBucket(trx, new Date(from));
     const { points, coverage } = await loadRuleSeries(trx, {
       rule,
@@ -92,6 +92,7 @@ export async function evaluateRule(
       if (!details && ep.kind === 'spike' && ep.firedAt !== null && ep.resolvedAt === null) {
         const recent = await rollupsRepository.readSeries(trx, {
           scope: series,
+          network: rollupNetworkOf(rule.network),
           grain: rule.grain,
           tz: 'UTC',
           from: new Date(ep.startedAt - 24 * grainMs),

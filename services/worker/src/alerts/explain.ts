@@ -1,5 +1,6 @@
-import { type Episode, GRAIN_MS } from '@tagpulse/core';
+import { type Episode, GRAIN_MS, postUrl } from '@tagpulse/core';
 import { type AlertRule, type Database, insightsRepository } from '@tagpulse/db';
+import { rollupNetworkOf } from '@tagpulse/usecases';
 import type { Kysely } from 'kysely';
 
 const AROUND_BUCKETS = 24;
@@ -21,6 +22,7 @@ export function chartLink(publicUrl: string, rule: AlertRule, label: string, fro
     hashtag: label,
     metric: rule.metric,
     interval: rule.grain,
+    network: rule.network,
     from: from.toISOString(),
     to: to.toISOString(),
   });
@@ -53,6 +55,7 @@ export async function explainSpike(
   }
   const range = {
     scope: rule.scope,
+    network: rollupNetworkOf(rule.network),
     tags: input.tags,
     from: new Date(episode.startedAt),
     to: new Date(Math.max(now, episode.startedAt + grainMs)),
@@ -70,7 +73,7 @@ export async function explainSpike(
       author: p.author_username,
       text: p.text,
       engagements: p.engagements,
-      url: `https://x.com/${p.author_username ?? 'i'}/status/${p.id}`,
+      url: postUrl(p.id, p.author_username),
     })),
     top_authors: authors.map((a) => ({ username: a.username, followers: a.followers, posts: a.posts })),
     cohashtags: cohashtags.map((c) => ({ tag: c.tag_key, posts: c.posts })),

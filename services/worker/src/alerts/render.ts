@@ -1,4 +1,10 @@
-import { type Episode, METRIC_DEFINITIONS, type NoticeKind } from '@tagpulse/core';
+import {
+  ALL_NETWORKS,
+  type Episode,
+  METRIC_DEFINITIONS,
+  NETWORK_NAMES,
+  type NoticeKind,
+} from '@tagpulse/core';
 import type { AlertRule } from '@tagpulse/db';
 import type { Message } from '@tagpulse/notify';
 import type { SpikeDetails } from './explain.js';
@@ -26,7 +32,8 @@ export function renderNotice(input: {
   details: Partial<SpikeDetails>;
 }): StoredMessage {
   const { rule, label, episode: ep, details, kind } = input;
-  const tag = label === 'all' ? 'all tracked hashtags' : `#${label}`;
+  const on = rule.network === ALL_NETWORKS ? '' : ` on ${NETWORK_NAMES[rule.network]}`;
+  const tag = `${label === 'all' ? 'all tracked hashtags' : `#${label}`}${on}`;
   const per = rule.grain === '5m' ? '5 minutes' : 'hour';
   const b = ep.bucket;
   const lines: string[] = [];
@@ -35,7 +42,7 @@ export function renderNotice(input: {
     subject = `[tagpulse] ${HEADLINE[kind]}: ${tag}`;
     lines.push(
       kind === 'stalled'
-        ? `No successful poll of X for ${tag} since before ${new Date(ep.startedAt).toISOString()}. Spike alerts are held until capture is back; the buckets it misses are recorded as gaps.`
+        ? `No successful poll for ${tag} since before ${new Date(ep.startedAt).toISOString()}. Spike alerts are held until capture is back; the buckets it misses are recorded as gaps.`
         : `Capture of ${tag} is back (${new Date(input.at).toISOString()}).`,
     );
   } else {
@@ -74,6 +81,7 @@ export function renderNotice(input: {
       alert_kind: ep.kind,
       rule: { id: rule.id, name: rule.name },
       hashtag: label,
+      network: rule.network,
       metric: rule.metric,
       interval: rule.grain,
       at: new Date(input.at).toISOString(),
