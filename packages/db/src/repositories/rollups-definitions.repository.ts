@@ -111,6 +111,9 @@ export async function periodDefinitionVersions(
     .select('definitions_version')
     .distinct()
     .where('scope', '=', scope)
+    // Every bucket has an all-networks row, with the version all its networks' rows have: reading
+    // only those keeps the primary key's range (without it, every row of the scope was read).
+    .where('network', '=', '*')
     .where('grain', '=', '1h')
     .where('tz', '=', 'UTC')
     .where('bucket_start', '>', new Date(from.getTime() - 3_600_000))

@@ -76,15 +76,22 @@ export async function topPosts(
         order by ${order} limit ${limit})`,
     ),
   ];
-  const { rows } = await sql<PostView>`
+  const statement = sql<PostView>`
     select ${POST_VIEW}, ${ENGAGEMENTS} as engagements
     from (${sql.join(candidates, sql` union `)}) c (post_id, created_at)
     join posts p on p.edit_root_id = c.post_id and p.created_at = c.created_at
     left join authors a on a.id = p.author_id
     where p.deleted_at is null
     order by ${order}
-    limit ${limit}`.execute(db);
-  return rows;
+    limit ${limit}`;
+  // A sliver's few hundred posts were sorted in parallel workers: starting them was 20 of the
+  // statement's 35 ms (bench api, 1 M posts), its own work 8 ms. The setting lasts the transaction
+  // it opens; a caller's own transaction is left as it is.
+  if (slivers.length === 0 || db.isTransaction) return (await statement.execute(db)).rows;
+  return db.transaction().execute(async (trx) => {
+    await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+    return (await statement.execute(trx)).rows;
+  });
 }
 
 export interface AuthorView {
