@@ -71,7 +71,11 @@ export async function loadRuleSeries(
       ...range,
       metrics: [rule.metric],
     }),
-    holdsX ? alertsRepository.gapsOverlapping(db, range) : [],
+    // A gap of one network's capture says nothing of another's series; all networks heed every gap.
+    alertsRepository.gapsOverlapping(db, {
+      ...range,
+      network: rule.network === ALL_NETWORKS ? undefined : rule.network,
+    }),
     holdsX
       ? alertsRepository.coverageByHour(db, {
           ...range,

@@ -174,12 +174,13 @@ export async function acknowledge(db: Db, id: number, by: string, at: Date): Pro
 /** Capture gaps touching any of `tags` and overlapping [from, to), less those a back-fill read since. */
 export async function gapsOverlapping(
   db: Db,
-  { tags, from, to }: { tags: string[]; from: Date; to: Date },
+  { tags, from, to, network }: { tags: string[]; from: Date; to: Date; network?: string },
 ): Promise<{ start: Date; end: Date }[]> {
   const rows = await db
     .selectFrom('capture_gaps')
     .select(['start_at', 'end_at'])
     .where(sql<boolean>`tag_keys && ${tags}::text[]`)
+    .$if(network !== undefined, (q) => q.where('network', '=', network!))
     .where('start_at', '<', to)
     .where('end_at', '>', from)
     .where('filled_at', 'is', null)

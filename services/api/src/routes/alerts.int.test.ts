@@ -189,15 +189,27 @@ describe('/v1/alert-rules', () => {
     expect(held.would_notify_at).toBe('2020-07-10T12:15:00.000Z');
   });
 
-  it('never fires a backtest across a capture gap or low coverage', async () => {
+  it('never fires a backtest across a capture gap of its network or low coverage', async () => {
     const rule = (await create({ hashtag: 'SpikeTag' })).json();
-    await sql`insert into capture_gaps (query_key, tag_keys, start_at, end_at, cause, detail)
-      values ('q', ${['spiketag']}, '2020-07-10T11:58:00Z', '2020-07-10T12:20:00Z', 'api_error', 'test')`.execute(
-      t.testDb.db,
-    );
+    const onX = (await create({ hashtag: 'SpikeTag', network: 'x' })).json();
+    const gap = (network: string) =>
+      sql`insert into capture_gaps (network, query_key, tag_keys, start_at, end_at, cause, detail)
+      values (${network}, ${`q-${network}`}, ${['spiketag']}, '2020-07-10T11:58:00Z', '2020-07-10T12:20:00Z', 'api_error', 'test')`.execute(
+        t.testDb.db,
+      );
+    const firings = async (id: string) =>
+      (await backtest(id)).json().episodes.map((e: { fired_at: string }) => e.fired_at);
+    const unbroken = await firings(onX.id);
+    expect(unbroken).toHaveLength(1);
+    // Mastodon's capture missed the spike's time: X's series is whole, the all-networks one is not.
+    await gap('mastodon');
+    expect(await firings(onX.id)).toEqual(unbroken);
+    expect(await firings(rule.id)).not.toEqual(unbroken);
+    await gap('x');
     await sql`insert into capture_coverage (tag_key, hour_start, captured, x_count, ratio, measured_at)
       values ('spiketag', '2020-07-10T12:00:00Z', 500, 1000, 0.5, now())`.execute(t.testDb.db);
     expect((await backtest(rule.id)).json().episodes).toEqual([]);
+    expect((await backtest(onX.id)).json().episodes).toEqual([]);
     await sql`delete from capture_gaps`.execute(t.testDb.db);
     await sql`delete from capture_coverage`.execute(t.testDb.db);
   });
