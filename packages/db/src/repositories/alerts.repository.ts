@@ -174,7 +174,7 @@ export async function acknowledge(db: Db, id: number, by: string, at: Date): Pro
 /** Capture gaps touching any of `tags` and overlapping [from, to), less those a back-fill read since. */
 export async function gapsOverlapping(
   db: Db,
-  { tags, from, to, network }: { tags: string[]; from: Date; to: Date; network?: string },
+  { tags, from, to, network }: { tags: string[]; from: Date; to: Date; network?: Network },
 ): Promise<{ start: Date; end: Date }[]> {
   const rows = await db
     .selectFrom('capture_gaps')
