@@ -11,7 +11,7 @@ import {
   parseHashtag,
   partialMetrics,
 } from '@tagpulse/core';
-import { hashtagsRepository, type RollupNetwork, rollupsRepository } from '@tagpulse/db';
+import { hashtagsRepository } from '@tagpulse/db';
 import { type Scope, scopeOf } from '@tagpulse/usecases';
 import { z } from 'zod';
 import type { ApiDeps } from './deps.js';
@@ -42,10 +42,8 @@ export const networkParam = z
     'one network (x, bluesky, mastodon) or all of them summed (all, the default). Mastodon and Bluesky count no views: impressions and the engagement rate are null there (never 0), and Mastodon has no quotes; over all networks impressions and the engagement rate are X’s (meta.partial_metrics). README "Metrics on each network" defines each metric per network',
   );
 
-/** The roll-ups' name of a network filter: all networks are the `'*'` rows. */
-export function rollupNetworkOf(network: NetworkFilter): RollupNetwork {
-  return network === ALL_NETWORKS ? rollupsRepository.ALL_NETWORKS_ROW : network;
-}
+// The roll-up rows a network filter reads: one definition, in the use cases.
+export { rollupNetworkOf } from '@tagpulse/usecases';
 
 /** What a network filter's figures lack (null, never 0) and, over all networks, what counts some networks only. */
 export const networkMetaSchema = z.object({
