@@ -106,8 +106,10 @@ async function cards(): Promise<Record<string, { value: number | null; text: num
 
 /** The cards equal what /v1/summary answers to the page's own question, asked again here. */
 async function expectCardsEqualSummary(): Promise<Record<string, number | null>> {
-  const last = summaries.at(-1);
-  if (!last) throw new Error('the page asked no /v1/summary');
+  // Over all networks the page also asks each network's summary: the cards show the picker's.
+  const network = await page.inputValue('#network');
+  const last = summaries.findLast((s) => new URL(s.url).searchParams.get('network') === network);
+  if (!last) throw new Error(`the page asked no /v1/summary for network ${network}`);
   const res = await fetch(last.url, { headers: { authorization: `Bearer ${world.t.keys.read}` } });
   const body = (await res.json()) as typeof last.body;
   const expected = Object.fromEntries(
@@ -195,11 +197,36 @@ describe('the dashboard over a replayed day of Virtual CT Week', () => {
     expect(await page.getAttribute('.card[data-metric="impressions"]', 'aria-pressed')).toBe('true');
   });
 
+  it('shows each network beside the total, and says what a network does not count', async () => {
+    const perNetwork = async (metric: string) =>
+      (await page.locator(`.card[data-metric="${metric}"] .networks > span`).allTextContents()).map((t) =>
+        t.replaceAll(',', ''),
+      );
+    // The replayed day is X's alone: X's figure is the total, the others' none.
+    const total = await expectCardsEqualSummary();
+    expect(await perNetwork('posts')).toEqual([`X ${total.posts}`, 'Mastodon 0', 'Bluesky 0']);
+    expect(await perNetwork('impressions')).toEqual([
+      `X ${total.impressions}`,
+      'Mastodon not counted',
+      'Bluesky not counted',
+    ]);
+
+    await andReload(() => page.selectOption('#network', 'mastodon'));
+    await page.screenshot({ path: join(ARTIFACTS, '4-mastodon.png'), fullPage: true });
+    const mastodon = await expectCardsEqualSummary();
+    expect(mastodon).toMatchObject({ posts: 0, impressions: null });
+    expect(await page.textContent('.card[data-metric="impressions"] .missing')).toBe(
+      'not counted on Mastodon',
+    );
+    expect(await page.locator('.card .networks').count()).toBe(0);
+    await andReload(() => page.selectOption('#network', 'all'));
+  });
+
   it('fits a phone, taking the key from the URL fragment', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
     await phone.goto(`${world.url}/#key=${encodeURIComponent(world.t.keys.read)}`);
     await phone.waitForFunction(loadedMoreThan, 0);
-    await phone.screenshot({ path: join(ARTIFACTS, '4-phone.png'), fullPage: true });
+    await phone.screenshot({ path: join(ARTIFACTS, '5-phone.png'), fullPage: true });
     expect(new URL(phone.url()).hash).toBe('');
     const fits = () => {
       const page = globalThis as unknown as PageGlobals;

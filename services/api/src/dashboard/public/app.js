@@ -2,7 +2,7 @@
 import { AuthError, getJson, storedKey, storeKey, takeKeyFromFragment } from './api.js';
 import { loadBackfills, renderBackfills } from './backfills.js';
 import { chartSnapshot, followSize, renderChart } from './chart.js';
-import { CARD_METRICS, formatTime, PERIODS, periodRange, timeZones } from './format.js';
+import { CARD_METRICS, formatTime, NETWORKS, PERIODS, periodRange, timeZones } from './format.js';
 import {
   renderAlerts,
   renderCards,
@@ -18,7 +18,7 @@ const REFRESH_MS = 30_000;
 const PREFS = 'tagpulse.prefs';
 const $ = (id) => document.getElementById(id);
 
-const prefs = { hashtag: 'all', period: '24h', tz: timeZones()[0], metric: 'posts' };
+const prefs = { hashtag: 'all', network: 'all', period: '24h', tz: timeZones()[0], metric: 'posts' };
 Object.assign(prefs, JSON.parse(localStorage.getItem(PREFS) ?? '{}'));
 
 let timer;
@@ -86,26 +86,35 @@ async function load() {
   inflight = controller;
   const { signal } = controller;
   const { period, tz, metric } = prefs;
+  const { network } = prefs;
   const [hashtags, status] = await Promise.all([
     getJson('/v1/hashtags', { tz }, { signal }),
-    getJson('/v1/status', { tz }, { signal }),
+    getJson('/v1/status', { tz, network }, { signal }),
   ]);
   fillHashtags(hashtags.hashtags);
   const range = periodRange(period, captureNow(status));
-  const scoped = { hashtag: prefs.hashtag, tz, ...range };
-  const [summary, series, gaps, alerts, topPosts, topAuthors, coverage, usage, backfills] = await Promise.all(
-    [
+  const scoped = { hashtag: prefs.hashtag, network, tz, ...range };
+  const [summary, perNetwork, series, gaps, alerts, topPosts, topAuthors, coverage, usage, backfills] =
+    await Promise.all([
       getJson('/v1/summary', scoped, { signal }),
+      // Over all networks each card also shows every network's own figure.
+      network === 'all'
+        ? Promise.all(
+            NETWORKS.map(async ([n]) => [
+              n,
+              await getJson('/v1/summary', { ...scoped, network: n }, { signal }),
+            ]),
+          )
+        : [],
       getJson('/v1/series', { ...scoped, metric, interval: PERIODS[period].interval }, { signal }),
-      getJson('/v1/gaps', { hashtag: prefs.hashtag, tz }, { signal }),
+      getJson('/v1/gaps', { hashtag: prefs.hashtag, network, tz }, { signal }),
       loadAlerts(scoped, signal),
       getJson('/v1/top/posts', { ...scoped, limit: 5 }, { signal }),
       getJson('/v1/top/authors', { ...scoped, limit: 8 }, { signal }),
       getJson('/v1/coverage', scoped, { signal }),
       getJson('/v1/usage', { tz, days: 7 }, { signal, optional: true }),
       loadBackfills(tz, signal),
-    ],
-  );
+    ]);
   if (signal.aborted) return;
 
   const from = Date.parse(range.from);
@@ -124,7 +133,7 @@ async function load() {
   $('period-line').textContent =
     `${summary.hashtag === 'all' ? 'All hashtags' : `#${summary.hashtag}`} · ${formatTime(range.from, tz)} – ${formatTime(range.to, tz)} (${tz}) · ` +
     `compared with the ${PERIODS[period].label} before`;
-  renderCards($('cards'), summary, metric, selectMetric);
+  renderCards($('cards'), summary, metric, selectMetric, perNetwork);
   // Which search index capture read the period from decides what reposts, posts and reach count.
   $('definitions-note').textContent =
     `Metric definitions ${summary.meta.definitions.map((d) => `v${d.version}: ${d.summary}`).join('; ')}.`;
@@ -206,7 +215,9 @@ function wireControls() {
     prefs.tz,
   );
   $('period').value = prefs.period in PERIODS ? prefs.period : '24h';
-  for (const id of ['hashtag', 'period', 'tz']) {
+  $('network').value = prefs.network;
+  if (!$('network').value) $('network').value = prefs.network = 'all';
+  for (const id of ['hashtag', 'network', 'period', 'tz']) {
     $(id).addEventListener('change', () => {
       prefs[id] = $(id).value;
       savePrefs();

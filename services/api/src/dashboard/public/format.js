@@ -11,6 +11,13 @@ export const PERIODS = {
 };
 
 /** The cards, in order: the metrics of /v1/summary the comms team reads first. */
+/** The networks a post can come from, as the picker and the cards name them. */
+export const NETWORKS = [
+  ['x', 'X'],
+  ['mastodon', 'Mastodon'],
+  ['bluesky', 'Bluesky'],
+];
+
 export const CARD_METRICS = [
   ['posts', 'Posts'],
   ['unique_authors', 'Unique authors'],

@@ -1,6 +1,6 @@
 // The page's panels, built from API answers. Everything from the API is set as text, never
 // as HTML: post text and author names come from X and are not ours to trust.
-import { CARD_METRICS, formatChange, formatNumber, formatPercent, formatTime } from './format.js';
+import { CARD_METRICS, formatChange, formatNumber, formatPercent, formatTime, NETWORKS } from './format.js';
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -21,10 +21,25 @@ function replaceRows(tbody, rows, columns) {
   );
 }
 
-/** One card per metric of /v1/summary; the selected one is the chart's metric. */
-export function renderCards(root, summary, selected, onSelect) {
+const networkLabel = (network) => NETWORKS.find(([n]) => n === network)?.[1] ?? network;
+
+/**
+ * What one network's summary shows on a card: its value, or that the network does not count it
+ * (Mastodon and Bluesky publish no views: no impressions, no engagement rate), never a zero.
+ */
+function networkFigure(summary, metric) {
+  if (summary.meta.missing_metrics.includes(metric)) return 'not counted';
+  return formatNumber(summary.metrics.find((m) => m.metric === metric)?.value ?? null);
+}
+
+/**
+ * One card per metric of /v1/summary; the selected one is the chart's metric. Over all networks
+ * each card also shows every network's own figure (`perNetwork`: [network, its summary]).
+ */
+export function renderCards(root, summary, selected, onSelect, perNetwork = []) {
   const byMetric = new Map(summary.metrics.map((m) => [m.metric, m]));
   const rate = byMetric.get('engagement_rate');
+  const missing = summary.meta.missing_metrics;
   root.replaceChildren(
     ...CARD_METRICS.map(([metric, label]) => {
       const m = byMetric.get(metric) ?? { value: null, previous: null, change: null };
@@ -45,8 +60,26 @@ export function renderCards(root, summary, selected, onSelect) {
           textContent: formatNumber(m.value),
         }),
         el('span', { className: `change ${change.trend}`, textContent: change.text }),
-        metric === 'engagements' && rate
+        metric === 'engagements' && rate && !missing.includes('engagement_rate')
           ? el('span', { className: 'sub', textContent: `rate ${formatPercent(rate.value, 2)}` })
+          : undefined,
+        missing.includes(metric)
+          ? el('span', {
+              className: 'sub missing',
+              textContent: `not counted on ${networkLabel(summary.network)}`,
+            })
+          : undefined,
+        perNetwork.length
+          ? el(
+              'span',
+              { className: 'sub networks' },
+              ...perNetwork.map(([network, s]) =>
+                el('span', {
+                  dataset: { network },
+                  textContent: `${networkLabel(network)} ${networkFigure(s, metric)}`,
+                }),
+              ),
+            )
           : undefined,
       );
       card.addEventListener('click', () => onSelect(metric));
