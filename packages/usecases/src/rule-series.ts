@@ -50,8 +50,8 @@ export interface RuleSeriesRequest {
  * A rule's points over [from, to), as both alert evaluation and the backtest judge them: the
  * stored roll-ups zero-filled, each bucket marked by the capture gaps it overlaps and the
  * coverage of its hours (per UTC hour: the hour holding `from` began before it), in the rule's
- * network. Gaps and coverage are X's (its search queries, its counts): they mark a series holding
- * X's posts, never another network's alone.
+ * network. Gaps are the rule's network's (all networks: every gap); coverage is X's (only X
+ * publishes counts), so it marks a series holding X's posts, never another network's alone.
  */
 export async function loadRuleSeries(
   db: Kysely<Database>,

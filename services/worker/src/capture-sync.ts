@@ -100,13 +100,14 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
     );
     const timelines = await mastodonTimelines(deps);
     const fingerprint = JSON.stringify([groups, timelines]);
+    const polls = groups.map((g) => ({
+      name: 'poll-query' as const,
+      payload: { queryKey: g.queryKey },
+      everyMs: intervals.pollMs,
+    }));
     if (fingerprint === applied) {
       const schedules: Schedule[] = [
-        ...groups.map((g) => ({
-          name: 'poll-query' as const,
-          payload: { queryKey: g.queryKey },
-          everyMs: intervals.pollMs,
-        })),
+        ...polls,
         ...timelines.map((t) => ({ name: 'poll-mastodon' as const, payload: t, everyMs: intervals.pollMs })),
         ...steadySchedules(intervals),
       ];
@@ -129,8 +130,7 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
       groups.map((g) => g.queryKey),
     );
     const ids = new Set<string>();
-    for (const g of groups)
-      ids.add(await upsertSchedule(queues, 'poll-query', { queryKey: g.queryKey }, intervals.pollMs));
+    for (const p of polls) ids.add(await upsertSchedule(queues, p.name, p.payload, p.everyMs));
     const removed = await removeSchedulesExcept(queues, 'capture-poll', 'poll-', ids);
     await applyMastodonTimelines(deps, timelines, intervals.pollMs);
     if (applied === undefined) {

@@ -85,8 +85,7 @@ async function load() {
   const controller = new AbortController();
   inflight = controller;
   const { signal } = controller;
-  const { period, tz, metric } = prefs;
-  const { network } = prefs;
+  const { period, tz, metric, network } = prefs;
   const [hashtags, status] = await Promise.all([
     getJson('/v1/hashtags', { tz }, { signal }),
     getJson('/v1/status', { tz, network }, { signal }),
