@@ -29,7 +29,7 @@ function freshShellEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(
       ([name]) =>
-        !/^(npm_|VITEST|NODE_OPTIONS$|NODE_ENV$|LOG_LEVEL$|X_BEARER_TOKEN$|X_API_BASE_URL$)/.test(name),
+        !/^(npm_|VITEST|NODE_OPTIONS$|NODE_ENV$|LOG_LEVEL$|X_BEARER_TOKEN$|X_API_BASE_URL$|MASTODON_|BLUESKY_)/.test(name),
     ),
   );
   // A database of its own (start creates it), a queue prefix and a port: nothing shared with other tests.
@@ -78,8 +78,11 @@ async function npmStart() {
     async () => /dashboard {2}(http:\/\/\S+)\/#key=(tp_\S+)/.exec(said()) ?? undefined,
     300_000,
   );
-  const stored = async (withKey = key) => {
-    const res = await fetch(`${url}/v1/status`, { headers: { authorization: `Bearer ${withKey}` } });
+  /** Posts stored, of every network or of one. */
+  const stored = async (withKey = key, network = 'all') => {
+    const res = await fetch(`${url}/v1/status?network=${network}`, {
+      headers: { authorization: `Bearer ${withKey}` },
+    });
     if (!res.ok) throw new Error(`/v1/status answered ${res.status}`);
     const body = (await res.json()) as { queries: { posts_stored: number }[] };
     return body.queries.reduce((sum, q) => sum + q.posts_stored, 0);
@@ -139,6 +142,13 @@ describe('npm start in a fresh clone', () => {
     await until(
       'more posts stored',
       async () => ((await start.stored()) > first ? true : undefined),
+      120_000,
+    );
+    // Every network without credentials runs on its simulator, over the same replayed week.
+    expect(said()).toMatch(/Mastodon: no MASTODON_INSTANCES, so from 3 simulated instances replaying/);
+    await until(
+      'Mastodon posts stored',
+      async () => ((await start.stored(start.key, 'mastodon')) > 0 ? true : undefined),
       120_000,
     );
     firstKey = start.key;

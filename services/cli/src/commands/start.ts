@@ -3,17 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { parseHashtag, SEED_HASHTAGS } from '@tagpulse/core';
 import { apiKeysRepository, createDb, cursorsRepository, hashtagsRepository } from '@tagpulse/db';
 import { migrateToLatest } from '@tagpulse/migrations';
-import { type Sim, startSim } from '@tagpulse/x-sim';
 import { Command } from 'commander';
 import { loadStartEnv, type StartEnv } from '../env.js';
 import { ensureServices } from '../services/ensure.js';
+import { type DemoSims, startDemoSims } from './demo-sims.js';
 import { runCommand } from './run-command.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
-// Without X access, `start` replays the UN Virtual Counter-Terrorism Week on x-sim: 600× is a week
-// in 17 minutes, so a dashboard refresh (30 s) shows five more simulated hours.
-const DEMO = { scenario: 'virtual-ct-week-2020', speed: 600 } as const;
 /** How long the terminal's own Ctrl-C has to reach the children before `start` passes it on. */
 const SIGNAL_GRACE_MS = 2_000;
 const PROGRESS_MS = 30_000;
@@ -42,23 +39,6 @@ async function prepareDatabase(env: StartEnv): Promise<{ key: string; lastPollAt
   } finally {
     await db.destroy();
   }
-}
-
-/**
- * x-sim for the demo. A second start goes on where the first stopped capturing, so the stored
- * posts and the cursors stay in step with the simulated clock; once the week is over it starts
- * the week again.
- */
-async function startDemoSim(lastPollAt: Date | undefined): Promise<Sim> {
-  const sim = await startSim({ ...DEMO, port: 0 });
-  const { start, end } = sim.world.window;
-  const at = lastPollAt?.getTime();
-  if (at !== undefined && at >= start && at < end) sim.clock.set(at);
-  const from = new Date(sim.clock.now()).toISOString();
-  console.log(
-    `capture: no X_BEARER_TOKEN, so from x-sim replaying ${DEMO.scenario} at ${DEMO.speed}× from ${from}`,
-  );
-  return sim;
 }
 
 interface Service {
@@ -110,15 +90,18 @@ function reportProgress(url: string, key: string): NodeJS.Timeout {
         signal: AbortSignal.timeout(5_000),
       });
       const { queries } = (await res.json()) as {
-        queries: { posts_stored: number; last_poll_at: string | null }[];
+        queries: { network: string; posts_stored: number; last_poll_at: string | null }[];
       };
-      const stored = queries.reduce((sum, q) => sum + q.posts_stored, 0);
+      const byNetwork = new Map<string, number>();
+      for (const q of queries) byNetwork.set(q.network, (byNetwork.get(q.network) ?? 0) + q.posts_stored);
+      const stored = [...byNetwork.values()].reduce((sum, n) => sum + n, 0);
+      const each = [...byNetwork].map(([network, n]) => `${network} ${n.toLocaleString('en')}`).join(', ');
       const clock =
         queries
           .map((q) => q.last_poll_at ?? '')
           .sort()
           .at(-1) || 'not polled yet';
-      console.log(`capture: ${stored.toLocaleString('en')} posts stored; X clock at ${clock}`);
+      console.log(`capture: ${stored.toLocaleString('en')} posts stored (${each}); last poll at ${clock}`);
     } catch {
       // The worker's own log says what went wrong; this line is only a pulse.
     }
@@ -134,7 +117,7 @@ function reportProgress(url: string, key: string): NodeJS.Timeout {
  * signal would only make it log that it is already shutting down). SIGTERM comes to `start`
  * alone (docker stop, kill) and is passed on at once. A service that ends by itself ends the rest.
  */
-function supervise(services: Service[], sim: Sim | undefined): (reason: string) => Promise<void> {
+function supervise(services: Service[], sims: DemoSims): (reason: string) => Promise<void> {
   let stopping = false;
   const stop = async (reason: string, signal: NodeJS.Signals, graceMs: number, failed: boolean) => {
     if (stopping) return;
@@ -145,7 +128,7 @@ function supervise(services: Service[], sim: Sim | undefined): (reason: string) 
     }, graceMs);
     const results = await Promise.all(services.map((s) => s.exited));
     clearTimeout(grace);
-    await sim?.close();
+    await sims.close();
     const clean = !failed && results.every((r) => r.code === 0);
     console.log(clean ? 'tagpulse: stopped.' : 'tagpulse: stopped, not cleanly (see above).');
     process.exit(clean ? 0 : 1);
@@ -170,26 +153,15 @@ async function start(): Promise<void> {
   const env = loadStartEnv();
   await ensureServices({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, say: console.log });
   const { key, lastPollAt } = await prepareDatabase(env);
-  const real = Boolean(env.X_BEARER_TOKEN || env.X_API_BASE_URL);
-  const sim = real ? undefined : await startDemoSim(lastPollAt);
-  if (real) console.log(`capture: from ${env.X_API_BASE_URL ?? 'the X API'}`);
+  const sims = await startDemoSims(env, lastPollAt);
+  for (const line of sims.lines) console.log(`capture: ${line}`);
   // JSON logs of both services would bury the lines below; LOG_LEVEL=info brings them back.
   const logLevel = process.env.LOG_LEVEL ?? 'warn';
-  const workerEnv: Record<string, string> = sim
-    ? {
-        X_API_BASE_URL: sim.url,
-        X_CLOCK_URL: `${sim.url}/__sim/clock`,
-        // Simulated time runs 600× faster: poll, refresh and measure coverage as often in simulated terms.
-        POLL_INTERVAL_MS: String(Math.min(env.POLL_INTERVAL_MS, 5_000)),
-        REFRESH_INTERVAL_MS: String(Math.min(env.REFRESH_INTERVAL_MS, 10_000)),
-        COVERAGE_INTERVAL_MS: String(Math.min(env.COVERAGE_INTERVAL_MS, 60_000)),
-      }
-    : {};
   const services = [
-    spawnService('worker', { ...workerEnv, LOG_LEVEL: logLevel }),
+    spawnService('worker', { ...sims.workerEnv, LOG_LEVEL: logLevel }),
     spawnService('api', { LOG_LEVEL: logLevel }),
   ];
-  const fail = supervise(services, sim);
+  const fail = supervise(services, sims);
   const url = localUrl(env);
   const [, api] = services;
   try {
