@@ -1,14 +1,12 @@
+import { SEED_HASHTAGS } from '@tagpulse/core';
 import { cursorsRepository } from '@tagpulse/db';
+import { compareMastodon, waitForMastodonCycleAfter } from '@tagpulse/testkit/mastodon-truth';
 import { waitFor } from '@tagpulse/testkit/processes';
 import { type MastodonSim, startMastodonSim, startSim } from '@tagpulse/x-sim';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  compareMastodon,
-  mastodonEnv,
-  mastodonScenario,
-  waitForMastodonCycleAfter,
-} from './testing/mastodon-replay.js';
+import { mastodonEnv, mastodonScenario } from './testing/mastodon-replay.js';
 import { useWorkerProcesses } from './testing/process-fixture.js';
+import { SCENARIO_START } from './testing/replay.js';
 
 const { fixture: f, start } = useWorkerProcesses();
 let masto: MastodonSim | undefined;
@@ -69,7 +67,12 @@ describe('Mastodon capture of a replayed day', () => {
     while (f.sim.clock.now() < dayEnd.getTime()) await sleep(250);
     quiet();
     await waitForMastodonCycleAfter(f.t.db, dayEnd, TIMELINES);
-    const result = await compareMastodon(f.t.db, masto, dayEnd, f.sim.clock.now());
+    const result = await compareMastodon(f.t.db, masto!, {
+      hashtags: SEED_HASHTAGS,
+      from: SCENARIO_START,
+      until: dayEnd,
+      now: f.sim.clock.now(),
+    });
     expectExact(result);
     // The faults did happen: the result holds through them, not around them.
     expect(Object.fromEntries(statuses)).toMatchObject({ 429: expect.any(Number), 502: expect.any(Number) });
@@ -97,6 +100,13 @@ describe('Mastodon capture of a replayed day', () => {
     const end = new Date(f.sim.clock.now());
     start(mastodonEnv(masto));
     await waitForMastodonCycleAfter(f.t.db, end, TIMELINES);
-    expectExact(await compareMastodon(f.t.db, masto, end, f.sim.clock.now()));
+    expectExact(
+      await compareMastodon(f.t.db, masto!, {
+        hashtags: SEED_HASHTAGS,
+        from: SCENARIO_START,
+        until: end,
+        now: f.sim.clock.now(),
+      }),
+    );
   }, 240_000);
 });

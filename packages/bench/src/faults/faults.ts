@@ -5,9 +5,13 @@ import type { Fault, FaultContext } from './run.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MINUTE = 60_000;
 
-/** The capture cursor's version: it moves by one with every committed page. */
+/** X's capture cursor's version: it moves by one with every committed page. */
 async function cursorVersion(ctx: FaultContext): Promise<number> {
-  const c = await ctx.db.selectFrom('capture_cursors').select('version').executeTakeFirst();
+  const c = await ctx.db
+    .selectFrom('capture_cursors')
+    .select('version')
+    .where('network', '=', 'x')
+    .executeTakeFirst();
   return Number(c?.version ?? 0);
 }
 
@@ -156,7 +160,11 @@ export const FAULTS: Record<string, Fault> = {
       await waitFor(
         'the capped query to be probed again',
         async () => {
-          const c = await ctx.db.selectFrom('capture_cursors').select('status').executeTakeFirst();
+          const c = await ctx.db
+            .selectFrom('capture_cursors')
+            .select('status')
+            .where('network', '=', 'x')
+            .executeTakeFirst();
           return c?.status !== 'usage_capped';
         },
         ctx.real(2 * 60 * MINUTE) + 30_000,
@@ -201,7 +209,38 @@ export const FAULTS: Record<string, Fault> = {
       return undefined;
     },
   },
+
+  'mastodon-down': {
+    name: 'Mastodon instance down 30 min',
+    mastodon: true,
+    async inject(ctx) {
+      // One instance answers 502 through the spike; its local statuses are read when it is back,
+      // and the other instance's federated copies meanwhile. X and the other instance go on.
+      const mastodon = ctx.mastodon!;
+      const [instance] = mastodon.sim.instances;
+      const from = ctx.sim.clock.now();
+      mastodon.options.down.push({ domain: instance!.domain, from, to: from + 30 * MINUTE });
+      await ctx.untilSim(from + 30 * MINUTE);
+      return `${instance!.domain} down 30 min`;
+    },
+  },
+
+  'mastodon-429': {
+    name: 'Mastodon 429 for 20 min',
+    mastodon: true,
+    async inject(ctx) {
+      // Both instances allow two requests per 5 minutes: most reads are 429s until the limit returns.
+      const { options } = ctx.mastodon!;
+      await phase(ctx, 20 * MINUTE, () => {
+        options.rateLimit = 2;
+        return () => {
+          options.rateLimit = undefined;
+        };
+      });
+      return undefined;
+    },
+  },
 };
 
-/** What `npm test` runs: the cheapest faults that cover a crash, a Redis restart and bad answers. */
-export const TEST_SELECTION = ['kill-mid-page', '503-storm', 'malformed', 'redis-restart'];
+/** What `npm test` runs: the cheapest faults that cover a crash, a Redis restart, bad answers and a Mastodon instance down. */
+export const TEST_SELECTION = ['kill-mid-page', '503-storm', 'malformed', 'redis-restart', 'mastodon-down'];

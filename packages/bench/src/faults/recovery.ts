@@ -39,12 +39,16 @@ export async function timeToRecover(
   return (Date.now() - began) / 1000;
 }
 
-/** Until a poll cycle begun at or after `after` (x-sim time) has ended: everything searchable then is stored. */
+/** Until an X poll cycle begun at or after `after` (x-sim time) has ended: everything searchable then is stored. */
 export async function waitForCycleAfter(db: Kysely<Database>, after: Date): Promise<void> {
   await waitFor(
     `a poll cycle begun after ${after.toISOString()}`,
     async () => {
-      const c = await db.selectFrom('capture_cursors').selectAll().executeTakeFirst();
+      const c = await db
+        .selectFrom('capture_cursors')
+        .selectAll()
+        .where('network', '=', 'x')
+        .executeTakeFirst();
       return (
         c !== undefined &&
         c.cycle_until_id === null &&

@@ -5,10 +5,17 @@ import { parseHashtag } from '@tagpulse/core';
 import { createDb, type Database, hashtagsRepository } from '@tagpulse/db';
 import { redisNodeUrls } from '@tagpulse/queue';
 import { adminQuery } from '@tagpulse/testkit/db';
+import { waitForMastodonCycleAfter } from '@tagpulse/testkit/mastodon-truth';
 import type { PrivatePostgres } from '@tagpulse/testkit/private-postgres';
 import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
 import { deletePrefix } from '@tagpulse/testkit/queue';
-import { type Sim, startSim } from '@tagpulse/x-sim';
+import {
+  type MastodonSim,
+  type MastodonSimOptions,
+  type Sim,
+  startMastodonSim,
+  startSim,
+} from '@tagpulse/x-sim';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import {
@@ -44,6 +51,11 @@ export interface Servers {
 /** What a fault gets to work with while it runs. */
 export interface FaultContext {
   sim: Sim;
+  /** The scenario's Mastodon instances, in a fault that captures them; their options are read per request (outages, rate limit). */
+  mastodon?: {
+    sim: MastodonSim;
+    options: MastodonSimOptions & { down: NonNullable<MastodonSimOptions['down']> };
+  };
   /** x-sim's own fault rates, read per request: setting a rate starts a fault, zero ends it. */
   simFaults: { unavailable?: number; truncate?: number; drop?: number; slow?: number; slowMs?: number };
   proxy: XProxy;
@@ -70,6 +82,12 @@ export interface Fault {
    * clock jumping ahead): the pair is then allowed, once per channel, not required.
    */
   stalls?: 'always' | 'may';
+  /**
+   * Captures the scenario's Mastodon instances too (a third of its originals, federated between
+   * two instances), and counts them against their truth. Only the Mastodon faults do: every source
+   * added to one worker at 180x brings the loaded machine's pauses closer to a stall.
+   */
+  mastodon?: true;
   /** Runs the fault; resolves once it is over (the system may still be recovering). A note for the table. */
   inject(ctx: FaultContext): Promise<string | undefined>;
 }
@@ -105,6 +123,12 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     port: 0,
     faults: simFaults,
   });
+  const mastodonOptions: NonNullable<FaultContext['mastodon']>['options'] = {
+    world: sim.world,
+    clock: sim.clock,
+    down: [],
+  };
+  const mastodon = fault.mastodon ? await startMastodonSim(mastodonOptions) : undefined;
   const proxy = await startXProxy(sim.url, () => sim.clock.now());
   const receivers = await startReceivers();
   const database = await createRunDatabase(servers.databaseUrl);
@@ -119,6 +143,7 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     // The clock straight from x-sim: the proxy's faults are X's, not the clock's.
     X_CLOCK_URL: `${sim.url}/__sim/clock`,
     X_BEARER_TOKEN: 'bench-faults-bearer-token',
+    MASTODON_INSTANCES: mastodon?.instances.map((i) => i.url).join(',') ?? '',
     POLL_INTERVAL_MS: '300',
     HASHTAG_SYNC_MS: '1000',
     REFRESH_INTERVAL_MS: '1000',
@@ -154,6 +179,7 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
       await sleep(Math.max(0, (simMs - sim.clock.now()) / SPEED));
     },
   };
+  if (mastodon) ctx.mastodon = { sim: mastodon, options: mastodonOptions };
   try {
     const tag = parseHashtag(HASHTAG);
     if (!tag.ok) throw new Error(tag.reason);
@@ -170,9 +196,16 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     );
     const end = new Date(sim.clock.now());
     await waitForCycleAfter(db, new Date(end.getTime() + 2 * 60_000));
+    if (mastodon) await waitForMastodonCycleAfter(db, end, mastodon.instances.length, 120_000);
     // Anything a retried delivery might still send.
     await sleep(2_000);
-    const posts = await countPosts(db, sim.url, HASHTAG, end);
+    const posts = await countPosts(db, {
+      simUrl: sim.url,
+      mastodon,
+      hashtag: HASHTAG,
+      cutoff: end,
+      now: sim.clock.now(),
+    });
     const exited = workers.filter((w) => w.child.exitCode !== null && w.child.signalCode === null);
     const notices = countNotices(
       receivers.received,
@@ -204,7 +237,7 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     throw new Error(`fault ${fault.name}: ${(err as Error).message}\nworker output:\n${output}`);
   } finally {
     await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-    await Promise.all([proxy.close(), receivers.close(), sim.close()]);
+    await Promise.all([proxy.close(), receivers.close(), mastodon?.close(), sim.close()]);
     await db.destroy();
     await adminQuery(servers.databaseUrl, `drop database if exists ${database.name} with (force)`).catch(
       () => {},

@@ -45,6 +45,7 @@ export function faultTable(results: FaultResult[]): {
   const rows = results.map((r) => ({
     fault: r.fault,
     posts_expected: r.posts.expected,
+    of_them_mastodon: r.posts.mastodon,
     stored: r.posts.stored,
     lost: r.posts.lost,
     duplicated: r.posts.duplicated,

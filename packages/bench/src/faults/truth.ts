@@ -1,10 +1,14 @@
 import type { Database } from '@tagpulse/db';
+import { compareMastodon } from '@tagpulse/testkit/mastodon-truth';
 import { compareWithTruth } from '@tagpulse/testkit/truth';
+import type { MastodonSim } from '@tagpulse/x-sim';
 import type { Kysely } from 'kysely';
 
 export interface PostCount {
-  /** Posts X has with the hashtag, their edit chain begun before the cut-off. */
+  /** Posts X and the Mastodon instances have with the hashtag, their edit chain begun before the cut-off. */
   expected: number;
+  /** Of those, the Mastodon statuses (one per `uri`, however many instances show it). */
+  mastodon: number;
   /** Of those, how many are stored. */
   stored: number;
   /** Existing on X, not stored (or stored at an older version). */
@@ -16,23 +20,34 @@ export interface PostCount {
 }
 
 /**
- * The fault bench's post figures: testkit's comparison with x-sim's ground truth over every post
- * whose chain began before `cutoff`, counted. A post deleted on X may or may not have been stored
- * before it went; both are right.
+ * The fault bench's post figures: testkit's comparisons with x-sim's and (when captured) the
+ * Mastodon instances' ground truth over every post whose chain began before `cutoff`, counted together. A post deleted
+ * on X may or may not have been stored before it went; both are right.
  */
 export async function countPosts(
   db: Kysely<Database>,
-  simUrl: string,
-  hashtag: string,
-  cutoff: Date,
+  {
+    simUrl,
+    mastodon,
+    hashtag,
+    cutoff,
+    now,
+  }: { simUrl: string; mastodon?: MastodonSim; hashtag: string; cutoff: Date; now: number },
 ): Promise<PostCount> {
-  const c = await compareWithTruth(db, simUrl, hashtag, new Date(0), cutoff);
-  const lost = c.missing.length + c.staleVersions.length;
+  const x = await compareWithTruth(db, simUrl, hashtag, new Date(0), cutoff);
+  const m = mastodon
+    ? (await compareMastodon(db, mastodon, { hashtags: [hashtag], from: new Date(0), until: cutoff, now }))[
+        hashtag
+      ]!
+    : { missing: [], extra: [], compared: 0 };
+  const lost = x.missing.length + x.staleVersions.length + m.missing.length;
+  const expected = x.compared + m.compared;
   return {
-    expected: c.compared,
-    stored: c.compared - lost,
+    expected,
+    mastodon: m.compared,
+    stored: expected - lost,
     lost,
-    duplicated: c.duplicates.length,
-    extra: c.extra.length,
+    duplicated: x.duplicates.length,
+    extra: x.extra.length + m.extra.length,
   };
 }

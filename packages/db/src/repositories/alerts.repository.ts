@@ -204,7 +204,10 @@ export async function coverageByHour(
 /**
  * When capture of `tags` (on one network, or all) last succeeded: the oldest last success among the
  * live queries covering them; and until when all their posts are stored
- * (null when a query has not completed a cycle yet).
+ * (null when a query has not completed a cycle yet). A hashtag's timelines on several Mastodon
+ * instances count as one source, read when any of them was: federation shows most statuses on
+ * each, so one instance down is a hole in its local statuses, not a stop of capture, and a dead
+ * instance must not hold every rule's buckets open for ever.
  */
 export async function captureHealth(
   db: Db,
@@ -218,21 +221,45 @@ export async function captureHealth(
 }> {
   const rows = await db
     .selectFrom('capture_cursors')
-    .select(['last_success_at', 'cycle_started_at', 'cycle_since_id', 'cycle_until_id'])
+    .select([
+      'network',
+      'tag_keys',
+      'last_success_at',
+      'cycle_started_at',
+      'cycle_since_id',
+      'cycle_until_id',
+    ])
     .where('status', '<>', 'retired')
     .where(sql<boolean>`tag_keys && ${tags}::text[]`)
     .$if(network !== 'all', (q) => q.where('network', '=', network as Network))
     .execute();
+  const sources = new Map<string, { success: Date | null; until: Date | null }[]>();
+  for (const r of rows) {
+    const source =
+      r.network === 'mastodon' ? `mastodon|${[...r.tag_keys].sort().join(',')}` : `${sources.size}`;
+    sources.set(source, [
+      ...(sources.get(source) ?? []),
+      { success: r.last_success_at, until: storedUntil(r) },
+    ]);
+  }
+  const latest = (dates: (Date | null)[]) => {
+    const known = dates.filter((d) => d !== null);
+    return known.length === 0 ? null : new Date(Math.max(...known.map((d) => d.getTime())));
+  };
   // The earliest of the instants; null when there is none, or one is unknown.
   const earliest = (dates: (Date | null)[]) =>
     dates.length === 0 || dates.includes(null)
       ? null
       : new Date(Math.min(...(dates as Date[]).map((d) => d.getTime())));
+  const perSource = [...sources.values()].map((readers) => ({
+    success: latest(readers.map((r) => r.success)),
+    until: latest(readers.map((r) => r.until)),
+  }));
   return {
-    queries: rows.length,
-    oldestSuccess: earliest(rows.map((r) => r.last_success_at).filter((d) => d !== null)),
-    neverSucceeded: rows.filter((r) => r.last_success_at === null).length,
-    capturedUntil: earliest(rows.map(storedUntil)),
+    queries: sources.size,
+    oldestSuccess: earliest(perSource.map((s) => s.success).filter((d) => d !== null)),
+    neverSucceeded: perSource.filter((s) => s.success === null).length,
+    capturedUntil: earliest(perSource.map((s) => s.until)),
   };
 }
 

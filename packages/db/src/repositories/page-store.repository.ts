@@ -4,7 +4,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Database } from '../database.js';
 import { type CursorPatch, cursorAdvance } from './cursors.repository.js';
 import { authorsUpsert, ensureMonthPartitions, hashtagLinksInsert, postsUpsert } from './posts.repository.js';
-import { markDirtySql } from './rollup-outbox.repository.js';
+import { markChangedDirtySql } from './rollup-outbox.repository.js';
 import { type SpendEntry, spendCtes } from './spend-ledger.repository.js';
 
 export interface PageToStore {
@@ -38,8 +38,8 @@ const ASYNC_COMMIT = sql`select set_config('synchronous_commit', 'off', true)`;
 /**
  * Stores one page and advances its query's cursor atomically: one statement
  * (one round trip) whose parts are the cursor update, then authors, posts and
- * hashtag links guarded by it, and the roll-up outbox marks of the page's
- * buckets. Either all of it is in, or none of it and the
+ * hashtag links guarded by it, and the roll-up outbox marks of the buckets
+ * whose posts it changes. Either all of it is in, or none of it and the
  * cursor stays where it was. When another worker moved the cursor first,
  * nothing is written.
  */
@@ -62,7 +62,7 @@ export async function storePage(db: Kysely<Database>, page: PageToStore): Promis
       authors_written as (${authorsUpsert(page.authors, CURSOR_MOVED)}),
       posts_written as (${postsUpsert(page.posts, page.seenAt, CURSOR_MOVED)}),
       links_written as (${hashtagLinksInsert(page.posts, CURSOR_MOVED)}),
-      buckets_marked as (${markDirtySql(page.posts, CURSOR_MOVED)})${page.spend ? sql`, ${spendCtes(page.spend)}` : sql``}
+      buckets_marked as (${markChangedDirtySql(page.posts, page.authors, CURSOR_MOVED)})${page.spend ? sql`, ${spendCtes(page.spend)}` : sql``}
     select count(*)::int as moved from moved cross join async_commit`.execute(db);
   if (rows[0]?.moved !== 1) return { committed: false, reason: 'stale-cursor' };
   return { committed: true, posts: new Set(page.posts.map((p) => p.editRootId)).size };

@@ -80,6 +80,37 @@ describe('the roll-up outbox', () => {
     expect(await fiveMinutes('2020-07-06T13:00:00Z')).toMatchObject({ posts: 2, impressions: 460 });
   });
 
+  it('is not marked by a page reading stored posts again unchanged, and is by what changed', async () => {
+    await recomputeDirty(testDb.db, 100);
+    const seen = (p: Post, minutes: number) =>
+      ({ ...p, observedAt: new Date(p.observedAt.getTime() + minutes * 60_000) }) as Post;
+    const a = post('2020-07-07T09:01:00Z', 1, 10);
+    const b = post('2020-07-07T09:31:00Z', 2, 10);
+    await storePosts(testDb.db, [a, b], [author]);
+    await recomputeDirty(testDb.db, 100);
+
+    // Read again later with the same figures (a poll's overlap, a Mastodon re-read): nothing to roll up.
+    await storePosts(testDb.db, [seen(a, 5), seen(b, 5)], [author]);
+    expect(await marks()).toEqual([]);
+    // Another like on one of them: only its bucket.
+    const liked = { ...a, metrics: { ...a.metrics, likes: 1 } };
+    await storePosts(testDb.db, [seen(liked, 10), seen(b, 10)], [author]);
+    expect(await marks()).toEqual(['2020-07-07T09:00:00.000Z']);
+    await recomputeDirty(testDb.db, 100);
+    // An older reading of different figures changes nothing stored.
+    await storePosts(testDb.db, [{ ...b, metrics: { ...b.metrics, likes: 7 } }], [author]);
+    expect(await marks()).toEqual([]);
+    // The author's followers changed: the buckets of the page's posts by them (their reach).
+    const grown = { ...author, followers: 900, observedAt: new Date('2020-07-07T10:00:00Z') };
+    await storePosts(testDb.db, [seen(b, 15)], [grown]);
+    expect(await marks()).toEqual(['2020-07-07T09:30:00.000Z']);
+    await recomputeDirty(testDb.db, 100);
+    // A new post beside a known one: its bucket alone.
+    await storePosts(testDb.db, [seen(liked, 20), post('2020-07-07T09:41:00Z', 3)], [grown]);
+    expect(await marks()).toEqual(['2020-07-07T09:40:00.000Z']);
+    await recomputeDirty(testDb.db, 100);
+  });
+
   it('keeps a mark made while nothing drains it, and a repeated mark is one row', async () => {
     await markDirty(testDb.db, [post('2020-07-07T00:00:00Z', 9)]);
     await markDirty(testDb.db, [post('2020-07-07T00:04:00Z', 10)]);

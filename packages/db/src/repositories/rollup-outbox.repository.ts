@@ -1,4 +1,4 @@
-import { touchedBuckets } from '@tagpulse/core';
+import { type Author, type Post, touchedBuckets } from '@tagpulse/core';
 import type { Kysely, RawBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../database.js';
@@ -25,6 +25,49 @@ export function markDirtySql(
   return sql`
     insert into rollup_dirty (bucket_start)
     select unnest(${starts}::timestamptz[]) where ${guard}
+    on conflict (bucket_start) do update set marked_at = rollup_dirty.marked_at`;
+}
+
+/**
+ * The page store's marks: the 5-minute buckets of the page's posts that change what a roll-up
+ * reads — new posts, newer versions, figures that differ from the stored ones (read later), and
+ * posts whose author's followers changed. Capture reads many posts again unchanged (X's poll
+ * overlap, Mastodon's re-read of federation's delay every cycle): recomputing their buckets each
+ * time kept the roll-up job busy with nothing. Every CTE of the page's statement sees the rows as
+ * they were before it, so the comparison is with what was stored.
+ */
+export function markChangedDirtySql(
+  posts: Post[],
+  authors: Author[],
+  guard: RawBuilder<unknown> = sql`true`,
+): RawBuilder<unknown> {
+  if (posts.length === 0) return sql`select where false`;
+  const byId = new Map(authors.map((a) => [a.id, a]));
+  const col = <T>(f: (p: Post) => T) => posts.map(f);
+  return sql`
+    insert into rollup_dirty (bucket_start)
+    select distinct date_bin('5 minutes', r.created_at, timestamptz 'epoch')
+    from unnest(
+      ${col((p) => p.editRootId)}::text[], ${col((p) => p.id)}::text[],
+      ${col((p) => p.createdAt.toISOString())}::timestamptz[], ${col((p) => p.authorId)}::text[],
+      ${col((p) => p.observedAt.toISOString())}::timestamptz[], ${col((p) => p.metrics.likes)}::int8[],
+      ${col((p) => p.metrics.reposts)}::int8[], ${col((p) => p.metrics.replies)}::int8[],
+      ${col((p) => p.metrics.quotes)}::int8[], ${col((p) => p.metrics.bookmarks)}::int8[],
+      ${col((p) => p.metrics.impressions)}::int8[], ${col((p) => byId.get(p.authorId)?.followers ?? null)}::int8[],
+      ${col((p) => byId.get(p.authorId)?.observedAt.toISOString() ?? null)}::timestamptz[]
+    ) as r(edit_root_id, id, created_at, author_id, observed_at, likes, reposts, replies, quotes, bookmarks,
+      impressions, followers, author_observed_at)
+    left join posts p on p.edit_root_id = r.edit_root_id and p.created_at = r.created_at
+    left join authors a on a.id = r.author_id
+    where ${guard} and (
+      p.edit_root_id is null
+      or (length(r.id), r.id) > (length(p.id), p.id)
+      or (r.observed_at > p.metrics_observed_at
+        and (r.likes, r.reposts, r.replies, r.quotes, r.bookmarks, r.impressions) is distinct from
+          (p.like_count, p.repost_count, p.reply_count, p.quote_count, p.bookmark_count, p.impression_count))
+      -- The author upsert's own rule: a reading not older than the stored one replaces it.
+      or (r.followers is not null and (a.id is null
+        or (r.author_observed_at >= a.observed_at and r.followers is distinct from a.followers_count))))
     on conflict (bucket_start) do update set marked_at = rollup_dirty.marked_at`;
 }
 

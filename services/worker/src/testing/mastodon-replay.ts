@@ -1,9 +1,4 @@
-import { hashtagKey, SEED_HASHTAGS } from '@tagpulse/core';
-import type { Database } from '@tagpulse/db';
-import { waitFor } from '@tagpulse/testkit/processes';
 import { loadScenario, type MastodonSim, type Scenario } from '@tagpulse/x-sim';
-import { type Kysely, sql } from 'kysely';
-import { SCENARIO_START } from './replay.js';
 
 /**
  * The week with most originals also on Mastodon (so pages fill) and more of
@@ -25,73 +20,4 @@ export function mastodonEnv(masto: MastodonSim): Record<string, string> {
     MASTODON_INSTANCES: masto.instances.map((i) => i.url).join(','),
     MASTODON_OVERLAP_SECONDS: '300',
   };
-}
-
-/** Waits until every Mastodon cursor has finished a cycle begun after `instant` (plus federation's delay). */
-export async function waitForMastodonCycleAfter(db: Kysely<Database>, instant: Date, expected: number) {
-  const after = instant.getTime() + 3 * 60_000;
-  await waitFor(`every Mastodon timeline read after ${new Date(after).toISOString()}`, async () => {
-    const rows = await db
-      .selectFrom('capture_cursors')
-      .select(['cycle_newest_id', 'cycle_started_at'])
-      .where('network', '=', 'mastodon')
-      .where('status', '!=', 'retired')
-      .execute();
-    return (
-      rows.length === expected &&
-      rows.every(
-        (c) =>
-          c.cycle_newest_id === null && c.cycle_started_at !== null && c.cycle_started_at.getTime() >= after,
-      )
-    );
-  });
-}
-
-export interface MastodonComparison {
-  /** Statuses live on some instance that were not stored. */
-  missing: string[];
-  /** Stored posts that are no status of the hashtag. */
-  extra: string[];
-  /** Live statuses compared; statuses seen through two or more instances among them. */
-  compared: number;
-  federated: number;
-  /** Stored posts deleted on Mastodon since: capture reads no deletions yet (no Mastodon refresh). */
-  deletedSinceStored: number;
-}
-
-/**
- * The stored Mastodon posts of each seed hashtag created in [scenario start,
- * until) against the simulator's truth at its now: every live status stored,
- * once, whatever instances showed it, and nothing that is not a status.
- */
-export async function compareMastodon(
-  db: Kysely<Database>,
-  masto: MastodonSim,
-  until: Date,
-  now: number,
-): Promise<Record<string, MastodonComparison>> {
-  const result: Record<string, MastodonComparison> = {};
-  for (const tag of SEED_HASHTAGS) {
-    const truth = masto.truth({
-      hashtag: tag,
-      startMs: SCENARIO_START.getTime(),
-      endMs: until.getTime(),
-      now,
-    });
-    const { rows } = await sql<{ id: string }>`
-      select p.id from posts p join post_hashtags ph on ph.post_id = p.edit_root_id and ph.created_at = p.created_at
-      where p.network = 'mastodon' and ph.tag_key = ${hashtagKey(tag)}
-        and p.created_at >= ${SCENARIO_START} and p.created_at < ${until}`.execute(db);
-    const stored = new Set(rows.map((r) => r.id));
-    const all = new Set(truth.map((t) => t.uri));
-    const live = truth.filter((t) => !t.deleted_at);
-    result[tag] = {
-      missing: live.filter((t) => !stored.has(t.uri)).map((t) => t.uri),
-      extra: [...stored].filter((id) => !all.has(id)),
-      compared: live.length,
-      federated: live.filter((t) => t.instances.length > 1).length,
-      deletedSinceStored: truth.filter((t) => t.deleted_at && stored.has(t.uri)).length,
-    };
-  }
-  return result;
 }

@@ -17,9 +17,9 @@ export interface MastodonSimOptions {
   /** x-sim's world and clock: the same posts and the same now as the X API beside it. */
   world: World;
   clock: SimClock;
-  /** Requests per 5 simulated minutes per instance. Default {@link MASTODON_RATE_LIMIT}. */
+  /** Requests per 5 simulated minutes per instance, read per request (a bench lowers it for a while). Default {@link MASTODON_RATE_LIMIT}. */
   rateLimit?: number;
-  /** Spans (simulated epoch ms) in which an instance is down: its proxy answers 502 with an HTML page. */
+  /** Spans (simulated epoch ms) in which an instance is down: its proxy answers 502 with an HTML page. Read per request. */
   down?: { domain: string; from: number; to: number }[];
   /** Called with every response, as x-sim's `onResponse`. */
   onResponse?: (r: { domain: string; url: URL; status: number }) => void;
@@ -45,7 +45,6 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
   const spec = options.world.scenario.mastodon;
   if (!spec) throw new Error(`scenario ${options.world.scenario.name} has no Mastodon section`);
   const m = new MastodonWorld(options.world, spec);
-  const limit = options.rateLimit ?? MASTODON_RATE_LIMIT;
   const servers = spec.instances.map((domain, instance) => {
     const windows = { start: Number.NEGATIVE_INFINITY, used: 0 };
     return http.createServer((req, res) => {
@@ -67,6 +66,7 @@ export async function startMastodonSim(options: MastodonSimOptions): Promise<Mas
         windows.used = 0;
       }
       windows.used++;
+      const limit = options.rateLimit ?? MASTODON_RATE_LIMIT;
       const rate = {
         'x-ratelimit-limit': String(limit),
         'x-ratelimit-remaining': String(Math.max(0, limit - windows.used)),
