@@ -59,25 +59,35 @@ const LAPSE_INTERVALS = 10;
 const LAPSE_MIN_MS = 30_000;
 
 /**
- * The schedules whose scheduler is gone or whose next run is long overdue. BullMQ adds a
- * scheduler's next run only when a worker starts the current one, so a run lost with the last
- * unreplicated writes of a failed Redis master is never followed by another: nothing but an upsert
- * brings the scheduler back.
+ * The schedules whose next run is long overdue, in two kinds. `lost`: the scheduler is gone, or
+ * its next run is nowhere. BullMQ adds a scheduler's next run only when a worker starts the current
+ * one, so a run lost with the last unreplicated writes of a failed Redis master is never followed
+ * by another: nothing but an upsert brings the scheduler back. `untaken`: the run is there, waiting,
+ * and no worker takes it (a wedged worker: the worker watchdog's case, not an upsert's).
  */
 export async function lapsedSchedules(
   queues: Queues,
   schedules: Schedule[],
   nowMs: number,
-): Promise<Schedule[]> {
-  const lapsed = await Promise.all(
+): Promise<{ lost: Schedule[]; untaken: Schedule[] }> {
+  const kinds = await Promise.all(
     schedules.map(async (s) => {
       const def = jobCatalog[s.name];
-      const scheduler = await queues[def.queue].getJobScheduler(def.schedulerId(s.payload as never));
+      const queue = queues[def.queue];
+      const id = def.schedulerId(s.payload as never);
+      const scheduler = await queue.getJobScheduler(id);
       const graceMs = Math.max(LAPSE_INTERVALS * s.everyMs, LAPSE_MIN_MS);
-      return scheduler?.next == null || scheduler.next < nowMs - graceMs;
+      if (scheduler?.next == null) return 'lost';
+      if (scheduler.next >= nowMs - graceMs) return 'on time';
+      // The scheduler's run carries its id and due time (BullMQ's `repeat:<id>:<next>`).
+      const state = await queue.getJobState(`repeat:${id}:${scheduler.next}`);
+      return state === 'waiting' || state === 'prioritized' ? 'untaken' : 'lost';
     }),
   );
-  return schedules.filter((_, i) => lapsed[i]);
+  return {
+    lost: schedules.filter((_, i) => kinds[i] === 'lost'),
+    untaken: schedules.filter((_, i) => kinds[i] === 'untaken'),
+  };
 }
 
 /**

@@ -112,12 +112,17 @@ export function createCaptureSync(deps: WorkerDeps, intervals: ScheduleIntervals
         ...steadySchedules(intervals),
       ];
       // Real time: BullMQ's schedulers run on it, not on X's clock.
-      const lapsed = await lapsedSchedules(queues, schedules, Date.now());
-      await upsertSchedules(queues, lapsed);
-      if (lapsed.length > 0)
+      const { lost, untaken } = await lapsedSchedules(queues, schedules, Date.now());
+      await upsertSchedules(queues, lost);
+      if (lost.length > 0)
         deps.log.warn(
-          { schedules: lapsed.map((s) => s.name) },
+          { schedules: lost.map((s) => s.name) },
           'job schedulers without a next run re-created (writes lost with a Redis master?)',
+        );
+      if (untaken.length > 0)
+        deps.log.warn(
+          { schedules: untaken.map((s) => s.name) },
+          'scheduled runs long overdue are waiting and no worker takes them (the worker watchdog replaces a wedged worker)',
         );
       return;
     }

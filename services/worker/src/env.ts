@@ -70,6 +70,11 @@ const captureEnvShape = {
   POLL_MAX_PAGES_PER_JOB: z.coerce.number().int().min(1).default(20),
   /** Jobs one worker process runs at once, per queue. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(4),
+  /**
+   * How long (real time) a runnable job may wait while a queue's Worker has a free slot and takes
+   * nothing, before that Worker is replaced: a healthy one takes it within a blocking pop.
+   */
+  WORKER_WATCHDOG_SECONDS: z.coerce.number().min(1).default(10),
   /** How often a worker re-reads the tracked hashtags (a CLI change also announces itself on Redis). */
   HASHTAG_SYNC_MS: z.coerce.number().int().min(50).default(30_000),
   /** How often due engagement look-ups run, and how many 100-id look-ups one run may spend. */

@@ -17,6 +17,7 @@ import { createWorkerClock, type WorkerClock } from './clock.js';
 import type { AlertSettings, CaptureSettings, WorkerDeps } from './deps.js';
 import type { WorkerEnv } from './env.js';
 import { createProcessor } from './processor.js';
+import { manageWorkers } from './worker-watchdog.js';
 
 // x-sim accepts any bearer token; the real API needs X_BEARER_TOKEN.
 const SIM_TOKEN = 'x-sim-accepts-any-bearer-token';
@@ -125,15 +126,25 @@ export async function runWorker(env: WorkerEnv): Promise<RunningWorker> {
     deliverer,
   };
 
-  const workers = QUEUE_NAMES.map((queue) => {
-    const worker = new Worker(queue, createProcessor(queue, deps), {
-      connection: redis,
-      prefix: queuePrefix(redis, env.QUEUE_PREFIX, queue),
-      concurrency: env.WORKER_CONCURRENCY,
-    });
-    worker.on('error', (err) => log.error({ err, queue }, 'worker error'));
-    worker.on('failed', (job, err) => log.warn({ err, queue, job: job?.name, jobId: job?.id }, 'job failed'));
-    return worker;
+  const workers = manageWorkers({
+    queues,
+    names: QUEUE_NAMES,
+    concurrency: env.WORKER_CONCURRENCY,
+    graceMs: env.WORKER_WATCHDOG_SECONDS * 1_000,
+    checkMs: Math.min(5_000, env.WORKER_WATCHDOG_SECONDS * 500),
+    log,
+    make: (queue) => {
+      const worker = new Worker(queue, createProcessor(queue, deps), {
+        connection: redis,
+        prefix: queuePrefix(redis, env.QUEUE_PREFIX, queue),
+        concurrency: env.WORKER_CONCURRENCY,
+      });
+      worker.on('error', (err) => log.error({ err, queue }, 'worker error'));
+      worker.on('failed', (job, err) =>
+        log.warn({ err, queue, job: job?.name, jobId: job?.id }, 'job failed'),
+      );
+      return worker;
+    },
   });
 
   // A change of the metric definitions, or of the search index they assume, reaches the whole
@@ -165,9 +176,7 @@ export async function runWorker(env: WorkerEnv): Promise<RunningWorker> {
     clock.stop();
     await subscriber.quit();
   });
-  shutdown.register('close workers', async () => {
-    await Promise.all(workers.map((w) => w.close()));
-  });
+  shutdown.register('close workers', () => workers.close());
   shutdown.register('close queues', () => closeQueues(queues));
   shutdown.register('close mailer', () => deliverer.close());
   shutdown.register('close redis', async () => {

@@ -150,6 +150,8 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     COVERAGE_INTERVAL_MS: '2000',
     ROLLUP_INTERVAL_MS: '300',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // 3 s real is 9 minutes of x-sim time: a wedged Worker is replaced before the stall time.
+    WORKER_WATCHDOG_SECONDS: '3',
     ALERT_INTERVAL_MS: '500',
     ALERT_SETTLE_SECONDS: '60',
     DELIVERY_INTERVAL_MS: '300',
@@ -207,6 +209,11 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
       now: sim.clock.now(),
     });
     const exited = workers.filter((w) => w.child.exitCode !== null && w.child.signalCode === null);
+    const replaced =
+      workers
+        .flatMap((w) => w.output)
+        .join('')
+        .split('replaced by a new worker').length - 1;
     const notices = countNotices(
       receivers.received,
       fault.stalls === 'always' ? [...EXPECTED_NOTICES, ...STALL_NOTICES] : EXPECTED_NOTICES,
@@ -221,6 +228,7 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
       note: [
         note,
         exited.length > 0 ? `${exited.length} worker(s) exited on their own` : '',
+        replaced > 0 ? `watchdog replaced ${replaced} wedged queue worker(s)` : '',
         // A run whose notices differ says what the alerts did, so a flaky run can be read afterwards.
         mismatch
           ? `received ${describeNotices(receivers.received)}; episodes ${await describeEpisodes(db)}`
