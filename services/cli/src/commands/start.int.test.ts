@@ -29,7 +29,9 @@ function freshShellEnv(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(
       ([name]) =>
-        !/^(npm_|VITEST|NODE_OPTIONS$|NODE_ENV$|LOG_LEVEL$|X_BEARER_TOKEN$|X_API_BASE_URL$|MASTODON_|BLUESKY_)/.test(name),
+        !/^(npm_|VITEST|NODE_OPTIONS$|NODE_ENV$|LOG_LEVEL$|X_BEARER_TOKEN$|X_API_BASE_URL$|MASTODON_|BLUESKY_)/.test(
+          name,
+        ),
     ),
   );
   // A database of its own (start creates it), a queue prefix and a port: nothing shared with other tests.
