@@ -2,7 +2,7 @@ import type { QueueName, Queues } from '@tagpulse/queue';
 import type { Logger } from '@tagpulse/runtime';
 import type { Worker } from 'bullmq';
 
-const RETIRE_WAIT_MS = 5_000;
+const RETIRE_WAIT_MS = 2_000;
 
 /** What the watchdog knows of one queue's Worker at a check. */
 export interface WorkerActivity {
@@ -145,12 +145,17 @@ export function manageWorkers(options: {
     stop: () => clearInterval(timer),
     async close() {
       clearInterval(timer);
-      await Promise.all([...workers.values()].map((w) => w.close()));
-      // A replaced Worker may never finish closing (its connection is what wedged): not waited for long.
-      await Promise.race([
+      // A replaced Worker may never finish closing (its connection is what wedged): waited for
+      // beside the current ones, not for long, so shutdown keeps within its deadline.
+      let bound: NodeJS.Timeout | undefined;
+      const retired = Promise.race([
         Promise.all(retiring),
-        new Promise((resolve) => setTimeout(resolve, RETIRE_WAIT_MS)),
+        new Promise((resolve) => {
+          bound = setTimeout(resolve, RETIRE_WAIT_MS);
+        }),
       ]);
+      await Promise.all([...[...workers.values()].map((w) => w.close()), retired]);
+      clearTimeout(bound);
     },
   };
 }
