@@ -10,7 +10,13 @@ import {
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addHashtag } from './hashtags.repository.js';
-import { periodTotals, type ScopeRange, type TopPostsBy, topPosts } from './insights.repository.js';
+import {
+  periodsTotals,
+  periodTotals,
+  type ScopeRange,
+  type TopPostsBy,
+  topPosts,
+} from './insights.repository.js';
 import { markDirty, recomputeDirty } from './rollup-outbox.repository.js';
 import { ALL_SCOPE, scopeMetrics, TOP_POSTS_PER_HOUR } from './rollups.repository.js';
 
@@ -104,6 +110,19 @@ describe('period totals', () => {
       posts += totals.posts;
     }
     expect(posts).toBeGreaterThan(1_000);
+  });
+
+  it('of a period and the one before, read together, equal each computed from its posts', async () => {
+    for (const range of ranges()) {
+      const length = range.to.getTime() - range.from.getTime();
+      const before = { from: new Date(range.from.getTime() - length), to: range.from };
+      const exact = async (p: { from: Date; to: Date }) =>
+        (await scopeMetrics(testDb.db, { ...range, starts: [p.from], ends: [p.to] })).get(p.from.getTime()) ??
+        ZERO_METRICS;
+      const [current, previous] = await periodsTotals(testDb.db, range, [range, before]);
+      expect(current, JSON.stringify(range)).toEqual(await exact(range));
+      expect(previous, JSON.stringify(before)).toEqual(await exact(before));
+    }
   });
 
   it('count distinct authors from the stored hour sets, reading the posts of an hour without one', async () => {

@@ -76,14 +76,14 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const network = rollupNetworkOf(q.network);
       // Over all networks the engagement rate is the one network counting impressions'.
       const rateNetwork = q.network === 'all' ? RATE_NETWORK : network;
-      const [current, previous, definitions, previousDefinitions, rate, previousRate] = await cachedAnswer(
+      const [[current, previous], definitions, previousDefinitions, rate, previousRate] = await cachedAnswer(
         deps.cache,
         reply,
         ['summary', scope.scope, q.network, from, to],
         (db) =>
           Promise.all([
-            insightsRepository.periodTotals(db, { ...scope, network, from, to }),
-            insightsRepository.periodTotals(db, { ...scope, network, ...before }),
+            // Both periods at once: their slivers' authors (either side of `from`) are read together.
+            insightsRepository.periodsTotals(db, { ...scope, network }, [{ from, to }, before]),
             definitionsOf(db, { scope: scope.scope, from, to }),
             definitionsOf(db, { scope: scope.scope, ...before }),
             // The rate is a ratio of sums: the rate network's distinct counts are not needed.

@@ -21,8 +21,31 @@ type Db = Kysely<Database>;
  * hour author sets and the hashtags' index, never summed across buckets.
  */
 export async function periodTotals(db: Db, range: ScopeRange): Promise<MetricValues> {
-  const [sums, distinct] = await Promise.all([periodSums(db, range), distinctAuthors(db, range)]);
-  return { ...sums, ...distinct };
+  const [totals] = await periodsTotals(db, range, [range]);
+  return totals;
+}
+
+/**
+ * {@link periodTotals} of several periods of one scope (a summary's period and the one before),
+ * their slivers' authors read by one statement: each author's number and followers looked up once.
+ */
+export async function periodsTotals<const T extends readonly Period[]>(
+  db: Db,
+  scope: Omit<ScopeRange, 'from' | 'to'>,
+  periods: T,
+): Promise<{ -readonly [K in keyof T]: MetricValues }> {
+  const [sums, distinct] = await Promise.all([
+    Promise.all(periods.map((p) => periodSums(db, { ...scope, ...p }))),
+    distinctAuthors(db, scope, [...periods]),
+  ]);
+  return periods.map((_, i) => ({ ...(sums[i] as AdditiveTotals), ...(distinct[i] as DistinctTotals) })) as {
+    -readonly [K in keyof T]: MetricValues;
+  };
+}
+
+interface Period {
+  from: Date;
+  to: Date;
 }
 
 /**
@@ -82,7 +105,7 @@ async function storedSums(
 type DistinctTotals = Pick<MetricValues, DistinctMetric>;
 
 /**
- * Distinct authors of the scope's live posts in [from, to), and their followers
+ * Distinct authors of the scope's live posts in each period, and their followers
  * summed once each: the union of the stored author sets of the whole UTC hours
  * in the period and the authors of the rest read from the posts (the slivers
  * at either end, and any hour without a set: no post of any tracked hashtag
@@ -90,24 +113,44 @@ type DistinctTotals = Pick<MetricValues, DistinctMetric>;
  * followers are the newest observed (the posts' are current, an hour's as of
  * its roll-up).
  */
-async function distinctAuthors(db: Db, range: ScopeRange): Promise<DistinctTotals> {
-  const { whole, slivers } = wholeBuckets(range.from, range.to, '1h');
+async function distinctAuthors(
+  db: Db,
+  scope: Omit<ScopeRange, 'from' | 'to'>,
+  periods: Period[],
+): Promise<DistinctTotals[]> {
+  const network = networkOf(scope);
+  const plans = periods.map((p) => wholeBuckets(p.from, p.to, '1h'));
   const [hours, edges] = await Promise.all([
-    whole ? hourSets(db, range.scope, networkOf(range), whole) : { starts: [], authors: [] },
-    authorsOfRanges(db, range, slivers),
+    Promise.all(
+      plans.map(({ whole }) =>
+        whole ? hourSets(db, scope.scope, network, whole) : { starts: [], authors: [] },
+      ),
+    ),
+    authorsOfRanges(
+      db,
+      scope,
+      plans.map((p) => p.slivers),
+    ),
   ]);
-  const missing = whole ? hoursMissing(whole, hours.starts) : [];
-  const read = [...edges, ...(await authorsOfRanges(db, range, missing))];
-  const numbered = read.flatMap(({ no, followers }) => (no === null ? [] : [{ no, followers }]));
-  const union = unionAuthorSets([encodeAuthorSet(numbered), ...hours.authors]);
-  // Authors without a number are in no stored set yet; the ranges read are disjoint, and an
-  // author read twice without a number is one author.
-  const unnumbered = new Map(read.flatMap(({ id, no, followers }) => (no === null ? [[id, followers]] : [])));
-  for (const followers of unnumbered.values()) {
-    union.unique_authors += 1;
-    union.potential_reach += followers;
-  }
-  return union;
+  const missing = plans.map(({ whole }, i) => (whole ? hoursMissing(whole, hours[i]?.starts ?? []) : []));
+  const unset = missing.some((m) => m.length > 0)
+    ? await authorsOfRanges(db, scope, missing)
+    : missing.map(() => []);
+  return plans.map((_, i) => {
+    const read = [...(edges[i] ?? []), ...(unset[i] ?? [])];
+    const numbered = read.flatMap(({ no, followers }) => (no === null ? [] : [{ no, followers }]));
+    const union = unionAuthorSets([encodeAuthorSet(numbered), ...(hours[i]?.authors ?? [])]);
+    // Authors without a number are in no stored set yet; the ranges read are disjoint, and an
+    // author read twice without a number is one author.
+    const unnumbered = new Map(
+      read.flatMap(({ id, no, followers }) => (no === null ? [[id, followers]] : [])),
+    );
+    for (const followers of unnumbered.values()) {
+      union.unique_authors += 1;
+      union.potential_reach += followers;
+    }
+    return union;
+  });
 }
 
 /**
@@ -136,33 +179,51 @@ async function hourSets(
   };
 }
 
-/** The distinct authors of the scope's live posts in the ranges, with their numbers (if any) and current followers. */
+type RangeAuthor = { id: string; no: number | null; followers: number };
+
+/**
+ * The distinct authors of the scope's live posts in each group of ranges, with their numbers (if
+ * any) and current followers: one statement for every group, each author looked up once.
+ */
 async function authorsOfRanges(
   db: Db,
-  range: ScopeRange,
-  ranges: { from: Date; to: Date }[],
-): Promise<{ id: string; no: number | null; followers: number }[]> {
-  if (ranges.length === 0) return [];
-  const { rows } = await sql<{ id: string; no: number | null; followers: number }>`
-    select x.author_id as id, n.author_no as no, coalesce(a.followers_count, 0)::int as followers
-    from (${liveAuthorIds(range.tags, networkOf(range), ranges)}) x
-    left join author_numbers n on n.author_id = x.author_id
-    left join authors a on a.id = x.author_id`.execute(db);
-  return rows;
+  scope: Omit<ScopeRange, 'from' | 'to'>,
+  groups: Period[][],
+): Promise<RangeAuthor[][]> {
+  const ranges = groups.flatMap((ranges, group) => ranges.map((r) => ({ ...r, group })));
+  const found: RangeAuthor[][] = groups.map(() => []);
+  if (ranges.length === 0) return found;
+  const { rows } = await sql<RangeAuthor & { grp: number }>`
+    with r as (
+      select * from unnest(${ranges.map((r) => r.group)}::int[],
+        ${ranges.map((r) => r.from.toISOString())}::timestamptz[],
+        ${ranges.map((r) => r.to.toISOString())}::timestamptz[]) as r(grp, lo, hi)
+    ),
+    x as (${liveAuthorIds(scope.tags, networkOf(scope), ranges)}),
+    a as (
+      select d.author_id, n.author_no as no, coalesce(a.followers_count, 0)::int as followers
+      from (select distinct author_id from x) d
+      left join author_numbers n on n.author_id = d.author_id
+      left join authors a on a.id = d.author_id
+    )
+    select x.grp, a.author_id as id, a.no, a.followers from x join a using (author_id)`.execute(db);
+  for (const { grp, ...author } of rows) found[grp]?.push(author);
+  return found;
 }
 
 /**
- * The distinct authors of the tags' live posts in the ranges: an index-only
- * scan of (tag, time) → (author, post); deleted posts are few, and anti-joined.
+ * The distinct (range group, author) of the tags' live posts in the ranges of the CTE `r`: an
+ * index-only scan of (tag, time) → (author, post); deleted posts are few, and anti-joined.
  */
-function liveAuthorIds(tags: string[], network: RollupNetwork, ranges: { from: Date; to: Date }[]) {
+function liveAuthorIds(tags: string[], network: RollupNetwork, ranges: Period[]) {
   const within = (column: string) =>
     sql.join(
       ranges.map((r) => sql`(${sql.ref(column)} >= ${r.from} and ${sql.ref(column)} < ${r.to})`),
       sql` or `,
     );
   return sql`
-    select distinct ph.author_id from post_hashtags ph
+    select distinct r.grp, ph.author_id from post_hashtags ph
+    join r on ph.created_at >= r.lo and ph.created_at < r.hi
     where ph.tag_key = any(${tags}::text[]) and (${within('ph.created_at')})
       ${
         network === ALL_NETWORKS_ROW
