@@ -12,6 +12,7 @@ import {
 import { ConfigError, createLogger, createShutdown, type Logger, type Shutdown } from '@tagpulse/runtime';
 import { createXApi, defaultPrices, type XPrices } from '@tagpulse/x-client';
 import { Worker } from 'bullmq';
+import { startBlueskyFromEnv } from './bluesky/start-from-env.js';
 import { createCaptureSync } from './capture-sync.js';
 import { createWorkerClock, type WorkerClock } from './clock.js';
 import type { AlertSettings, CaptureSettings, WorkerDeps } from './deps.js';
@@ -159,12 +160,14 @@ export async function runWorker(env: WorkerEnv): Promise<RunningWorker> {
   await subscriber.subscribe(channel);
   subscriber.on('message', (ch) => ch === channel && void resync());
   const timer = setInterval(resync, env.HASHTAG_SYNC_MS);
+  const bluesky = startBlueskyFromEnv(env, { db, redis, queues, clock, log });
 
   shutdown.register('stop hashtag sync', async () => {
     clearInterval(timer);
     clock.stop();
     await subscriber.quit();
   });
+  shutdown.register('stop bluesky capture', async () => bluesky?.stop());
   shutdown.register('close workers', async () => {
     await Promise.all(workers.map((w) => w.close()));
   });
