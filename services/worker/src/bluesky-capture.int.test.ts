@@ -37,8 +37,8 @@ function blueskyScenario(): Scenario {
   };
 }
 
-async function startBluesky(speed: number) {
-  f.sim = await startSim({ scenario: blueskyScenario(), speed, start: '2020-07-06T12:30:00Z', port: 0 });
+async function startBluesky(speed: number, start = '2020-07-06T12:30:00Z') {
+  f.sim = await startSim({ scenario: blueskyScenario(), speed, start, port: 0 });
   const down: { from: number; to: number }[] = [];
   bsky = await startBlueskySim({
     world: f.sim.world,
@@ -186,6 +186,21 @@ describe('Bluesky capture from the Jetstream', () => {
       Date.parse(p.deleted_at) >= long.from - MINUTE &&
       Date.parse(p.deleted_at) < long.to + 30 * MINUTE;
     expectExact(await compareBluesky(f.t.db, b, { fromMs, toMs, cursor, excused: unseen }));
+    // Authors from getProfiles; engagement from getPosts at +1 h (records carry no counts).
+    const figures = await f.t.db
+      .selectFrom('posts as p')
+      .leftJoin('authors as a', 'a.id', 'p.author_id')
+      .select((e) => [
+        e.fn.countAll<string>().as('posts'),
+        e.fn.count<string>('a.id').as('with_author'),
+        e.fn.sum<string>('p.like_count').as('likes'),
+        e.fn.sum<string>('a.followers_count').as('followers'),
+      ])
+      .where('p.network', '=', 'bluesky')
+      .executeTakeFirstOrThrow();
+    expect(Number(figures.with_author)).toBe(Number(figures.posts));
+    expect(Number(figures.likes)).toBeGreaterThan(0);
+    expect(Number(figures.followers)).toBeGreaterThan(0);
     // The long outage was caught up, not recorded as a gap.
     expect(await gapsRepository.listGaps(f.t.db, { network: 'bluesky' })).toEqual([]);
   }, 240_000);
@@ -219,7 +234,7 @@ describe('Bluesky capture from the Jetstream', () => {
 
   it('loses and doubles nothing when the reader is SIGKILLed again and again, another worker taking over', async () => {
     // Slower: a killed holder's lock lapses (6 s) well inside the replay window, so the next reader resumes.
-    const { sim, bsky: b } = await startBluesky(120);
+    const { sim, bsky: b } = await startBluesky(120, '2020-07-06T13:00:00Z');
     const env = blueskyEnv(b, true);
     start(env);
     await waitFor('a first Jetstream cursor', async () => (await cursorUs(f.t.db)) !== undefined);

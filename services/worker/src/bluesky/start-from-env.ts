@@ -1,20 +1,28 @@
-import { createBlueskyApi } from '@tagpulse/bluesky-client';
+import { type BlueskyApi, createBlueskyApi } from '@tagpulse/bluesky-client';
+import type { RedisClient } from '@tagpulse/queue';
+import type { WorkerDeps } from '../deps.js';
 import type { WorkerEnv } from '../env.js';
-import { type BlueskyCapture, type BlueskyCaptureDeps, startBlueskyCapture } from './jetstream-capture.js';
+import { type BlueskyCapture, startBlueskyCapture } from './jetstream-capture.js';
 
-/** Bluesky capture as configured: off without BLUESKY_JETSTREAM_URL. */
-export function startBlueskyFromEnv(
-  env: WorkerEnv,
-  deps: Omit<BlueskyCaptureDeps, 'api'>,
-): BlueskyCapture | undefined {
+/** Bluesky's XRPC as configured; none (Bluesky off) without BLUESKY_JETSTREAM_URL. */
+export function blueskyApiFromEnv(env: WorkerEnv): BlueskyApi | undefined {
   if (!env.BLUESKY_JETSTREAM_URL) return undefined;
-  const api = createBlueskyApi({
+  return createBlueskyApi({
     serviceUrl: env.BLUESKY_SERVICE_URL,
     handle: env.BLUESKY_HANDLE,
     appPassword: env.BLUESKY_APP_PASSWORD,
   });
+}
+
+/** The Jetstream reader as configured: off without BLUESKY_JETSTREAM_URL. */
+export function startBlueskyFromEnv(
+  env: WorkerEnv,
+  deps: WorkerDeps,
+  redis: RedisClient,
+): BlueskyCapture | undefined {
+  if (!env.BLUESKY_JETSTREAM_URL || !deps.bluesky) return undefined;
   return startBlueskyCapture(
-    { ...deps, api },
+    { ...deps, redis, api: deps.bluesky },
     {
       jetstreamUrl: env.BLUESKY_JETSTREAM_URL,
       replayWindowMs: env.BLUESKY_REPLAY_WINDOW_SECONDS * 1_000,
