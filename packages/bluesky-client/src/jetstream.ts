@@ -60,17 +60,20 @@ export interface JetstreamConnection {
 
 /**
  * Subscribes to a Jetstream for post records from `cursorUs` (inclusive, as
- * Jetstream replays; undefined: live). `onEvent` gets each post event in
- * order; `onClose` once, when the stream ends for any reason.
+ * Jetstream replays; undefined: live). `onOpen` once the Jetstream accepted
+ * the stream; `onEvent` gets each post event in order; `onClose` once, when
+ * the stream ends for any reason.
  */
 export function openJetstream({
   url,
   cursorUs,
+  onOpen,
   onEvent,
   onClose,
 }: {
   url: string;
   cursorUs: number | undefined;
+  onOpen?: () => void;
   onEvent: (e: JetstreamPostEvent) => void;
   onClose: (reason: string) => void;
 }): JetstreamConnection {
@@ -84,6 +87,7 @@ export function openJetstream({
     closed = true;
     onClose(reason);
   };
+  ws.on('open', () => onOpen?.());
   ws.on('message', (data) => {
     const e = parseJetstreamMessage(String(data));
     if (e) onEvent(e);

@@ -114,7 +114,8 @@ export type GapCause =
   | 'auth'
   | 'worker_down'
   | 'beyond_search_window'
-  | 'budget';
+  | 'budget'
+  | 'beyond_replay_window';
 
 export interface CaptureGapsTable {
   id: Generated<number>;

@@ -1,3 +1,4 @@
+import type { BlueskyApi } from '@tagpulse/bluesky-client';
 import type { Channel } from '@tagpulse/core';
 import type { Database } from '@tagpulse/db';
 import type { MastodonApi } from '@tagpulse/mastodon-client';
@@ -52,6 +53,8 @@ export interface WorkerDeps {
   x: XApi;
   /** One client per configured Mastodon instance (MASTODON_INSTANCES), by its base URL; none when off. */
   mastodon: ReadonlyMap<string, MastodonApi>;
+  /** Bluesky's XRPC (BLUESKY_SERVICE_URL) for engagement look-ups; none without BLUESKY_JETSTREAM_URL. */
+  bluesky?: BlueskyApi | undefined;
   clock: WorkerClock;
   log: Logger;
   settings: CaptureSettings;

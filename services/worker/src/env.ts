@@ -66,6 +66,16 @@ const captureEnvShape = {
   MASTODON_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(300),
   /** How far back the first poll of an instance and hashtag reads. */
   MASTODON_FIRST_POLL_HOURS: z.coerce.number().int().min(0).default(168),
+  // Bluesky (issue 18): the Jetstream read live, searchPosts to catch up what it no longer replays.
+  /** The Jetstream (`wss://jetstream2.us-east.bsky.network`, or the simulator's); absent: no Bluesky capture. */
+  BLUESKY_JETSTREAM_URL: z.url({ protocol: /^wss?$/, error: 'expected a ws:// or wss:// URL' }).optional(),
+  /** The XRPC service for searchPosts (with a session), getPosts and getProfiles. */
+  BLUESKY_SERVICE_URL: HttpUrlEnv.default('https://bsky.social'),
+  /** The account of the app password; both needed to catch up by search, else a gap is recorded. */
+  BLUESKY_HANDLE: z.string().min(3).optional(),
+  BLUESKY_APP_PASSWORD: z.string().min(1).optional(),
+  /** How far back the Jetstream replays from a cursor (public instances keep about a day). */
+  BLUESKY_REPLAY_WINDOW_SECONDS: z.coerce.number().int().min(60).default(86_400),
   /** Pages one poll job reads before it yields to other queries (the rest follows with the cursor). */
   POLL_MAX_PAGES_PER_JOB: z.coerce.number().int().min(1).default(20),
   /** Jobs one worker process runs at once, per queue. */

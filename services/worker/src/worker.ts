@@ -12,6 +12,7 @@ import {
 import { ConfigError, createLogger, createShutdown, type Logger, type Shutdown } from '@tagpulse/runtime';
 import { createXApi, defaultPrices, type XPrices } from '@tagpulse/x-client';
 import { Worker } from 'bullmq';
+import { blueskyApiFromEnv, startBlueskyFromEnv } from './bluesky/start-from-env.js';
 import { createCaptureSync } from './capture-sync.js';
 import { createWorkerClock, type WorkerClock } from './clock.js';
 import type { AlertSettings, CaptureSettings, WorkerDeps } from './deps.js';
@@ -119,6 +120,7 @@ export async function runWorker(env: WorkerEnv): Promise<RunningWorker> {
     queues,
     x,
     mastodon: new Map(env.MASTODON_INSTANCES.map((url) => [url, createMastodonApi({ url })])),
+    bluesky: blueskyApiFromEnv(env),
     clock,
     log,
     settings: captureSettings(env, clock),
@@ -170,12 +172,14 @@ export async function runWorker(env: WorkerEnv): Promise<RunningWorker> {
   await subscriber.subscribe(channel);
   subscriber.on('message', (ch) => ch === channel && void resync());
   const timer = setInterval(resync, env.HASHTAG_SYNC_MS);
+  const bluesky = startBlueskyFromEnv(env, deps, redis);
 
   shutdown.register('stop hashtag sync', async () => {
     clearInterval(timer);
     clock.stop();
     await subscriber.quit();
   });
+  shutdown.register('stop bluesky capture', async () => bluesky?.stop());
   shutdown.register('close workers', () => workers.close());
   shutdown.register('close queues', () => closeQueues(queues));
   shutdown.register('close mailer', () => deliverer.close());

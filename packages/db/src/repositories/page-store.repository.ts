@@ -4,7 +4,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Database } from '../database.js';
 import { type CursorPatch, cursorAdvance } from './cursors.repository.js';
 import { authorsUpsert, ensureMonthPartitions, hashtagLinksInsert, postsUpsert } from './posts.repository.js';
-import { markChangedDirtySql } from './rollup-outbox.repository.js';
+import { markChangedDirtySql, markDirty } from './rollup-outbox.repository.js';
 import { type SpendEntry, spendCtes } from './spend-ledger.repository.js';
 
 export interface PageToStore {
@@ -66,4 +66,35 @@ export async function storePage(db: Kysely<Database>, page: PageToStore): Promis
     select count(*)::int as moved from moved cross join async_commit`.execute(db);
   if (rows[0]?.moved !== 1) return { committed: false, reason: 'stale-cursor' };
   return { committed: true, posts: new Set(page.posts.map((p) => p.editRootId)).size };
+}
+
+/** A post its network says was deleted, and when. */
+export interface Deletion {
+  id: string;
+  at: Date;
+}
+
+/**
+ * Marks posts a stream (Bluesky's Jetstream) said were deleted: kept stored,
+ * marked, as refresh marks X's, their buckets marked for roll-up. Applying it
+ * again changes nothing, so a stream stores the posts of a batch, then its
+ * deletions, then moves its cursor: a crash between the steps replays the
+ * batch without loss or double. A deletion of a post never stored changes nothing.
+ */
+export async function markDeleted(db: Kysely<Database>, deletions: Deletion[]): Promise<number> {
+  if (deletions.length === 0) return 0;
+  return db.transaction().execute(async (trx) => {
+    // A stream's post is never edited into another id: its id is its edit root, the key's first column.
+    const { rows } = await sql<{ created_at: Date }>`
+      update posts p set deleted_at = d.at, refresh_due_at = null
+      from unnest(${deletions.map((d) => d.id)}::text[], ${deletions.map((d) => d.at.toISOString())}::timestamptz[])
+        as d(id, at)
+      where p.edit_root_id = d.id and p.deleted_at is null
+      returning p.created_at`.execute(trx);
+    await markDirty(
+      trx,
+      rows.map((r) => ({ createdAt: r.created_at })),
+    );
+    return rows.length;
+  });
 }

@@ -124,9 +124,9 @@ export function postsUpsert(
 ): RawBuilder<unknown> {
   const rows = newestVersions(posts);
   const col = <T>(f: (p: Post) => T) => rows.map(f);
-  // Engagement look-ups exist for X only so far: other networks' posts keep the figures capture read.
+  // Engagement look-ups exist for X and Bluesky: Mastodon's posts keep the figures capture read.
   const schedules = rows.map((p) =>
-    p.network === 'x' ? refreshSchedule(p.createdAt, p.observedAt) : NO_REFRESH,
+    p.network === 'mastodon' ? NO_REFRESH : refreshSchedule(p.createdAt, p.observedAt),
   );
   return sql`
     insert into posts (edit_root_id, network, id, author_id, created_at, text, lang, kind, referenced_post_id,

@@ -1,7 +1,7 @@
 import type { Post } from '@tagpulse/core';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Database } from '../database.js';
+import type { Database, Network } from '../database.js';
 import { refreshSchedule } from '../refresh-schedule.js';
 import { markDirty } from './rollup-outbox.repository.js';
 import { recordSpend, type SpendEntry } from './spend-ledger.repository.js';
@@ -14,12 +14,13 @@ export interface DuePost {
   createdAt: Date;
 }
 
-/** Posts whose next engagement look-up is due, most overdue first. */
-export async function duePosts(db: Db, now: Date, limit: number): Promise<DuePost[]> {
+/** A network's posts whose next engagement look-up is due, most overdue first. */
+export async function duePosts(db: Db, now: Date, limit: number, network: Network = 'x'): Promise<DuePost[]> {
   const rows = await db
     .selectFrom('posts')
     .select(['edit_root_id', 'id', 'created_at'])
     .where('refresh_due_at', '<=', now)
+    .where('network', '=', network)
     .where('deleted_at', 'is', null)
     .orderBy('refresh_due_at')
     .limit(limit)
