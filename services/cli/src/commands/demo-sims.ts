@@ -1,10 +1,12 @@
-import { type MastodonSim, startMastodonSim, startSim } from '@tagpulse/x-sim';
+import { type MastodonSim, startBlueskySim, startMastodonSim, startSim } from '@tagpulse/x-sim';
 import type { StartEnv } from '../env.js';
 
 // Without any network's credentials, `start` replays the UN Virtual Counter-Terrorism Week: 600× is
 // a week in 17 minutes, so a dashboard refresh (30 s) shows five more simulated hours.
 const SCENARIO = 'virtual-ct-week-2020';
 const REPLAY_SPEED = 600;
+/** Bluesky's public Jetstream, read when an app password is given without a Jetstream of its own. */
+const PUBLIC_JETSTREAM = 'wss://jetstream2.us-east.bsky.network';
 
 /** The simulators `start` runs for the networks without credentials, over one world and clock. */
 export interface DemoSims {
@@ -16,8 +18,9 @@ export interface DemoSims {
 }
 
 /**
- * Starts a simulator for each network that has no credentials. With none at all, the week is
- * replayed at 600× and the worker runs on the simulators' clock; a second start goes on where the
+ * Starts a simulator for each network that has no credentials (X: X_BEARER_TOKEN; Mastodon:
+ * MASTODON_INSTANCES; Bluesky: BLUESKY_HANDLE and BLUESKY_APP_PASSWORD, or BLUESKY_JETSTREAM_URL,
+ * the public Jetstream otherwise). With none at all, the week is replayed at 600× and the worker runs on the simulators' clock; a second start goes on where the
  * first stopped capturing (after the week, the week again). With some network real, the worker
  * keeps real time, so the simulated ones play the week from now at 1×: one clock for everything
  * the worker reads.
@@ -26,14 +29,20 @@ export async function startDemoSims(env: StartEnv, lastPollAt: Date | undefined)
   const real = {
     x: Boolean(env.X_BEARER_TOKEN || env.X_API_BASE_URL),
     mastodon: env.MASTODON_INSTANCES.length > 0,
+    bluesky: Boolean(env.BLUESKY_JETSTREAM_URL || (env.BLUESKY_HANDLE && env.BLUESKY_APP_PASSWORD)),
   };
+  const workerEnv: Record<string, string> = {};
   const lines = [
     real.x ? `X: from ${env.X_API_BASE_URL ?? 'the X API'}` : undefined,
     real.mastodon ? `Mastodon: from ${env.MASTODON_INSTANCES.join(', ')}` : undefined,
   ].flatMap((l) => (l ? [l] : []));
-  if (real.x && real.mastodon) return { workerEnv: {}, lines, close: async () => {} };
+  if (real.bluesky) {
+    workerEnv.BLUESKY_JETSTREAM_URL = env.BLUESKY_JETSTREAM_URL ?? PUBLIC_JETSTREAM;
+    lines.push(`Bluesky: from ${workerEnv.BLUESKY_JETSTREAM_URL} and ${env.BLUESKY_SERVICE_URL}`);
+  }
+  if (real.x && real.mastodon && real.bluesky) return { workerEnv, lines, close: async () => {} };
 
-  const replay = !real.x && !real.mastodon;
+  const replay = !real.x && !real.mastodon && !real.bluesky;
   const sim = await startSim({
     scenario: SCENARIO,
     port: 0,
@@ -45,7 +54,6 @@ export async function startDemoSims(env: StartEnv, lastPollAt: Date | undefined)
     if (at !== undefined && at >= start && at < end) sim.clock.set(at);
   }
   const closing: (() => Promise<void>)[] = [() => sim.close()];
-  const workerEnv: Record<string, string> = {};
   const how = replay
     ? `replaying ${SCENARIO} at ${REPLAY_SPEED}× from ${new Date(sim.clock.now()).toISOString()}`
     : `playing ${SCENARIO} from now at 1×`;
@@ -69,6 +77,17 @@ export async function startDemoSims(env: StartEnv, lastPollAt: Date | undefined)
     lines.push(
       `Mastodon: no MASTODON_INSTANCES, so from ${mastodon.instances.length} simulated instances ${how}`,
     );
+  }
+  if (!real.bluesky) {
+    const bluesky = await startBlueskySim({ world: sim.world, clock: sim.clock });
+    closing.push(() => bluesky.close());
+    Object.assign(workerEnv, {
+      BLUESKY_JETSTREAM_URL: bluesky.jetstreamUrl,
+      BLUESKY_SERVICE_URL: bluesky.url,
+      BLUESKY_HANDLE: bluesky.account.handle,
+      BLUESKY_APP_PASSWORD: bluesky.account.password,
+    });
+    lines.push(`Bluesky: no BLUESKY_HANDLE, so from a simulated Jetstream and AppView ${how}`);
   }
   return {
     workerEnv,

@@ -148,11 +148,14 @@ describe('npm start in a fresh clone', () => {
     );
     // Every network without credentials runs on its simulator, over the same replayed week.
     expect(said()).toMatch(/Mastodon: no MASTODON_INSTANCES, so from 3 simulated instances replaying/);
-    await until(
-      'Mastodon posts stored',
-      async () => ((await start.stored(start.key, 'mastodon')) > 0 ? true : undefined),
-      120_000,
-    );
+    expect(said()).toMatch(/Bluesky: no BLUESKY_HANDLE, so from a simulated Jetstream and AppView replaying/);
+    for (const network of ['mastodon', 'bluesky']) {
+      await until(
+        `${network} posts stored`,
+        async () => ((await start.stored(start.key, network)) > 0 ? true : undefined),
+        120_000,
+      );
+    }
     firstKey = start.key;
     await start.ctrlC();
   }, 600_000);
