@@ -229,7 +229,8 @@ describe('Bluesky capture from the Jetstream', () => {
     const inGap = (at: number) => at >= gap.start_at.getTime() && at < gap.end_at.getTime();
     const excused = (p: BlueskyTruthPost) =>
       (p.deleted_at !== undefined && inGap(Date.parse(p.deleted_at))) || inGap(Date.parse(p.created_at));
-    expectExact(await compareBluesky(f.t.db, b, { fromMs, toMs, cursor, excused }));
+    // At 900x a slow start moves the window toward the scenario's sparse hours: fewer posts to compare.
+    expectExact(await compareBluesky(f.t.db, b, { fromMs, toMs, cursor, excused }), 20);
   }, 240_000);
 
   it('loses and doubles nothing when the reader is SIGKILLed again and again, another worker taking over', async () => {

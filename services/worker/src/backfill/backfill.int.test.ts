@@ -121,13 +121,19 @@ describe('a back-fill of the Virtual CT Week from the full archive', () => {
     expect(filled!.filled_at).not.toBeNull();
     // The week's spikes are in the alerts' history as the back-fill's, and nobody was paged for them:
     // no live alert and no delivery for any bucket of the week.
-    const { rows: alerts } = await sql<{ backfill_id: string | null; deliveries: number }>`
-      select a.backfill_id, (select count(*)::int from deliveries d where d.alert_id = a.id) as deliveries
+    const { rows: alerts } = await sql<{
+      backfill_id: string | null;
+      deliveries: number;
+      kind: string;
+      started_at: Date;
+    }>`
+      select a.backfill_id, a.kind, a.started_at,
+        (select count(*)::int from deliveries d where d.alert_id = a.id) as deliveries
       from alerts a where a.started_at >= ${new Date(FROM)} and a.started_at < ${new Date(TO)}`.execute(
       f.t.db,
     );
     expect(alerts.length).toBeGreaterThan(0);
-    expect(alerts.every((a) => a.backfill_id === b.id && a.deliveries === 0)).toBe(true);
+    expect(alerts.filter((a) => a.backfill_id !== b.id || a.deliveries > 0)).toEqual([]);
     console.log(
       `back-fill: ${alerts.length} historical alerts, ${done.estimate!.posts} posts estimated, ${done.postsStored} stored in ${done.pages} pages, estimate $${done.estimate!.usd}, billed $${billed.toFixed(6)} (+ ${readByOthers.size} posts read earlier that day by live capture), ${done.estimate!.seconds} s at 1 req/s`,
     );
