@@ -148,7 +148,8 @@ async function compareBluesky(
   return out;
 }
 
-function expectExact(result: Record<string, Difference>, atLeast = 50) {
+/** Every hashtag exact; at least `atLeast` posts compared, and (`deletions`) some deleted among them. */
+function expectExact(result: Record<string, Difference>, atLeast = 50, deletions = true) {
   for (const [tag, d] of Object.entries(result))
     expect({ tag, missing: d.missing, extra: d.extra, deletionWrong: d.deletionWrong }).toEqual({
       tag,
@@ -158,7 +159,7 @@ function expectExact(result: Record<string, Difference>, atLeast = 50) {
     });
   const all = Object.values(result);
   expect(all.reduce((n, d) => n + d.compared, 0)).toBeGreaterThan(atLeast);
-  expect(all.reduce((n, d) => n + d.deleted, 0)).toBeGreaterThan(0);
+  if (deletions) expect(all.reduce((n, d) => n + d.deleted, 0)).toBeGreaterThan(0);
 }
 
 describe('Bluesky capture from the Jetstream', () => {
@@ -253,6 +254,8 @@ describe('Bluesky capture from the Jetstream', () => {
     }
     const toMs = sim.clock.now();
     const cursor = await waitForCursorPast(f.t.db, toMs);
-    expectExact(await compareBluesky(f.t.db, b, { fromMs, toMs, cursor }), 20);
+    // What the kills may cost is a post lost or doubled; deletions are the other cases' (a quick run's
+    // window may hold none).
+    expectExact(await compareBluesky(f.t.db, b, { fromMs, toMs, cursor }), 20, false);
   }, 240_000);
 });
