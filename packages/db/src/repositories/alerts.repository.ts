@@ -222,6 +222,7 @@ export async function captureHealth(
   const rows = await db
     .selectFrom('capture_cursors')
     .select([
+      'query_key',
       'network',
       'tag_keys',
       'last_success_at',
@@ -235,8 +236,8 @@ export async function captureHealth(
     .execute();
   const sources = new Map<string, { success: Date | null; until: Date | null }[]>();
   for (const r of rows) {
-    const source =
-      r.network === 'mastodon' ? `mastodon|${[...r.tag_keys].sort().join(',')}` : `${sources.size}`;
+    // An X query is a source of its own; a Mastodon timeline is one instance's view of its hashtag.
+    const source = r.network === 'mastodon' ? `mastodon|${[...r.tag_keys].sort().join(',')}` : r.query_key;
     sources.set(source, [
       ...(sources.get(source) ?? []),
       { success: r.last_success_at, until: storedUntil(r) },

@@ -108,8 +108,14 @@ export function authorsUpsert(
         excluded.account_created_at)`;
 }
 
-// Ids are decimal strings of up to 19 digits: compare by length, then text.
-const NEWER_VERSION = sql.raw('(length(excluded.id), excluded.id) > (length(posts.id), posts.id)');
+/**
+ * Whether the row `newer` names is a later edit of the one `older` names. Ids are decimal strings of
+ * up to 19 digits: compared by length, then text. The upsert below and the page store's roll-up
+ * marks judge a re-read post by it.
+ */
+export const newerVersionSql = (newer: string, older: string) =>
+  sql.raw(`(length(${newer}.id), ${newer}.id) > (length(${older}.id), ${older}.id)`);
+const NEWER_VERSION = newerVersionSql('excluded', 'posts');
 const NEWER_METRICS = sql.raw('excluded.metrics_observed_at > posts.metrics_observed_at');
 
 /**

@@ -2,6 +2,7 @@ import { type Author, type Post, touchedBuckets } from '@tagpulse/core';
 import type { Kysely, RawBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../database.js';
+import { newerVersionSql } from './posts.repository.js';
 import { recomputeTouched } from './rollups.repository.js';
 
 /**
@@ -61,7 +62,7 @@ export function markChangedDirtySql(
     left join authors a on a.id = r.author_id
     where ${guard} and (
       p.edit_root_id is null
-      or (length(r.id), r.id) > (length(p.id), p.id)
+      or ${newerVersionSql('r', 'p')}
       or (r.observed_at > p.metrics_observed_at
         and (r.likes, r.reposts, r.replies, r.quotes, r.bookmarks, r.impressions) is distinct from
           (p.like_count, p.repost_count, p.reply_count, p.quote_count, p.bookmark_count, p.impression_count))
