@@ -199,6 +199,27 @@ describe('the alert state machine', () => {
     const { events } = live(DEFAULT_RULE, flatWithSpike(to), Date.parse('2024-03-02T13:30:00Z'), to);
     expect(notices(events)).toEqual([]);
   });
+
+  it('records no episode for old buckets that are not final yet', () => {
+    // A worker starting late reads back a day: the buckets before the spike are final and teach
+    // the detector; from the spike on, they wait for their roll-up. The spike a day ago is history
+    // being filled in, not a spike still filling.
+    const now = Date.parse('2024-03-03T12:00:00Z');
+    const r = evaluateSeries({
+      rule: DEFAULT_RULE,
+      series: 'spiketag',
+      machine: null,
+      detector: null,
+      points: flatWithSpike(now),
+      now,
+      settleMs: 60_000,
+      stalled: false,
+      capturedUntil: SPIKE,
+      freshFrom: now - 30 * 60_000,
+    });
+    expect(r.events.filter((e) => e.type !== 'transition')).toEqual([]);
+    expect(r.machine.state).toBe('normal');
+  });
 });
 
 describe('backtest', () => {

@@ -278,9 +278,10 @@ export function evaluateSeries(input: EvaluationInput): EvaluationResult {
       if (verdict) verdicts.push({ ...verdict, t: p.t, value: p.value, settled: true });
       step(p, verdict, end, true);
       flush(end);
-    } else if (p.quality === 'ok') {
+    } else if (p.quality === 'ok' && end >= input.freshFrom) {
       // A bucket still filling holds at least what it shows: a spike there is real already, so it
       // may fire early; calm is only judged once the bucket is final. The detector does not learn it.
+      // An old bucket not final yet is history being filled in (a late start, a back-read): no episode.
       const verdict = createSpikeDetector(options, detector.state()).update(p.t, p.value);
       verdicts.push({ ...verdict, t: p.t, value: p.value, settled: false });
       if (verdict.anomalous) step(p, verdict, now, false);
