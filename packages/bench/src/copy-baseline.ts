@@ -72,6 +72,7 @@ export async function copyRows(
     'bench_authors',
     [
       'id',
+      'network',
       'username',
       'name',
       'followers_count',
@@ -86,6 +87,7 @@ export async function copyRows(
     authors.map((a) =>
       line([
         a.id,
+        a.network,
         a.username,
         a.name,
         a.followers,
@@ -104,6 +106,7 @@ export async function copyRows(
     'bench_posts',
     [
       'edit_root_id',
+      'network',
       'id',
       'author_id',
       'created_at',
@@ -126,6 +129,7 @@ export async function copyRows(
     posts.map((p) =>
       line([
         p.editRootId,
+        p.network,
         p.id,
         p.authorId,
         p.createdAt,
