@@ -59,7 +59,10 @@ export function markChangedDirtySql(
     ) as r(edit_root_id, id, created_at, author_id, observed_at, likes, reposts, replies, quotes, bookmarks,
       impressions, followers, author_observed_at)
     left join posts p on p.edit_root_id = r.edit_root_id and p.created_at = r.created_at
-    left join authors a on a.id = r.author_id
+    -- Each author found by its key: as a plain join, a small page's authors were hashed against a
+    -- scan of the whole authors table whenever its statistics undercounted it (offset 0 keeps it apart).
+    left join lateral (select a.id, a.observed_at, a.followers_count from authors a where a.id = r.author_id
+      offset 0) a on true
     where ${guard} and (
       p.edit_root_id is null
       or ${newerVersionSql('r', 'p')}
