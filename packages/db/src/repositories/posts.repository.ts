@@ -158,9 +158,9 @@ export function postsUpsert(
     select r.edit_root_id, r.network, r.id, r.author_id, r.created_at, r.text, r.lang, r.kind, r.referenced_post_id,
       r.conversation_id, r.likes, r.reposts, r.replies, r.quotes, r.bookmarks, r.impressions, r.observed_at,
       ${seenAt}, ${seenAt}, r.refresh_stage, r.refresh_due_at, r.raw
-    -- The payloads go as one JSON array beside the columns' arrays (ROWS FROM zips them): as a text[]
-    -- element each payload's quotes were escaped by node and unescaped by PostgreSQL, a third of the
-    -- parameters' bytes and of node's work per page (bench ingest).
+    -- The payloads go as one JSON array beside the columns' arrays (ROWS FROM zips them): as text[]
+    -- elements each payload's quotes were escaped by node and unescaped by PostgreSQL (node's
+    -- parameter preparation per 100-post page went from 1.0 to 0.6 ms; bench ingest).
     from rows from (unnest(
       ${col((p) => p.editRootId)}::text[], ${col((p) => p.network)}::text[], ${col((p) => p.id)}::text[],
       ${col((p) => p.authorId)}::text[],
