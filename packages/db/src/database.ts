@@ -399,6 +399,19 @@ export interface SearchIndexSettingTable {
   updated_at: DefaultTimestamp;
 }
 
+/** Where a Mastodon status (a post, by uri) is looked up: an instance's base URL and the status's local id there. */
+export interface MastodonStatusLocationsTable {
+  post_id: string;
+  instance: string;
+  local_id: string;
+}
+
+/** A look-up source (`x`, `bluesky`, `mastodon <instance URL>`) held until its rate window resets. */
+export interface RefreshBackoffsTable {
+  source: string;
+  until: Timestamp;
+}
+
 export type BackfillStatus = 'estimating' | 'refused' | 'estimated' | 'running' | 'done' | 'failed';
 
 /** A back-fill from X's full archive: its request, estimate, and search/all cursor (`next_token`, `version`). */
@@ -456,6 +469,8 @@ export interface Database {
   capture_budget: CaptureBudgetTable;
   budget_setting: BudgetSettingTable;
   search_index_setting: SearchIndexSettingTable;
+  mastodon_status_locations: MastodonStatusLocationsTable;
+  refresh_backoffs: RefreshBackoffsTable;
 }
 
 export type HashtagRow = Selectable<HashtagsTable>;

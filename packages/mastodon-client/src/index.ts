@@ -5,6 +5,7 @@ export {
   MASTODON_PAGE_SIZE,
   type MastodonApi,
   type RateLimit,
+  type StatusLookup,
   type TimelinePage,
 } from './mastodon-api.js';
 export { mastodonIdAt, mastodonIdTime } from './snowflake.js';

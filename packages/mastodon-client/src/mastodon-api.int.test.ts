@@ -1,4 +1,10 @@
-import { createSimCore, type MastodonSim, startMastodonSim } from '@tagpulse/x-sim';
+import {
+  createSimCore,
+  loadScenario,
+  type MastodonSim,
+  type SimOptions,
+  startMastodonSim,
+} from '@tagpulse/x-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MastodonRateLimitedError, MastodonUnavailableError } from './errors.js';
 import { createMastodonApi, MASTODON_PAGE_SIZE } from './mastodon-api.js';
@@ -11,11 +17,14 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function start(options: Parameters<typeof startMastodonSim>[0] extends infer O ? Partial<O> : never) {
+async function start(
+  options: Parameters<typeof startMastodonSim>[0] extends infer O ? Partial<O> : never,
+  { at = NOW, scenario = 'virtual-ct-week-2020' }: { at?: Date; scenario?: SimOptions['scenario'] } = {},
+) {
   const { world, clock } = createSimCore({
-    scenario: 'virtual-ct-week-2020',
+    scenario,
     speed: 0,
-    start: NOW.getTime(),
+    start: at.getTime(),
   });
   sim = await startMastodonSim({ world, clock, ...options });
   return sim;
@@ -47,6 +56,32 @@ describe('the Mastodon client', () => {
     expect(uris.length).toBeGreaterThan(0);
   });
 
+  it('reads a status again by its local id where a page found it: as it stands, or deleted', async () => {
+    // A day into the week with a tenth of the posts deleted: some statuses are gone by then.
+    const later = new Date('2020-07-07T04:00:00Z');
+    const week = loadScenario('virtual-ct-week-2020');
+    const s = await start(
+      {},
+      { at: later, scenario: { ...week, deletions: { rate: 0.1, after_minutes: { min: 2, max: 120 } } } },
+    );
+    const api = createMastodonApi({ url: s.instances[0]!.url });
+    const page = await api.tagPage(
+      { hashtag: 'VirtualCTWeek', minId: mastodonIdAt(Date.parse('2020-07-06T00:00:00Z')) },
+      later,
+    );
+    expect(page.localIds.map((l) => l.postId)).toEqual(page.posts.map((p) => p.id));
+    const [first] = page.localIds;
+    const again = await api.status(first!.localId, later);
+    expect(again).toMatchObject({ kind: 'found', post: { id: first!.postId }, rateLimit: { limit: 300 } });
+    const deleted = s
+      .truth({ hashtag: 'VirtualCTWeek', startMs: 0, endMs: later.getTime(), now: later.getTime() })
+      .find((t) => t.deleted_at);
+    const home = s.instances.find((i) => i.domain === deleted?.instances[0]);
+    // On its home instance a status's local id is the last segment of its uri.
+    const gone = await createMastodonApi({ url: home!.url }).status(deleted!.uri.split('/').at(-1)!, later);
+    expect(gone).toMatchObject({ kind: 'deleted', rateLimit: { limit: 300 } });
+  });
+
   it('says when a spent window resets, and when an instance is down', async () => {
     const s = await start({
       rateLimit: 1,
@@ -63,5 +98,9 @@ describe('the Mastodon client', () => {
     await expect(down.tagPage({ hashtag: 'VirtualCTWeek', minId }, NOW)).rejects.toBeInstanceOf(
       MastodonUnavailableError,
     );
+    // A look-up meets the same: a 429 is no deletion, nor is a proxy's 502.
+    const id = first.localIds[0]?.localId ?? '1';
+    await expect(api.status(id, NOW)).rejects.toBeInstanceOf(MastodonRateLimitedError);
+    await expect(down.status(id, NOW)).rejects.toBeInstanceOf(MastodonUnavailableError);
   });
 });

@@ -1,4 +1,4 @@
-import type { MappedPage } from '@tagpulse/core';
+import type { MappedPage, Post } from '@tagpulse/core';
 import { compareIds } from '@tagpulse/core';
 import { createRestAPIClient, MastoHttpError } from 'masto';
 import { MastodonRateLimitedError, MastodonUnavailableError } from './errors.js';
@@ -20,7 +20,16 @@ export interface TimelinePage extends MappedPage {
   newestId: string | undefined;
   /** The instance's window as its headers told; undefined when it sent none. */
   rateLimit: RateLimit | undefined;
+  /** Each mapped post's local id on this instance, where it is looked up again. */
+  localIds: { postId: string; localId: string }[];
 }
+
+/** One status read again by its local id: as it stands, gone (404), or a body that does not parse. */
+export type StatusLookup = (
+  | { kind: 'found'; post: Post }
+  | { kind: 'deleted' }
+  | { kind: 'malformed'; reason: string }
+) & { rateLimit: RateLimit | undefined };
 
 export interface MastodonApi {
   readonly instance: string;
@@ -29,6 +38,12 @@ export interface MastodonApi {
    * the oldest first), up to {@link MASTODON_PAGE_SIZE}.
    */
   tagPage(params: { hashtag: string; minId: string }, now: Date): Promise<TimelinePage>;
+  /**
+   * The status with this local id (`GET /api/v1/statuses/:id`), one a request.
+   * Mastodon answers 404 for a status deleted (or no longer public); a 429
+   * or an instance down throws, as for a page.
+   */
+  status(localId: string, now: Date): Promise<StatusLookup>;
 }
 
 function rateLimitOf(headers: Headers): RateLimit | undefined {
@@ -74,6 +89,8 @@ export function createMastodonApi({
       });
       return {
         ...page,
+        // A mapped post's raw status passed the schema: its id is this instance's numeric local id.
+        localIds: page.posts.map((p) => ({ postId: p.id, localId: (p.raw as { id: string }).id })),
         returned: items.length,
         newestId: ids.reduce<string | undefined>(
           (a, b) => (a === undefined || compareIds(b, a) > 0 ? b : a),
@@ -82,12 +99,33 @@ export function createMastodonApi({
         rateLimit: rateLimitOf(response.headers),
       };
     },
+    async status(localId, now) {
+      let response: { headers: Headers; data: unknown };
+      try {
+        response = await client.v1.statuses.$select(localId).fetch.$raw();
+      } catch (err) {
+        if (err instanceof MastoHttpError && err.statusCode === 404) {
+          const headers = headersOf(err);
+          return { kind: 'deleted', rateLimit: headers && rateLimitOf(headers) };
+        }
+        throw classify(instance, err, now);
+      }
+      const rateLimit = rateLimitOf(response.headers);
+      const { posts, rejected } = mapStatuses([response.data], now);
+      const post = posts[0];
+      if (post) return { kind: 'found', post, rateLimit };
+      return { kind: 'malformed', reason: rejected[0]?.reason ?? 'status: invalid', rateLimit };
+    },
   };
+}
+
+function headersOf(err: MastoHttpError): Headers | undefined {
+  return err.cause instanceof Response ? err.cause.headers : undefined;
 }
 
 function classify(instance: string, err: unknown, now: Date): Error {
   if (err instanceof MastoHttpError) {
-    const headers = err.cause instanceof Response ? err.cause.headers : undefined;
+    const headers = headersOf(err);
     if (err.statusCode === 429) {
       // Without a reset header, the window is Mastodon's five minutes.
       const resetAt = (headers && rateLimitOf(headers)?.resetAt) ?? new Date(now.getTime() + 5 * 60_000);

@@ -31,6 +31,8 @@ export interface CaptureSettings {
   /** MASTODON_OVERLAP_SECONDS and MASTODON_FIRST_POLL_HOURS, in ms. */
   mastodonOverlapMs: number;
   mastodonFirstPollMs: number;
+  /** MASTODON_LOOKUPS_PER_RUN: statuses read again per instance and refresh run (one request each). */
+  mastodonLookupsPerRun: number;
 }
 
 export interface AlertSettings {

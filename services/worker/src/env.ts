@@ -66,6 +66,11 @@ const captureEnvShape = {
   MASTODON_OVERLAP_SECONDS: z.coerce.number().int().min(0).default(300),
   /** How far back the first poll of an instance and hashtag reads. */
   MASTODON_FIRST_POLL_HOURS: z.coerce.number().int().min(0).default(168),
+  /**
+   * Statuses each refresh run reads again per instance, one request each: 30 a run at the default
+   * REFRESH_INTERVAL_MS is 150 of an instance's 300 requests per 5 minutes, the rest left to polls.
+   */
+  MASTODON_LOOKUPS_PER_RUN: z.coerce.number().int().min(0).default(30),
   // Bluesky (issue 18): the Jetstream read live, searchPosts to catch up what it no longer replays.
   /** The Jetstream (`wss://jetstream2.us-east.bsky.network`, or the simulator's); absent: no Bluesky capture. */
   BLUESKY_JETSTREAM_URL: z.url({ protocol: /^wss?$/, error: 'expected a ws:// or wss:// URL' }).optional(),

@@ -45,6 +45,7 @@ function captureSettings(env: WorkerEnv, clock: WorkerClock): CaptureSettings {
     pollTickMs: clock.xMs(env.POLL_INTERVAL_MS),
     mastodonOverlapMs: env.MASTODON_OVERLAP_SECONDS * 1_000,
     mastodonFirstPollMs: env.MASTODON_FIRST_POLL_HOURS * 3_600_000,
+    mastodonLookupsPerRun: env.MASTODON_LOOKUPS_PER_RUN,
   };
 }
 

@@ -2,9 +2,7 @@ import type { Author, Post } from '@tagpulse/core';
 import type { Kysely, Transaction } from 'kysely';
 import { type RawBuilder, sql } from 'kysely';
 import type { Database } from '../database.js';
-import { REFRESH_AGES_MS, type RefreshSchedule, refreshSchedule } from '../refresh-schedule.js';
-
-const NO_REFRESH: RefreshSchedule = { stage: REFRESH_AGES_MS.length, dueAt: null };
+import { refreshSchedule } from '../refresh-schedule.js';
 
 const knownMonths = new WeakMap<object, Set<string>>();
 
@@ -147,10 +145,7 @@ export function postsUpsert(
 ): RawBuilder<unknown> {
   const rows = newestVersions(posts);
   const col = <T>(f: (p: Post) => T) => rows.map(f);
-  // Engagement look-ups exist for X and Bluesky: Mastodon's posts keep the figures capture read.
-  const schedules = rows.map((p) =>
-    p.network === 'mastodon' ? NO_REFRESH : refreshSchedule(p.createdAt, p.observedAt),
-  );
+  const schedules = rows.map((p) => refreshSchedule(p.createdAt, p.observedAt));
   return sql`
     insert into posts (edit_root_id, network, id, author_id, created_at, text, lang, kind, referenced_post_id,
       conversation_id, like_count, repost_count, reply_count, quote_count, bookmark_count, impression_count,

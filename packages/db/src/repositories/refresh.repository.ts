@@ -28,10 +28,80 @@ export async function duePosts(db: Db, now: Date, limit: number, network: Networ
   return rows.map((r) => ({ editRootId: r.edit_root_id, id: r.id, createdAt: r.created_at }));
 }
 
+export interface DueMastodonPost extends DuePost {
+  /** The status's id on the instance it is looked up on. */
+  localId: string;
+}
+
 /**
- * Applies one look-up of `due`: found posts take the newer metrics, posts X
- * no longer has are marked deleted (never dropped), and every other post
- * (protected, withheld) just moves on, so nothing is looked up forever.
+ * The Mastodon posts located on `instance` whose next look-up is due, most
+ * overdue first: each instance is read on its own, so one instance down or
+ * rate-limited never keeps another's posts waiting.
+ */
+export async function dueMastodonPosts(
+  db: Db,
+  now: Date,
+  instance: string,
+  limit: number,
+): Promise<DueMastodonPost[]> {
+  const rows = await db
+    .selectFrom('posts as p')
+    .innerJoin('mastodon_status_locations as l', 'l.post_id', 'p.edit_root_id')
+    .select(['p.edit_root_id', 'p.id', 'p.created_at', 'l.local_id'])
+    .where('p.refresh_due_at', '<=', now)
+    .where('p.network', '=', 'mastodon')
+    .where('p.deleted_at', 'is', null)
+    .where('l.instance', '=', instance)
+    .orderBy('p.refresh_due_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    editRootId: r.edit_root_id,
+    id: r.id,
+    createdAt: r.created_at,
+    localId: r.local_id,
+  }));
+}
+
+/**
+ * Records where statuses read from `instance` are looked up: their local ids
+ * there. A status already located (read first through another instance)
+ * keeps its location, so writing a page's locations again changes nothing.
+ */
+export async function recordMastodonLocations(
+  db: Db,
+  instance: string,
+  locations: { postId: string; localId: string }[],
+): Promise<void> {
+  if (locations.length === 0) return;
+  await sql`
+    insert into mastodon_status_locations (post_id, instance, local_id)
+    select u.post_id, ${instance}, u.local_id
+    from unnest(${locations.map((l) => l.postId)}::text[], ${locations.map((l) => l.localId)}::text[])
+      as u(post_id, local_id)
+    on conflict (post_id) do nothing`.execute(db);
+}
+
+/** The look-up sources held until their rate windows reset, and until when. */
+export async function heldSources(db: Db, now: Date): Promise<Map<string, Date>> {
+  const rows = await db.selectFrom('refresh_backoffs').selectAll().where('until', '>', now).execute();
+  return new Map(rows.map((r) => [r.source, r.until]));
+}
+
+/** Holds a look-up source (a network, or one Mastodon instance) until `until`. */
+export async function holdSource(db: Db, source: string, until: Date): Promise<void> {
+  await db
+    .insertInto('refresh_backoffs')
+    .values({ source, until })
+    .onConflict((oc) => oc.column('source').doUpdateSet({ until }))
+    .execute();
+}
+
+/**
+ * Applies one look-up of `due`: found posts take the newer metrics, posts the
+ * network no longer has are marked deleted (never dropped), and every other
+ * post (protected, withheld, malformed) just moves on, so nothing is looked
+ * up forever. A network that counts no views keeps no impressions (null).
  */
 export async function applyRefresh(
   db: Db,
@@ -76,7 +146,7 @@ export async function applyRefresh(
             ${col((r) => r.post?.metrics.likes ?? 0)}::int8[], ${col((r) => r.post?.metrics.reposts ?? 0)}::int8[],
             ${col((r) => r.post?.metrics.replies ?? 0)}::int8[], ${col((r) => r.post?.metrics.quotes ?? 0)}::int8[],
             ${col((r) => r.post?.metrics.bookmarks ?? 0)}::int8[],
-            ${col((r) => r.post?.metrics.impressions ?? 0)}::int8[],
+            ${col((r) => r.post?.metrics.impressions ?? null)}::int8[],
             ${col((r) => (r.post ? r.observedAt.toISOString() : '-infinity'))}::timestamptz[],
             ${col((r) => r.next.stage)}::int2[], ${col((r) => r.next.dueAt?.toISOString() ?? null)}::timestamptz[]
           ) as u(edit_root_id, created_at, likes, reposts, replies, quotes, bookmarks, impressions, observed_at,

@@ -1,5 +1,5 @@
 import { maxId } from '@tagpulse/core';
-import { type CaptureCursorRow, cursorsRepository, pageStore } from '@tagpulse/db';
+import { type CaptureCursorRow, cursorsRepository, pageStore, refreshRepository } from '@tagpulse/db';
 import {
   MASTODON_PAGE_SIZE,
   MastodonRateLimitedError,
@@ -66,6 +66,9 @@ export async function pollMastodon(
       ctx.log.warn({ queryKey, postId: rejected.id, reason: rejected.reason }, 'malformed status skipped');
     }
     const full = page.returned >= MASTODON_PAGE_SIZE;
+    // Where the page's statuses are looked up later, written before the page: after a crash between
+    // the two, the page is read again and its locations written again, which changes nothing.
+    await refreshRepository.recordMastodonLocations(db, instance, page.localIds);
     const stored = await pageStore.storePage(db, {
       posts: page.posts,
       authors: page.authors,

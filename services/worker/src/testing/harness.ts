@@ -86,6 +86,7 @@ export function handlerDeps(
       pollTickMs: 15_000,
       mastodonOverlapMs: 300_000,
       mastodonFirstPollMs: 168 * 3_600_000,
+      mastodonLookupsPerRun: 30,
     },
     alerts: {
       settleMs: 60_000,
