@@ -63,8 +63,10 @@ export async function compareBluesky(
     excused?: (post: BlueskyTruthPost) => boolean;
   },
 ): Promise<Record<string, BlueskyComparison>> {
-  // Deletions at or before this millisecond are all below the cursor's µs.
-  const now = Math.floor(cursor / 1_000) - 1;
+  // The stream has delivered every deletion before the cursor's millisecond; one in that millisecond
+  // (several events can share it) may or may not have come yet, so its stored state is not judged.
+  const now = Math.floor(cursor / 1_000);
+  const undecided = (p: BlueskyTruthPost) => p.deleted_at !== undefined && Date.parse(p.deleted_at) === now;
   const out: Record<string, BlueskyComparison> = {};
   for (const tag of hashtags) {
     const all = b.truth({ hashtag: tag, startMs: fromMs, endMs: toMs, now });
@@ -86,7 +88,12 @@ export async function compareBluesky(
       missing: truth.filter((p) => !stored.has(p.uri)).map((p) => p.uri),
       extra: [...stored.keys()].filter((id) => !known.has(id)),
       deletionWrong: truth
-        .filter((p) => stored.has(p.uri) && (stored.get(p.uri) !== null) !== (p.deleted_at !== undefined))
+        .filter(
+          (p) =>
+            stored.has(p.uri) &&
+            !undecided(p) &&
+            (stored.get(p.uri) !== null) !== (p.deleted_at !== undefined),
+        )
         .map((p) => p.uri),
       compared: truth.length,
       deleted: truth.filter((p) => p.deleted_at !== undefined).length,
