@@ -1,3 +1,5 @@
+import { gapsRepository } from '@tagpulse/db';
+import { waitForBlueskyCursorPast } from '@tagpulse/testkit/bluesky-truth';
 import { waitFor } from '@tagpulse/testkit/processes';
 import { Redis } from 'ioredis';
 import type { Fault, FaultContext } from './run.js';
@@ -262,20 +264,10 @@ export const FAULTS: Record<string, Fault> = {
       const from = ctx.sim.clock.now();
       bluesky.options.jetstreamDown.push({ from, to: from + 30 * MINUTE });
       await ctx.untilSim(from + 30 * MINUTE);
-      await waitFor('the catch-up by search', async () => {
-        const c = await ctx.db
-          .selectFrom('capture_cursors')
-          .select('since_id')
-          .where('network', '=', 'bluesky')
-          .executeTakeFirst();
-        return Number(c?.since_id ?? 0) > (from + 30 * MINUTE) * 1_000;
-      });
-      const gaps = await ctx.db
-        .selectFrom('capture_gaps')
-        .select((e) => e.fn.countAll<string>().as('n'))
-        .where('network', '=', 'bluesky')
-        .executeTakeFirstOrThrow();
-      return `answered 200: ${xrpcAnswers(bluesky.answers, 200)}; Bluesky gaps ${gaps.n}`;
+      // The catch-up by search, then the resumed stream, move the cursor past the outage.
+      await waitForBlueskyCursorPast(ctx.db, from + 30 * MINUTE, 60_000);
+      const gaps = await gapsRepository.listGaps(ctx.db, { network: 'bluesky' });
+      return `answered 200: ${xrpcAnswers(bluesky.answers, 200)}; Bluesky gaps ${gaps.length}`;
     },
   },
 
