@@ -17,6 +17,7 @@ describe('capture under faults', () => {
         fault: r.fault,
         expected: r.posts.expected,
         mastodon: r.posts.mastodon,
+        bluesky: r.posts.bluesky,
         stored: r.posts.expected,
         lost: 0,
         duplicated: 0,

@@ -1,9 +1,13 @@
+import { gapsRepository } from '@tagpulse/db';
+import { waitForBlueskyCursorPast } from '@tagpulse/testkit/bluesky-truth';
 import { waitFor } from '@tagpulse/testkit/processes';
 import { Redis } from 'ioredis';
 import type { Fault, FaultContext } from './run.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MINUTE = 60_000;
+/** The run starts at 11:40: its first Bluesky posts' +1 h look-ups (getPosts) are due from 12:40. */
+const BLUESKY_LOOKUPS_DUE = Date.parse('2024-03-02T12:40:00Z');
 
 /** X's capture cursor's version: it moves by one with every committed page. */
 async function cursorVersion(ctx: FaultContext): Promise<number> {
@@ -27,6 +31,15 @@ async function redisState(ctx: FaultContext): Promise<{ schedulers: number; limi
   } finally {
     redis.disconnect();
   }
+}
+
+/** The XRPC answers of a status so far, per method: `getPosts 12, getProfiles 3`. */
+function xrpcAnswers(answers: Map<string, number>, status: number): string {
+  const of = [...answers].flatMap(([key, n]) => {
+    const [nsid, answered] = key.split(' ');
+    return answered === String(status) ? [`${nsid?.split('.').at(-1)} ${n}`] : [];
+  });
+  return of.length > 0 ? of.join(', ') : 'none';
 }
 
 /** A phase of x-sim time during which a fault holds; `onset` turns it on, the returned function off. */
@@ -238,6 +251,42 @@ export const FAULTS: Record<string, Fault> = {
         };
       });
       return undefined;
+    },
+  },
+
+  'bluesky-disconnect': {
+    name: 'Bluesky Jetstream down 30 min',
+    bluesky: true,
+    async inject(ctx) {
+      // The Jetstream drops its stream and refuses new ones for three times its replay window: when
+      // it is back, the span it no longer replays must be read through searchPosts.
+      const bluesky = ctx.bluesky!;
+      const from = ctx.sim.clock.now();
+      bluesky.options.jetstreamDown.push({ from, to: from + 30 * MINUTE });
+      await ctx.untilSim(from + 30 * MINUTE);
+      // The catch-up by search, then the resumed stream, move the cursor past the outage.
+      await waitForBlueskyCursorPast(ctx.db, from + 30 * MINUTE, 60_000);
+      const gaps = await gapsRepository.listGaps(ctx.db, { network: 'bluesky' });
+      return `answered 200: ${xrpcAnswers(bluesky.answers, 200)}; Bluesky gaps ${gaps.length}`;
+    },
+  },
+
+  'bluesky-429': {
+    name: 'Bluesky 429 for 20 min',
+    bluesky: true,
+    async inject(ctx) {
+      // From 12:40, when the first posts' +1 h look-ups fall due, the AppView allows two requests per
+      // 5 minutes: getPosts and getProfiles are mostly 429s while the stream goes on, and the
+      // look-ups wait for the window to reopen.
+      const { options, answers } = ctx.bluesky!;
+      await ctx.untilSim(BLUESKY_LOOKUPS_DUE);
+      await phase(ctx, 20 * MINUTE, () => {
+        options.rateLimit = 2;
+        return () => {
+          options.rateLimit = undefined;
+        };
+      });
+      return `answered 429: ${xrpcAnswers(answers, 429)}`;
     },
   },
 };

@@ -4,15 +4,19 @@ import { randomUUID } from 'node:crypto';
 import { parseHashtag } from '@tagpulse/core';
 import { createDb, type Database, hashtagsRepository } from '@tagpulse/db';
 import { redisNodeUrls } from '@tagpulse/queue';
+import { blueskyCursorUs, waitForBlueskyCursorPast } from '@tagpulse/testkit/bluesky-truth';
 import { adminQuery } from '@tagpulse/testkit/db';
 import { waitForMastodonCycleAfter } from '@tagpulse/testkit/mastodon-truth';
 import type { PrivatePostgres } from '@tagpulse/testkit/private-postgres';
 import { spawnWorker, type WorkerProcess, waitFor } from '@tagpulse/testkit/processes';
 import { deletePrefix } from '@tagpulse/testkit/queue';
 import {
+  type BlueskySim,
+  type BlueskySimOptions,
   type MastodonSim,
   type MastodonSimOptions,
   type Sim,
+  startBlueskySim,
   startMastodonSim,
   startSim,
 } from '@tagpulse/x-sim';
@@ -40,6 +44,11 @@ const RUN_START = '2024-03-02T11:40:00Z';
 const FAULT_AT = Date.parse('2024-03-02T12:05:00Z');
 /** By then the spike has resolved (two calm 5-minute buckets after 12:30, then the settle time). */
 const LATEST_END = Date.parse('2024-03-02T13:45:00Z');
+/**
+ * The Jetstream replays 10 minutes of Bluesky time here (a day in public, where no outage of a bench
+ * outlasts it): an outage of the spike's length then needs the catch-up by search.
+ */
+const BLUESKY_REPLAY_MS = 10 * 60_000;
 /** Where runs keep their state: a PostgreSQL server and a Redis, private when a fault restarts them. */
 export interface Servers {
   databaseUrl: string;
@@ -55,6 +64,13 @@ export interface FaultContext {
   mastodon?: {
     sim: MastodonSim;
     options: MastodonSimOptions & { down: NonNullable<MastodonSimOptions['down']> };
+  };
+  /** The scenario's Bluesky (Jetstream and AppView), in a fault that captures it; its options are read per request and tick. */
+  bluesky?: {
+    sim: BlueskySim;
+    options: BlueskySimOptions & { jetstreamDown: NonNullable<BlueskySimOptions['jetstreamDown']> };
+    /** XRPC answers so far, by `<nsid> <status>`. */
+    answers: Map<string, number>;
   };
   /** x-sim's own fault rates, read per request: setting a rate starts a fault, zero ends it. */
   simFaults: { unavailable?: number; truncate?: number; drop?: number; slow?: number; slowMs?: number };
@@ -88,6 +104,11 @@ export interface Fault {
    * added to one worker at 180x brings the loaded machine's pauses closer to a stall.
    */
   mastodon?: true;
+  /**
+   * Captures the scenario's Bluesky too (a third of its originals, from the Jetstream, with the
+   * catch-up by search configured) and counts it against its truth. Only the Bluesky faults do.
+   */
+  bluesky?: true;
   /** Runs the fault; resolves once it is over (the system may still be recovering). A note for the table. */
   inject(ctx: FaultContext): Promise<string | undefined>;
 }
@@ -129,6 +150,18 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     down: [],
   };
   const mastodon = fault.mastodon ? await startMastodonSim(mastodonOptions) : undefined;
+  const blueskyAnswers = new Map<string, number>();
+  const blueskyOptions: NonNullable<FaultContext['bluesky']>['options'] = {
+    world: sim.world,
+    clock: sim.clock,
+    replayWindowMs: BLUESKY_REPLAY_MS,
+    jetstreamDown: [],
+    onResponse: ({ url, status }) => {
+      const key = `${url.pathname.replace('/xrpc/', '')} ${status}`;
+      blueskyAnswers.set(key, (blueskyAnswers.get(key) ?? 0) + 1);
+    },
+  };
+  const bluesky = fault.bluesky ? await startBlueskySim(blueskyOptions) : undefined;
   const proxy = await startXProxy(sim.url, () => sim.clock.now());
   const receivers = await startReceivers();
   const database = await createRunDatabase(servers.databaseUrl);
@@ -144,6 +177,15 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     X_CLOCK_URL: `${sim.url}/__sim/clock`,
     X_BEARER_TOKEN: 'bench-faults-bearer-token',
     MASTODON_INSTANCES: mastodon?.instances.map((i) => i.url).join(',') ?? '',
+    ...(bluesky
+      ? {
+          BLUESKY_JETSTREAM_URL: bluesky.jetstreamUrl,
+          BLUESKY_SERVICE_URL: bluesky.url,
+          BLUESKY_HANDLE: bluesky.account.handle,
+          BLUESKY_APP_PASSWORD: bluesky.account.password,
+          BLUESKY_REPLAY_WINDOW_SECONDS: String(BLUESKY_REPLAY_MS / 1_000),
+        }
+      : {}),
     POLL_INTERVAL_MS: '300',
     HASHTAG_SYNC_MS: '1000',
     REFRESH_INTERVAL_MS: '1000',
@@ -182,11 +224,19 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     },
   };
   if (mastodon) ctx.mastodon = { sim: mastodon, options: mastodonOptions };
+  if (bluesky) ctx.bluesky = { sim: bluesky, options: blueskyOptions, answers: blueskyAnswers };
   try {
     const tag = parseHashtag(HASHTAG);
     if (!tag.ok) throw new Error(tag.reason);
     await hashtagsRepository.addHashtag(db, tag);
     ctx.startWorker();
+    // A first start reads the Jetstream from then on: Bluesky is compared from its first cursor.
+    let blueskyFromMs = 0;
+    if (bluesky)
+      await waitFor('a first Jetstream cursor', async () => {
+        blueskyFromMs = Math.ceil(((await blueskyCursorUs(db)) ?? 0) / 1_000);
+        return blueskyFromMs > 0;
+      });
     if (fault.at !== 'start') await ctx.untilSim(FAULT_AT);
     const note = (await fault.inject(ctx)) ?? '';
     const recoverSeconds = await timeToRecover(ctx, HASHTAG);
@@ -199,11 +249,17 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     const end = new Date(sim.clock.now());
     await waitForCycleAfter(db, new Date(end.getTime() + 2 * 60_000));
     if (mastodon) await waitForMastodonCycleAfter(db, end, mastodon.instances.length, 120_000);
+    const blueskyRead = bluesky && {
+      sim: bluesky,
+      fromMs: blueskyFromMs,
+      cursorUs: await waitForBlueskyCursorPast(db, end.getTime()),
+    };
     // Anything a retried delivery might still send.
     await sleep(2_000);
     const posts = await countPosts(db, {
       simUrl: sim.url,
       mastodon,
+      bluesky: blueskyRead,
       hashtag: HASHTAG,
       cutoff: end,
       now: sim.clock.now(),
@@ -245,7 +301,7 @@ export async function runFault(fault: Fault, servers: Servers): Promise<FaultRes
     throw new Error(`fault ${fault.name}: ${(err as Error).message}\nworker output:\n${output}`);
   } finally {
     await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-    await Promise.all([proxy.close(), receivers.close(), mastodon?.close(), sim.close()]);
+    await Promise.all([proxy.close(), receivers.close(), mastodon?.close(), bluesky?.close(), sim.close()]);
     await db.destroy();
     await adminQuery(servers.databaseUrl, `drop database if exists ${database.name} with (force)`).catch(
       () => {},

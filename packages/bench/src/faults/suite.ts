@@ -46,6 +46,7 @@ export function faultTable(results: FaultResult[]): {
     fault: r.fault,
     posts_expected: r.posts.expected,
     of_them_mastodon: r.posts.mastodon,
+    of_them_bluesky: r.posts.bluesky,
     stored: r.posts.stored,
     lost: r.posts.lost,
     duplicated: r.posts.duplicated,

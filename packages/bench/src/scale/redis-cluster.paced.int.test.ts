@@ -49,6 +49,7 @@ describe('capture on a Redis Cluster', () => {
     expect({ ...r.posts, noticesMissing: r.noticesMissing, noticesExtra: r.noticesExtra }, r.note).toEqual({
       expected: r.posts.expected,
       mastodon: 0,
+      bluesky: 0,
       stored: r.posts.expected,
       lost: 0,
       duplicated: 0,

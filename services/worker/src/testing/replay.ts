@@ -118,3 +118,8 @@ export async function waitForRollupsOfStoredPosts(db: Kysely<Database>, until: D
     throw new Error(`${err.message}: ${JSON.stringify(disagreeing.slice(0, 5))}`);
   });
 }
+
+/** Waits until the sim's clock reaches an instant (its clock runs on its own). */
+export async function waitForSimTime(now: () => number, instantMs: number): Promise<void> {
+  await waitFor(`sim time ${new Date(instantMs).toISOString()}`, async () => now() >= instantMs, 120_000, 50);
+}

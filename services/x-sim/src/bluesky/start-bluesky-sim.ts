@@ -26,7 +26,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export interface BlueskySimOptions {
   world: World;
   clock: SimClock;
-  /** XRPC requests per 5 simulated minutes. Default {@link BLUESKY_RATE_LIMIT}. */
+  /** XRPC requests per 5 simulated minutes, read per request (a test may tighten it for a while). Default {@link BLUESKY_RATE_LIMIT}. */
   rateLimit?: number;
   /** Simulated ms of history the Jetstream replays. Default {@link JETSTREAM_REPLAY_WINDOW_MS}. */
   replayWindowMs?: number;
@@ -65,7 +65,6 @@ export async function startBlueskySim(options: BlueskySimOptions): Promise<Blues
   const b = new BlueskyWorld(options.world, spec);
   const account = options.account ?? SIM_BLUESKY_ACCOUNT;
   const xrpc = new Xrpc(b, account);
-  const limit = options.rateLimit ?? BLUESKY_RATE_LIMIT;
   const replayMs = options.replayWindowMs ?? JETSTREAM_REPLAY_WINDOW_MS;
   const window = { start: Number.NEGATIVE_INFINITY, used: 0 };
   const isDown = (now: number) => options.jetstreamDown?.some((d) => d.from <= now && now < d.to) ?? false;
@@ -92,6 +91,7 @@ export async function startBlueskySim(options: BlueskySimOptions): Promise<Blues
       window.used = 0;
     }
     window.used++;
+    const limit = options.rateLimit ?? BLUESKY_RATE_LIMIT;
     const rate = {
       'ratelimit-limit': String(limit),
       'ratelimit-remaining': String(Math.max(0, limit - window.used)),
