@@ -13,15 +13,20 @@ const T0 = Date.UTC(2024, 0, 1);
 const at = (i: number) => T0 + i * FIVE_MINUTES;
 
 // Deterministic noise: a seeded mulberry32 (exact 32-bit integer steps; a float LCG loses bits and
-// repeats within a few hundred draws) feeding a Poisson draw (Knuth), so every run sees the same counts.
-function poissonSeries(means: number[], seed = 7): number[] {
+// repeats within a few hundred draws), so every run sees the same draws.
+function uniforms(seed: number): () => number {
   let state = seed;
-  const uniform = () => {
+  return () => {
     state = (state + 0x6d2b79f5) | 0;
     let t = Math.imul(state ^ (state >>> 15), 1 | state);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
+}
+
+// Poisson counts (Knuth's draw).
+function poissonSeries(means: number[], seed = 7): number[] {
+  const uniform = uniforms(seed);
   return means.map((mean) => {
     const limit = Math.exp(-mean);
     let product = uniform();
@@ -32,6 +37,15 @@ function poissonSeries(means: number[], seed = 7): number[] {
     }
     return count;
   });
+}
+
+// Standard normal draws (Box–Muller).
+function normals(n: number, seed: number): number[] {
+  const uniform = uniforms(seed);
+  return Array.from(
+    { length: n },
+    () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()),
+  );
 }
 
 const flat = (n: number, mean: number) => new Array<number>(n).fill(mean);
@@ -128,15 +142,15 @@ describe('spike detector', () => {
   });
 
   it('says nothing while warming up, then alerts once per episode', () => {
-    // The spike inside the warm-up is learnt as the series' spread: the surge after it stands out
-    // once its second bucket is in.
+    // The spike inside the warm-up is learnt as the series' spread; the surge after it stands out
+    // at its first bucket (the spike made the warm-up's moves relative: the log scale judges).
     const values = [...poissonSeries(flat(PER_DAY, 40), 6)];
     values[20] = 900; // inside the warm-up: not judged
     for (let i = PER_DAY - 40; i < PER_DAY - 34; i++) values[i] = 500; // half an hour of surge
     const verdicts = run(values);
     expect(verdicts.slice(0, 100).some((v) => v.anomalous)).toBe(false);
-    expect(alertsOf(verdicts)).toEqual([PER_DAY - 39]);
-    expect(verdicts.slice(PER_DAY - 39, PER_DAY - 34).every((v) => v.anomalous)).toBe(true);
+    expect(alertsOf(verdicts)).toEqual([PER_DAY - 40]);
+    expect(verdicts.slice(PER_DAY - 40, PER_DAY - 34).every((v) => v.anomalous)).toBe(true);
     expect(verdicts.slice(PER_DAY - 34).some((v) => v.anomalous)).toBe(false);
   });
 
@@ -153,6 +167,46 @@ describe('spike detector', () => {
     expect(alerts).toHaveLength(2);
     expect(alerts[0]).toBeLessThan(firstAt + 8);
     expect(alerts[1]).toBe(secondAt);
+  });
+
+  it('judges on a log scale a series whose noise grows with its level: a night surge alerts', () => {
+    // Travel times or prices: nights at 20, days at 400, each value within about 15% of its level.
+    // On the night of day ten, two hours at 2.5 times the level: far below any day, inside the
+    // range, and small beside the day's swings in the series' own units.
+    const noise = normals(10 * PER_DAY, 6);
+    const level = (i: number) => (i % PER_DAY >= 7 * 12 && i % PER_DAY < 20 * 12 ? 400 : 20);
+    const values = noise.map((z, i) => level(i) * Math.exp(0.15 * z));
+    const from = 9 * PER_DAY + 2 * 12;
+    for (let i = from; i < from + 24; i++) values[i] = (values[i] as number) * 2.5;
+    const detector = createSpikeDetector();
+    const verdicts = values.map((v, i) => detector.update(at(i), v));
+    expect(detector.state().scale).toBe('log');
+    // The plain scale alone (the previous model) raised nothing in these two hours.
+    const alerts = alertsOf(verdicts).filter((i) => i >= PER_DAY);
+    expect(alerts).toHaveLength(1);
+    const first = alerts[0] as number;
+    expect(first).toBeGreaterThanOrEqual(from);
+    expect(first).toBeLessThan(from + 24);
+    // The band is in the series' units, not in logs: around the centre, between nights and days.
+    const surge = verdicts[first];
+    expect(surge?.expected).toBeGreaterThan(20);
+    expect(surge?.expected).toBeLessThan(400);
+    expect(surge?.lower).toBeLessThan(surge?.expected as number);
+    expect(surge?.upper).toBeGreaterThan(surge?.expected as number);
+  });
+
+  it('keeps the plain scale where the noise keeps its size, and for a series below zero', () => {
+    const scaleOf = (values: number[]) => {
+      const detector = createSpikeDetector();
+      for (const [i, v] of values.entries()) detector.update(at(i), v);
+      return detector.state().scale;
+    };
+    const noise = normals(2 * PER_DAY, 3);
+    const rhythm = seasonal(2 * PER_DAY);
+    expect(scaleOf(rhythm.slice(0, 100))).toBeNull(); // chosen only once the warm-up is over
+    expect(scaleOf(rhythm.map((m, i) => m + 5 * (noise[i] as number)))).toBe('plain');
+    expect(scaleOf(rhythm.map((m, i) => m * Math.exp(0.15 * (noise[i] as number))))).toBe('log');
+    expect(scaleOf(rhythm.map((m, i) => m * Math.exp(0.15 * (noise[i] as number)) - 200))).toBe('plain');
   });
 
   it('alerts on a shift of level, and takes the new level as normal within a day', () => {
@@ -208,10 +262,11 @@ describe('spike detector', () => {
         inEpisode: true,
       },
       { version: 3, buckets: 5000, centre: 3, spread: 1, recent: [], moments: [], records: [] },
+      { version: 4, buckets: 5000, centre: 3, spread: 1, hours: [], recent: [], moments: [], records: [] },
     ]) {
       const detector = createSpikeDetector({}, older as unknown as SpikeDetectorState);
       expect(detector.update(at(0), 10).anomalous).toBe(false);
-      expect(detector.state()).toMatchObject({ version: 4, buckets: 1, centre: 10 });
+      expect(detector.state()).toMatchObject({ version: 5, buckets: 1, offset: 10, plain: { centre: 10 } });
     }
   });
 
