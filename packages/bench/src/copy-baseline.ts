@@ -1,4 +1,5 @@
 import type { Author, Post } from '@tagpulse/core';
+import { postsRepository } from '@tagpulse/db';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
@@ -70,20 +71,8 @@ export async function copyRows(
   await copy(
     client,
     'bench_authors',
-    [
-      'id',
-      'network',
-      'username',
-      'name',
-      'followers_count',
-      'following_count',
-      'post_count',
-      'listed_count',
-      'verified',
-      'verified_type',
-      'account_created_at',
-      'observed_at',
-    ],
+    // In the order of the values below, the page store's own list of an author's figures.
+    ['id', 'network', ...postsRepository.AUTHOR_FIGURE_COLUMNS, 'observed_at'],
     authors.map((a) =>
       line([
         a.id,

@@ -46,7 +46,7 @@ export interface MastodonComparison {
   /** Live statuses compared; statuses seen through two or more instances among them. */
   compared: number;
   federated: number;
-  /** Stored posts deleted on Mastodon since: capture reads no deletions yet (no Mastodon refresh). */
+  /** Stored posts deleted on Mastodon since (a deletion is marked only at the post's next look-up). */
   deletedSinceStored: number;
 }
 

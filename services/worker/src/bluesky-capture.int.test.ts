@@ -70,7 +70,7 @@ describe('Bluesky capture from the Jetstream', () => {
     const toMs = now();
     const cursor = await waitForBlueskyCursorPast(f.t.db, toMs);
     // Search shows no deleted posts: one deleted before the catch-up read its span is unseen, and a
-    // deletion announced while the stream was down is missed (no look-ups mark them yet).
+    // deletion announced while the stream was down waits for the post's next look-up (+1 h at the earliest).
     const unseen = (p: { deleted_at?: string }) =>
       p.deleted_at !== undefined &&
       Date.parse(p.deleted_at) >= long.from - MINUTE &&
@@ -121,10 +121,12 @@ describe('Bluesky capture from the Jetstream', () => {
     const inGap = (at: number) => at >= gap.start_at.getTime() && at < gap.end_at.getTime();
     const excused = (p: BlueskyTruthPost) =>
       (p.deleted_at !== undefined && inGap(Date.parse(p.deleted_at))) || inGap(Date.parse(p.created_at));
-    // At 900x a slow start moves the window toward the scenario's sparse hours: fewer posts to compare.
+    // At 900x a slow start moves the window toward the scenario's sparse hours: fewer posts to compare,
+    // and outside the excused gap often no deletion (none in 3 quiet runs); deletions are the first case's.
     expectBlueskyExact(
       await compareBluesky(f.t.db, b, { hashtags: SEED_HASHTAGS, fromMs, toMs, cursor, excused }),
       20,
+      false,
     );
   }, 240_000);
 

@@ -70,7 +70,7 @@ function newestVersions(posts: Post[]): Post[] {
 }
 
 /** An author row's figures, the ones whose change makes an upsert write. */
-const AUTHOR_FIGURE_COLUMNS = [
+export const AUTHOR_FIGURE_COLUMNS = [
   'username',
   'name',
   'followers_count',
