@@ -1,5 +1,6 @@
 import { startSim } from '@tagpulse/x-sim';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { xNoisyNeighbour } from './testing/noisy-neighbour.js';
 import { useWorkerProcesses } from './testing/process-fixture.js';
 import {
   compareSeedHashtags,
@@ -31,21 +32,6 @@ beforeEach(() => {
   statuses = new Map();
 });
 
-/**
- * Another client on the same app token, as a second tool of the same team
- * would be: it spends the shared rate window, so the workers meet real 429s
- * although they stop when their own reading says the window is spent.
- */
-function noisyNeighbour(): () => void {
-  const query = encodeURIComponent('#VirtualCTWeek');
-  const timer = setInterval(() => {
-    void fetch(`${f.sim!.url}/2/tweets/search/recent?query=${query}&max_results=10`, {
-      headers: { authorization: 'Bearer test-bearer-token-0123456789' },
-    }).catch(() => {});
-  }, 50);
-  return () => clearInterval(timer);
-}
-
 async function untilDayEnd() {
   while (f.sim!.clock.now() < DAY_END.getTime()) await new Promise((r) => setTimeout(r, 250));
 }
@@ -54,7 +40,7 @@ describe('capture of a replayed day', () => {
   it('stores exactly the posts X has, with 503s, slow answers and 429s injected', async () => {
     f.sim = await startSim({ ...REPLAY, faults: FAULTS, rateLimits: RATE_LIMITS, onResponse });
     start();
-    const quiet = noisyNeighbour();
+    const quiet = xNoisyNeighbour(f.sim.url);
     await untilDayEnd();
     quiet();
     await waitForCycleAfter(f.t.db, f.group.queryKey, DAY_END);
@@ -71,7 +57,7 @@ describe('capture of a replayed day', () => {
     start();
     start();
     start();
-    const quiet = noisyNeighbour();
+    const quiet = xNoisyNeighbour(f.sim.url);
     await untilDayEnd();
     quiet();
     await waitForCycleAfter(f.t.db, f.group.queryKey, DAY_END);
