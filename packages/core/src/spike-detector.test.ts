@@ -221,6 +221,16 @@ describe('spike detector', () => {
     expect(alerts.filter((i) => i >= 5 * PER_DAY)).toEqual([]);
   });
 
+  it('raises one alert for a level that stays outside its band, not one per quiet spell', () => {
+    // A CPU pinned by a runaway job: three times its level for a day. The series stays outside its
+    // band for about half a day after the jump; the quiet spell (80 buckets) ends inside it, and
+    // that is still the same anomaly.
+    const values = poissonSeries([...flat(4 * PER_DAY, 40), ...flat(PER_DAY, 120)], 12);
+    const verdicts = run(values);
+    expect(alertsOf(verdicts).filter((i) => i >= 3 * PER_DAY)).toEqual([4 * PER_DAY]);
+    expect(verdicts.slice(4 * PER_DAY, 4 * PER_DAY + 90).every((v) => v.anomalous)).toBe(true);
+  });
+
   it('starts a series at its first non-zero value: days of zeros before capture began block no spike', () => {
     // What the worker reads for a newly tracked hashtag: zero-filled days, then a day and a half of
     // one post a minute, then the spike (x-sim's spike scenario).
@@ -263,10 +273,11 @@ describe('spike detector', () => {
       },
       { version: 3, buckets: 5000, centre: 3, spread: 1, recent: [], moments: [], records: [] },
       { version: 4, buckets: 5000, centre: 3, spread: 1, hours: [], recent: [], moments: [], records: [] },
+      { version: 5, buckets: 5000, offset: 3, scale: 'plain', plain: { centre: 3 }, log: null, fit: {} },
     ]) {
       const detector = createSpikeDetector({}, older as unknown as SpikeDetectorState);
       expect(detector.update(at(0), 10).anomalous).toBe(false);
-      expect(detector.state()).toMatchObject({ version: 5, buckets: 1, offset: 10, plain: { centre: 10 } });
+      expect(detector.state()).toMatchObject({ version: 6, buckets: 1, offset: 10, plain: { centre: 10 } });
     }
   });
 

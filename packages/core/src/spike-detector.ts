@@ -16,9 +16,10 @@
  * HISTORY buckets while RECORD_MARGIN of the threshold off its mean, or a value outside the range
  * the series spanned in the last HISTORY buckets by more than a tolerance of that range (numenta's
  * "spatial anomaly"): what the series has not done in a fortnight.
- * A bucket with news alerts, unless the last alert is fewer than QUIET_BUCKETS back and this one
- * is not ESCALATION times as surprising, or the series came back inside its band and the value
- * is now past the range: one anomaly is one alert, as NAB's detectors count it.
+ * A bucket with news alerts, unless the last alert is fewer than QUIET_BUCKETS back (or its
+ * episode still goes on) and this one is not ESCALATION times as surprising, or the series came
+ * back inside its band and the value is now past the range: one anomaly is one alert, as NAB's
+ * detectors count it.
  * The episode goes on while the following buckets stay outside the band (the threshold's σ around
  * the centre). Nothing is judged before WARMUP_BUCKETS values have been seen. Windows are counted
  * in buckets, not hours, so irregular and repeated timestamps read alike; of a timestamp only its
@@ -80,7 +81,7 @@ interface ScaleState {
 
 /** Everything the detector remembers: the chosen scale's model (both in the warm-up), plain JSON. */
 export interface SpikeDetectorState {
-  version: 5;
+  version: 6;
   /** Values seen so far, from the first non-zero one. */
   buckets: number;
   /** The series' first non-zero value (what the log scale adds before its log); null before it. */
@@ -206,7 +207,7 @@ function initialScaleState(): ScaleState {
 
 export function initialSpikeState(): SpikeDetectorState {
   return {
-    version: 5,
+    version: 6,
     buckets: 0,
     offset: null,
     scale: null,
@@ -218,7 +219,7 @@ export function initialSpikeState(): SpikeDetectorState {
 
 /** Whether a saved state is this model's: any other starts afresh (see `adopt`), so its series must be re-learnt. */
 export const isCurrentSpikeState = (from: { version?: unknown }): from is SpikeDetectorState =>
-  from.version === 5;
+  from.version === 6;
 
 /** A saved state of this model, or a fresh one for a state saved by an earlier model. */
 function adopt(from: SpikeDetectorState | { version?: unknown }): SpikeDetectorState {
@@ -372,9 +373,12 @@ function createScaleModel(
     // features' window still holds the last anomaly, and escalation would weigh the new one against
     // the old one's features grown over that window (a second drop an hour after the first).
     const fresh = outside && !s.inEpisode && Math.abs(score) > threshold;
+    // An episode that has not come back inside the band since its alert is still that anomaly when
+    // the quiet spell ends: a level that stays shifted (a CPU gone idle) is one alert, not one per
+    // spell.
     const quiet =
       s.sinceAlert !== null &&
-      s.sinceAlert < QUIET_BUCKETS &&
+      (s.sinceAlert < QUIET_BUCKETS || s.inEpisode) &&
       !fresh &&
       surprise <= ESCALATION * (s.alertSurprise ?? Number.POSITIVE_INFINITY);
     const alert = news && !quiet;
