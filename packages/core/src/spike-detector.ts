@@ -16,9 +16,10 @@
  * HISTORY buckets while RECORD_MARGIN of the threshold off its mean, or a value outside the range
  * the series spanned in the last HISTORY buckets by more than a tolerance of that range (numenta's
  * "spatial anomaly"): what the series has not done in a fortnight.
- * A bucket with news alerts, unless the last alert is fewer than QUIET_BUCKETS back and this one
- * is not ESCALATION times as surprising, or the series came back inside its band and the value
- * is now past the range: one anomaly is one alert, as NAB's detectors count it.
+ * A bucket with news alerts, unless the last anomaly (its alert and its episode) ended fewer than
+ * QUIET_BUCKETS back and this one is not ESCALATION times as surprising, or the series came back
+ * inside its band and the value is now past the range: one anomaly is one alert, as NAB's
+ * detectors count it.
  * The episode goes on while the following buckets stay outside the band (the threshold's σ around
  * the centre). Nothing is judged before WARMUP_BUCKETS values have been seen. Windows are counted
  * in buckets, not hours, so irregular and repeated timestamps read alike; of a timestamp only its
@@ -71,8 +72,8 @@ interface ScaleState {
   moments: [Moments, Moments, Moments];
   /** The recent record of the three features, of the value and of its negation (its lows). */
   records: [FeatureRecord, FeatureRecord, FeatureRecord, FeatureRecord, FeatureRecord];
-  /** Buckets since the last alert, and that alert's surprise; null before the first. */
-  sinceAlert: number | null;
+  /** Buckets since the last anomalous one (an alert or its episode), and the episode's surprise; null before the first alert. */
+  sinceAnomaly: number | null;
   alertSurprise: number | null;
   /** Whether the last bucket was anomalous: an episode goes on while buckets stay outside the band. */
   inEpisode: boolean;
@@ -80,7 +81,7 @@ interface ScaleState {
 
 /** Everything the detector remembers: the chosen scale's model (both in the warm-up), plain JSON. */
 export interface SpikeDetectorState {
-  version: 5;
+  version: 6;
   /** Values seen so far, from the first non-zero one. */
   buckets: number;
   /** The series' first non-zero value (what the log scale adds before its log); null before it. */
@@ -136,8 +137,10 @@ const WARMUP_BUCKETS = 100;
 // dilutes (a daytime volume in the night of a daily series) and a level no fortnight has seen;
 // the tolerance doubles every two steps of sensitivity down (see `gatesFor`).
 const RANGE_TOLERANCE = 0.05;
-// After an alert, this many buckets (under 7 h of 5-minute buckets) raise no new one: an anomaly and
-// its aftermath are one event, and the scorer, like a reader, counts only the first alert. The three
+// After an anomaly (its alert and the episode that follows, however long), this many buckets (under
+// 7 h of 5-minute buckets) raise no new one: an anomaly and its aftermath are one event, and the
+// scorer, like a reader, counts only the first alert. Counted from the alert alone (state version 5),
+// a level that stayed shifted past the spell alerted again at its end, once per spell. The three
 // constants below were chosen together on NAB's categories; tuned on five, each sixth picked the same
 // ones but realAWSCloudwatch, which picked 100 buckets here (80 catches one more of its windows):
 // leave-one-category-out 73.53 against 75.44 at these defaults (100 and a record margin of 0.7
@@ -198,7 +201,7 @@ function initialScaleState(): ScaleState {
     recentByHour: [],
     moments: [freshMoments(), freshMoments(), freshMoments()],
     records: [freshRecord(), freshRecord(), freshRecord(), freshRecord(), freshRecord()],
-    sinceAlert: null,
+    sinceAnomaly: null,
     alertSurprise: null,
     inEpisode: false,
   };
@@ -206,7 +209,7 @@ function initialScaleState(): ScaleState {
 
 export function initialSpikeState(): SpikeDetectorState {
   return {
-    version: 5,
+    version: 6,
     buckets: 0,
     offset: null,
     scale: null,
@@ -218,7 +221,7 @@ export function initialSpikeState(): SpikeDetectorState {
 
 /** Whether a saved state is this model's: any other starts afresh (see `adopt`), so its series must be re-learnt. */
 export const isCurrentSpikeState = (from: { version?: unknown }): from is SpikeDetectorState =>
-  from.version === 5;
+  from.version === 6;
 
 /** A saved state of this model, or a fresh one for a state saved by an earlier model. */
 function adopt(from: SpikeDetectorState | { version?: unknown }): SpikeDetectorState {
@@ -373,22 +376,19 @@ function createScaleModel(
     // the old one's features grown over that window (a second drop an hour after the first).
     const fresh = outside && !s.inEpisode && Math.abs(score) > threshold;
     const quiet =
-      s.sinceAlert !== null &&
-      s.sinceAlert < QUIET_BUCKETS &&
+      s.sinceAnomaly !== null &&
+      s.sinceAnomaly < QUIET_BUCKETS &&
       !fresh &&
       surprise <= ESCALATION * (s.alertSurprise ?? Number.POSITIVE_INFINITY);
     const alert = news && !quiet;
     const anomalous = alert || (s.inEpisode && Math.abs(score) > threshold);
     s.inEpisode = anomalous;
-    if (alert) {
-      s.sinceAlert = 0;
-      s.alertSurprise = surprise;
-    } else if (s.sinceAlert !== null) {
-      s.sinceAlert += 1;
-      // The episode's later buckets are the same anomaly: a shift of level whose features grow as
-      // it fills the window raises the bar, not a second alert.
-      if (anomalous) s.alertSurprise = Math.max(s.alertSurprise ?? 0, surprise);
-    }
+    if (alert) s.alertSurprise = surprise;
+    // The episode's later buckets are the same anomaly: a shift of level whose features grow as it
+    // fills the window raises the bar, not a second alert.
+    else if (anomalous) s.alertSurprise = Math.max(s.alertSurprise ?? 0, surprise);
+    if (anomalous) s.sinceAnomaly = 0;
+    else if (s.sinceAnomaly !== null) s.sinceAnomaly += 1;
     const expected = s.centre;
     if (!judging) return { alert, anomalous, expected, lower: expected, upper: expected, score: 0 };
     return {

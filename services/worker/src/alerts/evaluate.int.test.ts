@@ -149,7 +149,7 @@ describe('alert evaluation', () => {
     await evaluateRule(deps, rule, watched);
     // Learnt again from the day and a half stored, not from the two buckets since: past its warm-up.
     const relearnt = await detector();
-    expect(relearnt.version).toBe(5);
+    expect(relearnt.version).toBe(6);
     expect(relearnt.buckets).toBeGreaterThanOrEqual(430);
     // The history was judged once already: the only alert is the spike's.
     const alerts = await alertsRepository.listAlerts(db, { limit: 10, kind: 'spike' });
