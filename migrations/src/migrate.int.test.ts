@@ -25,6 +25,7 @@ const TABLES = [
   'refresh_backoffs',
   'report_schedules',
   'reports',
+  'rollup_day_authors',
   'rollup_dirty',
   'rollup_hour_authors',
   'rollup_top_posts',

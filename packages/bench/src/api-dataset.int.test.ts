@@ -53,16 +53,25 @@ async function stored() {
   const numbers = await sql<{ author_no: number; author_id: string }>`
     select author_no, author_id from author_numbers`.execute(db);
   const idOf = new Map(numbers.rows.map((r) => [r.author_no, r.author_id]));
-  const sets = await sql<{ scope: string; network: string; bucket_start: Date; authors: Buffer }>`
-    select scope, network, bucket_start, authors from rollup_hour_authors
-    order by scope, network, bucket_start`.execute(db);
-  const authorSets = sets.rows.map(({ authors, ...key }) => {
+  const byId = <T extends { authors: Buffer }>({ authors, ...key }: T) => {
     const pairs: string[] = [];
     for (let i = 0; i < authors.byteLength; i += 8)
       pairs.push(`${idOf.get(authors.readUInt32BE(i))}:${authors.readUInt32BE(i + 4)}`);
     return { ...key, authors: pairs.sort() };
-  });
-  return { rollups: rollups.rows, top: top.rows, authorSets };
+  };
+  const sets = await sql<{ scope: string; network: string; bucket_start: Date; authors: Buffer }>`
+    select scope, network, bucket_start, authors from rollup_hour_authors
+    order by scope, network, bucket_start`.execute(db);
+  // A day's stamp is its hours' computed_at: the same hours, computed at another time.
+  const days = await sql<{ scope: string; network: string; day_start: Date; hours: number; authors: Buffer }>`
+    select scope, network, day_start, hours, authors from rollup_day_authors
+    order by scope, network, day_start`.execute(db);
+  return {
+    rollups: rollups.rows,
+    top: top.rows,
+    authorSets: sets.rows.map(byId),
+    daySets: days.rows.map(byId),
+  };
 }
 
 describe('the bench data set’s bulk roll-ups', () => {
@@ -70,7 +79,9 @@ describe('the bench data set’s bulk roll-ups', () => {
     const { db } = testDb;
     await rollupsRepository.recomputeTouched(db, touched);
     const byJob = await stored();
-    await sql`truncate rollups, rollup_top_posts, rollup_hour_authors, author_numbers`.execute(db);
+    await sql`truncate rollups, rollup_top_posts, rollup_hour_authors, rollup_day_authors, author_numbers`.execute(
+      db,
+    );
 
     await rollupsRepository.backfill(db, { zones: ['UTC'], utc: true, parallel: 3 });
     const bulk = await stored();
@@ -83,5 +94,10 @@ describe('the bench data set’s bulk roll-ups', () => {
     expect(bulk.rollups).toEqual(byJob.rollups);
     expect(bulk.top).toEqual(byJob.top);
     expect(bulk.authorSets).toEqual(byJob.authorSets);
+    // Each of the three finished days, in every scope, from all its hours.
+    const allNetworks = byJob.daySets.filter((s) => s.network === '*');
+    expect(new Set(allNetworks.map((s) => s.day_start.toISOString())).size).toBe(3);
+    expect(allNetworks.every((s) => s.hours === 24 && s.authors.length > 1)).toBe(true);
+    expect(bulk.daySets).toEqual(byJob.daySets);
   });
 });

@@ -218,6 +218,21 @@ export interface RollupHourAuthorsTable {
   computed_at: Timestamp;
 }
 
+/**
+ * A finished UTC day's distinct authors per scope, merged from its hour sets (same layout); valid
+ * while its all-networks hours still count `hours` and sum their computed_at to `hours_stamp`.
+ */
+export interface RollupDayAuthorsTable {
+  scope: string;
+  network: RollupNetwork;
+  day_start: Timestamp;
+  authors: Buffer;
+  hours: number;
+  /** Microseconds since the epoch, summed: compared in SQL only (node reads int8 as a rounded number). */
+  hours_stamp: number;
+  computed_at: Timestamp;
+}
+
 type Json<T> = ColumnType<T, string, string>;
 
 /** An alert rule; `scope` is a hashtag key or '*' (all tracked hashtags). Lists are jsonb. */
@@ -454,6 +469,7 @@ export interface Database {
   rollup_zones: RollupZonesTable;
   author_numbers: AuthorNumbersTable;
   rollup_hour_authors: RollupHourAuthorsTable;
+  rollup_day_authors: RollupDayAuthorsTable;
   rollup_dirty: RollupDirtyTable;
   rollup_top_posts: RollupTopPostsTable;
   alert_rules: AlertRulesTable;

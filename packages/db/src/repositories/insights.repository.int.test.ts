@@ -7,8 +7,9 @@ import {
   storePosts,
   type TestDatabase,
 } from '@tagpulse/testkit/db';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../database.js';
 import { addHashtag } from './hashtags.repository.js';
 import {
   periodsTotals,
@@ -170,6 +171,136 @@ describe('period totals', () => {
       await db.deleteFrom('rollup_hour_authors').execute();
       await db.insertInto('rollup_hour_authors').values(saved).execute();
     }
+  });
+});
+
+describe('period totals over whole days', () => {
+  // Four finished UTC days of posts (2020-07-01 to 07-04), none on 07-05: whole days are read from
+  // day sets, hours at the edges from hour sets, slivers from posts.
+  let days: TestDatabase;
+  const FIRST = Date.parse('2020-07-01T00:00:00Z');
+  beforeAll(async () => {
+    days = await createTestDatabase();
+    for (const key of TAGS) await addHashtag(days.db, { key, display: key });
+    const rand = draws();
+    const posts = Array.from({ length: 600 }, (_, i) => {
+      const author = authors[Math.floor(rand() * authors.length)] as Author;
+      const tags = rand() < 0.3 ? [...TAGS] : [TAGS[Math.floor(rand() * 2)] as string];
+      return postAt(
+        // About 6 posts an hour: every hour of the four days has a set.
+        new Date(FIRST + Math.floor(((i + rand()) * 4 * 86_400_000) / 600)).toISOString(),
+        author,
+        'original',
+        tags,
+        {
+          lowBits: i,
+        },
+      );
+    });
+    await storePosts(days.db, posts, authors);
+    while ((await recomputeDirty(days.db, 500)) > 0);
+  });
+  afterAll(async () => {
+    await days?.drop();
+  });
+
+  // All whole days; whole days between partial ones; two Kolkata days (18:30 UTC to 18:30 UTC:
+  // one whole UTC day inside); from before the first post to a day without posts.
+  const DAY_PERIODS = [
+    ['2020-07-01T00:00:00Z', '2020-07-05T00:00:00Z'],
+    ['2020-07-01T05:17:31Z', '2020-07-04T20:48:02Z'],
+    ['2020-07-01T18:30:00Z', '2020-07-03T18:30:00Z'],
+    ['2020-06-30T22:00:00Z', '2020-07-06T02:00:00Z'],
+  ];
+  const dayRanges = (): ScopeRange[] => [
+    ...SCOPES.flatMap((s) =>
+      DAY_PERIODS.map(([from, to]) => ({ ...s, from: new Date(from!), to: new Date(to!) })),
+    ),
+    {
+      scope: ALL_SCOPE,
+      tags: TAGS,
+      network: 'x',
+      from: new Date('2020-07-01T05:00:00Z'),
+      to: new Date('2020-07-05T00:00:00Z'),
+    },
+  ];
+  const exact = async (range: ScopeRange) =>
+    (await scopeMetrics(days.db, { ...range, starts: [range.from], ends: [range.to] })).get(
+      range.from.getTime(),
+    ) ?? ZERO_METRICS;
+  /** Runs `body` in a transaction rolled back after it: what it changes, it alone sees. */
+  async function rolledBack(db: Kysely<Database>, body: (trx: Kysely<Database>) => Promise<void>) {
+    const undo = new Error('rolled back');
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await body(trx);
+        throw undo;
+      }),
+    ).rejects.toBe(undo);
+  }
+  const dayRows = () =>
+    days.db.selectFrom('rollup_day_authors').selectAll().orderBy(['scope', 'network', 'day_start']).execute();
+
+  it('equal the metrics computed from the posts, read from a day set per finished day', async () => {
+    const stored = await dayRows();
+    for (const scope of ['virtualctweek', 'uncctexpo', ALL_SCOPE]) {
+      expect(
+        stored
+          .filter((r) => r.scope === scope && r.network === '*')
+          .map((r) => [r.day_start.toISOString(), r.hours]),
+      ).toEqual(['01', '02', '03', '04'].map((d) => [`2020-07-${d}T00:00:00.000Z`, 24]));
+    }
+    for (const range of dayRanges()) {
+      const totals = await periodTotals(days.db, range);
+      expect(totals, JSON.stringify(range)).toEqual(await exact(range));
+      expect(totals.unique_authors).toBeGreaterThan(5);
+    }
+    // The day sets are what was read: emptied, the whole days count no author.
+    await rolledBack(days.db, async (trx) => {
+      await trx
+        .updateTable('rollup_day_authors')
+        .set({ authors: Buffer.alloc(0) })
+        .execute();
+      const [range] = dayRanges();
+      expect((await periodTotals(trx, range!)).unique_authors).toBe(0);
+    });
+  });
+
+  it('read the hours of a day whose hours changed since its set, and merge it again on a late post', async () => {
+    const { db } = days;
+    const stored = await dayRows();
+    await rolledBack(db, async (trx) => {
+      // An hour of 07-02 recomputed after its day's set, now holding an author no other hour
+      // has: the day's set no longer answers for that day, its hours do.
+      await sql`update rollup_hour_authors set authors = int4send(999999) || int4send(1), computed_at = now()
+        where bucket_start = '2020-07-02T10:00:00Z'`.execute(trx);
+      const union = () => Promise.all(dayRanges().map((r) => periodTotals(trx, r)));
+      const stale = await union();
+      const [whole] = dayRanges();
+      expect(stale[0]?.unique_authors).toBe((await exact(whole!)).unique_authors + 1);
+      await trx.deleteFrom('rollup_day_authors').execute();
+      expect(stale).toEqual(await union());
+    });
+    // Late posts into the finished 07-02: by a new author, and by one already counted that day.
+    const late = makeAuthor({ id: '900', username: 'late', followers: 4_321 });
+    await storePosts(
+      db,
+      [
+        postAt('2020-07-02T13:14:15Z', late, 'original', ['virtualctweek']),
+        postAt('2020-07-02T13:20:00Z', authors[3] as Author, 'original', [...TAGS], { lowBits: 901 }),
+      ],
+      [late, authors[3] as Author],
+    );
+    while ((await recomputeDirty(db, 500)) > 0);
+    const merged = (await dayRows()).filter((r) => r.day_start.toISOString() === '2020-07-02T00:00:00.000Z');
+    const before = stored.filter((r) => r.day_start.toISOString() === '2020-07-02T00:00:00.000Z');
+    expect(merged.map((r) => [r.scope, r.network])).toEqual(before.map((r) => [r.scope, r.network]));
+    merged.forEach((r, i) => {
+      expect(r.computed_at.getTime()).toBeGreaterThan(before[i]!.computed_at.getTime());
+      expect(r.hours_stamp).not.toBe(before[i]!.hours_stamp);
+    });
+    for (const range of dayRanges())
+      expect(await periodTotals(db, range), JSON.stringify(range)).toEqual(await exact(range));
   });
 });
 

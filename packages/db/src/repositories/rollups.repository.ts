@@ -1,6 +1,6 @@
 // The roll-ups' queries, by concern under rollups/: writes (recompute after a page, back-fill,
-// outdated definitions), each hour's top posts and author sets, registered zones and their
-// build, and reads. Which buckets a change touches is planned in core (rollup-plan.ts).
+// outdated definitions), each hour's top posts and author sets, each finished day's author sets,
+// registered zones and their build, and reads. Which buckets a change touches is planned in core (rollup-plan.ts).
 
 /*
  * What is stored, and why (measured on the bench's 10 M posts):
@@ -17,6 +17,7 @@
  *   Until it is ready, its series are computed from the posts of the period asked.
  */
 
+export { hoursStamp } from './rollups/day-authors.js';
 export { ALL_NETWORKS_ROW, ALL_SCOPE } from './rollups/posts-in-buckets.js';
 export { computeSeries, needsZone, readSeries, scopeMetrics } from './rollups/reads.js';
 export { TOP_POSTS_PER_HOUR } from './rollups/top-posts.js';

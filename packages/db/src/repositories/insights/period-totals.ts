@@ -10,7 +10,7 @@ import {
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database, RollupNetwork } from '../../database.js';
-import { ALL_NETWORKS_ROW, scopeMetrics } from '../rollups.repository.js';
+import { ALL_NETWORKS_ROW, hoursStamp, scopeMetrics } from '../rollups.repository.js';
 import { networkOf, type ScopeRange } from './scope-range.js';
 
 type Db = Kysely<Database>;
@@ -106,8 +106,8 @@ type DistinctTotals = Pick<MetricValues, DistinctMetric>;
 
 /**
  * Distinct authors of the scope's live posts in each period, and their followers
- * summed once each: the union of the stored author sets of the whole UTC hours
- * in the period and the authors of the rest read from the posts (the slivers
+ * summed once each: the union of the stored author sets of the whole UTC days and
+ * hours in the period and the authors of the rest read from the posts (the slivers
  * at either end, and any hour without a set: no post of any tracked hashtag
  * when it was rolled up, or history not recomputed yet), exact. Each author's
  * followers are the newest observed (the posts' are current, an hour's as of
@@ -123,7 +123,7 @@ async function distinctAuthors(
   const [hours, edges] = await Promise.all([
     Promise.all(
       plans.map(({ whole }) =>
-        whole ? hourSets(db, scope.scope, network, whole) : { starts: [], authors: [] },
+        whole ? storedSets(db, scope.scope, network, whole) : { starts: [], authors: [] },
       ),
     ),
     authorsOfRanges(
@@ -154,24 +154,42 @@ async function distinctAuthors(
 }
 
 /**
- * The author sets of the scope's UTC hours in [from, to) in a network, newest
- * first, and the hours that had one. An hour is computed when its all-networks
- * set is stored; a network without a set of its own there had no authors in
- * it. A row per hour: one value aggregated from them all took node-postgres
- * three times as long to receive (28 against 10 ms for a week at 1 M posts).
+ * The author sets of the scope's UTC hours in [from, to) in a network, newest first, and the
+ * hours that had one. An hour is computed when its all-networks set is stored; a network without
+ * a set of its own there had no authors in it. A whole UTC day inside [from, to) is read as its
+ * day set instead of its hours' (one set, each author once) while that set was merged from the
+ * hours stored now (same count and stamp, see migration 0024); otherwise as its hours. A row per
+ * set: one value aggregated from them all took node-postgres three times as long to receive (28
+ * against 10 ms for a week at 1 M posts).
  */
-async function hourSets(
+async function storedSets(
   db: Db,
   scope: string,
   network: RollupNetwork,
   { from, to }: { from: Date; to: Date },
 ): Promise<{ starts: Date[]; authors: Uint8Array[] }> {
+  const day = (column: string) => sql`date_bin('1 day', ${sql.ref(column)}, timestamptz 'epoch')`;
   const { rows } = await sql<{ bucket_start: Date; computed: boolean; authors: Buffer | null }>`
+    with days as (
+      select d.day_start from rollup_day_authors d
+      join (
+        select ${day('bucket_start')} as day_start, count(*)::int as hours, ${hoursStamp('computed_at')} as stamp
+        from rollup_hour_authors
+        where scope = ${scope} and network = ${ALL_NETWORKS_ROW} and bucket_start >= ${from} and bucket_start < ${to}
+        group by 1
+      ) h on h.day_start = d.day_start and h.hours = d.hours and h.stamp = d.hours_stamp
+      where d.scope = ${scope} and d.network = ${ALL_NETWORKS_ROW}
+        and d.day_start >= ${from} and d.day_start + interval '24 hours' <= ${to}
+    )
     select bucket_start, network = ${ALL_NETWORKS_ROW} as computed,
-      case when network = ${network} then authors end as authors
+      case when network = ${network} and ${day('bucket_start')} not in (select day_start from days)
+        then authors end as authors
     from rollup_hour_authors
     where scope = ${scope} and network in (${ALL_NETWORKS_ROW}, ${network})
       and bucket_start >= ${from} and bucket_start < ${to}
+    union all
+    select day_start, false, authors from rollup_day_authors
+    where scope = ${scope} and network = ${network} and day_start in (select day_start from days)
     order by bucket_start desc`.execute(db);
   return {
     starts: rows.flatMap((r) => (r.computed ? [r.bucket_start] : [])),
