@@ -45,10 +45,6 @@ export function markChangedDirtySql(guard: RawBuilder<unknown>): RawBuilder<unkn
     from page_posts r
     left join page_authors ra on ra.id = r.author_id
     left join posts p on p.edit_root_id = r.edit_root_id and p.created_at = r.created_at
-    -- Each author found by its key: as a plain join, a small page's authors were hashed against a
-    -- scan of the whole authors table whenever its statistics undercounted it (offset 0 keeps it apart).
-    left join lateral (select a.id, a.observed_at, a.followers_count from authors a where a.id = r.author_id
-      offset 0) a on true
     where ${guard} and (
       p.edit_root_id is null
       or ${newerVersionSql('r', 'p')}
@@ -57,8 +53,8 @@ export function markChangedDirtySql(guard: RawBuilder<unknown>): RawBuilder<unkn
           is distinct from (p.like_count, p.repost_count, p.reply_count, p.quote_count, p.bookmark_count,
             p.impression_count))
       -- The author upsert's own rule: a reading not older than the stored one replaces it.
-      or (ra.id is not null and (a.id is null
-        or (ra.observed_at >= a.observed_at and ra.followers_count is distinct from a.followers_count))))
+      or (ra.id is not null and (ra.stored_observed_at is null
+        or (ra.observed_at >= ra.stored_observed_at and ra.followers_count is distinct from ra.stored_followers))))
     on conflict (bucket_start) do update set marked_at = rollup_dirty.marked_at`;
 }
 
