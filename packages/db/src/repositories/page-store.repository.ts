@@ -3,7 +3,13 @@ import type { Kysely } from 'kysely';
 import { type RawBuilder, sql } from 'kysely';
 import type { Database } from '../database.js';
 import { type CursorPatch, cursorAdvance } from './cursors.repository.js';
-import { authorsUpsert, ensureMonthPartitions, hashtagLinksInsert, postsUpsert } from './posts.repository.js';
+import {
+  authorsUpsert,
+  ensureMonthPartitions,
+  hashtagLinksInsert,
+  pageInput,
+  postsUpsert,
+} from './posts.repository.js';
 import { markChangedDirtySql, markDirty } from './rollup-outbox.repository.js';
 import { type SpendEntry, spendCtes } from './spend-ledger.repository.js';
 
@@ -59,10 +65,11 @@ export async function storePage(db: Kysely<Database>, page: PageToStore): Promis
   const { rows } = await sql<{ moved: number }>`
     with async_commit as (${ASYNC_COMMIT}),
       moved as (${advance}),
-      authors_written as (${authorsUpsert(page.authors, CURSOR_MOVED)}),
-      posts_written as (${postsUpsert(page.posts, page.seenAt, CURSOR_MOVED)}),
-      links_written as (${hashtagLinksInsert(page.posts, CURSOR_MOVED)}),
-      buckets_marked as (${markChangedDirtySql(page.posts, page.authors, CURSOR_MOVED)})${page.spend ? sql`, ${spendCtes(page.spend)}` : sql``}
+      ${pageInput(page.posts, page.authors)},
+      authors_written as (${authorsUpsert(CURSOR_MOVED)}),
+      posts_written as (${postsUpsert(page.seenAt, CURSOR_MOVED)}),
+      links_written as (${hashtagLinksInsert(CURSOR_MOVED)}),
+      buckets_marked as (${markChangedDirtySql(CURSOR_MOVED)})${page.spend ? sql`, ${spendCtes(page.spend)}` : sql``}
     select count(*)::int as moved from moved cross join async_commit`.execute(db);
   if (rows[0]?.moved !== 1) return { committed: false, reason: 'stale-cursor' };
   return { committed: true, posts: new Set(page.posts.map((p) => p.editRootId)).size };

@@ -84,34 +84,71 @@ export const AUTHOR_FIGURE_COLUMNS = [
 const AUTHOR_FIGURES = (t: string) => sql.raw(AUTHOR_FIGURE_COLUMNS.map((c) => `${t}.${c}`).join(', '));
 
 /**
- * The statement upserting authors: an existing author takes the new figures
- * when they were observed later and differ (`observed_at` then says when the
- * figures last changed as far as capture saw). Rows are inserted only where `guard` holds.
+ * The page's rows as CTEs: `page_authors` (the newest observation of each author, beside what is
+ * stored of it), `page_posts` (the newest version of each edit chain, with its refresh schedule,
+ * numbered `n`) and `page_tags` (each post's hashtags by its `n`). The author and post upserts,
+ * the hashtag links and the roll-up marks all read them, so a page is sent and parsed once: when
+ * each statement took its own arrays, a page was 48 arrays, 13 of them the marks' copies of the
+ * posts' (33 now). Rows stay sorted by id (see {@link newestAuthors}).
  */
-export function authorsUpsert(
-  authors: Author[],
-  guard: RawBuilder<unknown> = sql`true`,
-): RawBuilder<unknown> {
-  const rows = newestAuthors(authors);
-  const col = <T>(f: (a: Author) => T) => rows.map(f);
+export function pageInput(posts: Post[], authors: Author[]): RawBuilder<unknown> {
+  const a = newestAuthors(authors);
+  const p = newestVersions(posts);
+  const acol = <T>(f: (a: Author) => T) => a.map(f);
+  const col = <T>(f: (p: Post) => T) => p.map(f);
+  const schedules = p.map((x) => refreshSchedule(x.createdAt, x.observedAt));
+  const tags = p.flatMap((x, i) => x.hashtags.map((tag) => ({ tag, n: i + 1 })));
+  return sql`
+    page_authors as (select r.*, s.unchanged, s.stored_observed_at, s.stored_followers from unnest(
+      ${acol((a) => a.id)}::text[], ${acol((a) => a.network)}::text[], ${acol((a) => a.username)}::text[],
+      ${acol((a) => a.name)}::text[], ${acol((a) => a.followers)}::int8[], ${acol((a) => a.following)}::int8[],
+      ${acol((a) => a.posts)}::int8[], ${acol((a) => a.listed)}::int8[], ${acol((a) => a.verified)}::bool[],
+      ${acol((a) => a.verifiedType)}::text[], ${acol((a) => a.accountCreatedAt?.toISOString() ?? null)}::timestamptz[],
+      ${acol((a) => a.observedAt.toISOString())}::timestamptz[])
+      as r(id, network, username, name, followers_count, following_count, post_count, listed_count, verified,
+        verified_type, account_created_at, observed_at)
+      -- Each author's stored row, looked up once for the upsert and the marks: by its key, never by
+      -- hashing the whole table (offset 0 keeps it a lookup whatever the table's statistics say).
+      left join lateral (select (${AUTHOR_FIGURES('a')}) is not distinct from (${AUTHOR_FIGURES('r')}) as unchanged,
+        a.observed_at as stored_observed_at, a.followers_count as stored_followers
+        from authors a where a.id = r.id offset 0) s on true),
+    -- The payloads go as one JSON array beside the columns' arrays (ROWS FROM zips them): as text[]
+    -- elements each payload's quotes were escaped by node and unescaped by PostgreSQL (node's
+    -- parameter preparation per 100-post page went from 1.0 to 0.6 ms; bench ingest).
+    page_posts as (select * from rows from (unnest(
+      ${col((p) => p.editRootId)}::text[], ${col((p) => p.network)}::text[], ${col((p) => p.id)}::text[],
+      ${col((p) => p.authorId)}::text[], ${col((p) => p.createdAt.toISOString())}::timestamptz[],
+      ${col((p) => p.text)}::text[], ${col((p) => p.lang)}::text[], ${col((p) => p.kind)}::text[],
+      ${col((p) => p.referencedPostId)}::text[], ${col((p) => p.conversationId)}::text[],
+      ${col((p) => p.metrics.likes)}::int8[], ${col((p) => p.metrics.reposts)}::int8[],
+      ${col((p) => p.metrics.replies)}::int8[], ${col((p) => p.metrics.quotes)}::int8[],
+      ${col((p) => p.metrics.bookmarks)}::int8[], ${col((p) => p.metrics.impressions)}::int8[],
+      ${col((p) => p.observedAt.toISOString())}::timestamptz[], ${schedules.map((s) => s.stage)}::int2[],
+      ${schedules.map((s) => s.dueAt?.toISOString() ?? null)}::timestamptz[]
+    ), jsonb_array_elements(${JSON.stringify(col((p) => p.raw))}::jsonb)) with ordinality
+      as r(edit_root_id, network, id, author_id, created_at, text, lang, kind, referenced_post_id, conversation_id,
+        like_count, repost_count, reply_count, quote_count, bookmark_count, impression_count, observed_at,
+        refresh_stage, refresh_due_at, raw, n)),
+    page_tags as (select * from unnest(${tags.map((t) => t.tag)}::text[], ${tags.map((t) => t.n)}::int8[]) as t(tag, n))`;
+}
+
+/**
+ * The statement upserting the authors of {@link pageInput}: an existing author takes the new
+ * figures when they were observed later and differ (`observed_at` then says when the figures last
+ * changed as far as capture saw). Rows are inserted only where `guard` holds.
+ */
+export function authorsUpsert(guard: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`
     insert into authors (id, network, username, name, followers_count, following_count, post_count, listed_count,
       verified, verified_type, account_created_at, observed_at)
-    select * from unnest(
-      ${col((a) => a.id)}::text[], ${col((a) => a.network)}::text[], ${col((a) => a.username)}::text[],
-      ${col((a) => a.name)}::text[],
-      ${col((a) => a.followers)}::int8[], ${col((a) => a.following)}::int8[], ${col((a) => a.posts)}::int8[],
-      ${col((a) => a.listed)}::int8[], ${col((a) => a.verified)}::bool[], ${col((a) => a.verifiedType)}::text[],
-      ${col((a) => a.accountCreatedAt?.toISOString() ?? null)}::timestamptz[],
-      ${col((a) => a.observedAt.toISOString())}::timestamptz[])
-      as r(id, network, username, name, followers_count, following_count, post_count, listed_count, verified,
-        verified_type, account_created_at, observed_at)
+    select r.id, r.network, r.username, r.name, r.followers_count, r.following_count, r.post_count, r.listed_count,
+      r.verified, r.verified_type, r.account_created_at, r.observed_at
+    from page_authors r
     where ${guard}
       -- An author seen again with the same figures is left as is (most of a page's authors are): skipped
-      -- here, it costs an index probe, where ON CONFLICT would lock its row (a WAL record) to find that
-      -- out. A scalar subquery, so that each is found by its key, never by hashing the whole table.
-      and not coalesce((select (${AUTHOR_FIGURES('a')}) is not distinct from (${AUTHOR_FIGURES('r')})
-        from authors a where a.id = r.id), false)
+      -- here, it cost the input's lookup, where ON CONFLICT would lock its row (a WAL record) to find
+      -- that out.
+      and not coalesce(r.unchanged, false)
     on conflict (id) do update set
       username = excluded.username, name = excluded.name, followers_count = excluded.followers_count,
       following_count = excluded.following_count, post_count = excluded.post_count,
@@ -134,40 +171,20 @@ const NEWER_VERSION = newerVersionSql('excluded', 'posts');
 const NEWER_METRICS = sql.raw('excluded.metrics_observed_at > posts.metrics_observed_at');
 
 /**
- * Upserts posts by edit chain. Reading a post again changes only `last_seen_at`
- * and, when they were observed later, the metrics; a newer edit version (a
- * larger id in the same chain) replaces id, text and payload.
+ * Upserts the posts of {@link pageInput} by edit chain, where `guard` holds. Reading a post again
+ * changes only `last_seen_at` and, when they were observed later, the metrics; a newer edit version
+ * (a larger id in the same chain) replaces id, text and payload.
  */
-export function postsUpsert(
-  posts: Post[],
-  seenAt: Date,
-  guard: RawBuilder<unknown> = sql`true`,
-): RawBuilder<unknown> {
-  const rows = newestVersions(posts);
-  const col = <T>(f: (p: Post) => T) => rows.map(f);
-  const schedules = rows.map((p) => refreshSchedule(p.createdAt, p.observedAt));
+export function postsUpsert(seenAt: Date, guard: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`
     insert into posts (edit_root_id, network, id, author_id, created_at, text, lang, kind, referenced_post_id,
       conversation_id, like_count, repost_count, reply_count, quote_count, bookmark_count, impression_count,
       metrics_observed_at, first_seen_at, last_seen_at, refresh_stage, refresh_due_at, raw)
     select r.edit_root_id, r.network, r.id, r.author_id, r.created_at, r.text, r.lang, r.kind, r.referenced_post_id,
-      r.conversation_id, r.likes, r.reposts, r.replies, r.quotes, r.bookmarks, r.impressions, r.observed_at,
-      ${seenAt}, ${seenAt}, r.refresh_stage, r.refresh_due_at, r.raw
-    -- The payloads go as one JSON array beside the columns' arrays (ROWS FROM zips them): as text[]
-    -- elements each payload's quotes were escaped by node and unescaped by PostgreSQL (node's
-    -- parameter preparation per 100-post page went from 1.0 to 0.6 ms; bench ingest).
-    from rows from (unnest(
-      ${col((p) => p.editRootId)}::text[], ${col((p) => p.network)}::text[], ${col((p) => p.id)}::text[],
-      ${col((p) => p.authorId)}::text[],
-      ${col((p) => p.createdAt.toISOString())}::timestamptz[], ${col((p) => p.text)}::text[],
-      ${col((p) => p.lang)}::text[], ${col((p) => p.kind)}::text[], ${col((p) => p.referencedPostId)}::text[],
-      ${col((p) => p.conversationId)}::text[], ${col((p) => p.metrics.likes)}::int8[],
-      ${col((p) => p.metrics.reposts)}::int8[], ${col((p) => p.metrics.replies)}::int8[],
-      ${col((p) => p.metrics.quotes)}::int8[], ${col((p) => p.metrics.bookmarks)}::int8[],
-      ${col((p) => p.metrics.impressions)}::int8[], ${col((p) => p.observedAt.toISOString())}::timestamptz[],
-      ${schedules.map((s) => s.stage)}::int2[], ${schedules.map((s) => s.dueAt?.toISOString() ?? null)}::timestamptz[]
-    ), jsonb_array_elements(${JSON.stringify(col((p) => p.raw))}::jsonb)) as r(edit_root_id, network, id, author_id, created_at, text, lang, kind, referenced_post_id, conversation_id,
-      likes, reposts, replies, quotes, bookmarks, impressions, observed_at, refresh_stage, refresh_due_at, raw)
+      r.conversation_id, r.like_count, r.repost_count, r.reply_count, r.quote_count, r.bookmark_count,
+      r.impression_count, r.observed_at, ${seenAt}::timestamptz, ${seenAt}::timestamptz, r.refresh_stage,
+      r.refresh_due_at, r.raw
+    from page_posts r
     where ${guard}
     on conflict (edit_root_id, created_at) do update set
       id = case when ${NEWER_VERSION} then excluded.id else posts.id end,
@@ -184,44 +201,19 @@ export function postsUpsert(
       last_seen_at = greatest(posts.last_seen_at, excluded.last_seen_at)`;
 }
 
-/** The statement linking every hashtag of each post (tracked or not); a link stored before is left alone. */
-export function hashtagLinksInsert(
-  posts: Post[],
-  guard: RawBuilder<unknown> = sql`true`,
-): RawBuilder<unknown> {
-  const links = newestVersions(posts).flatMap((p) =>
-    p.hashtags.map((tag) => ({
-      tag,
-      createdAt: p.createdAt.toISOString(),
-      postId: p.editRootId,
-      authorId: p.authorId,
-    })),
-  );
+/**
+ * The statement linking every hashtag of each post of {@link pageInput} (tracked or not), where
+ * `guard` holds; a link stored before is left alone.
+ */
+export function hashtagLinksInsert(guard: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`
     insert into post_hashtags (tag_key, created_at, post_id, author_id)
-    select * from unnest(${links.map((l) => l.tag)}::text[], ${links.map((l) => l.createdAt)}::timestamptz[],
-      ${links.map((l) => l.postId)}::text[], ${links.map((l) => l.authorId)}::text[]) as r
+    select t.tag, r.created_at, r.edit_root_id, r.author_id from page_tags t join page_posts r using (n)
     where ${guard}
     on conflict do nothing`;
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-/** Upserts authors on their own (the page store runs the same statement guarded by its cursor). */
-export async function upsertAuthors(db: Db, authors: Author[]): Promise<void> {
-  await authorsUpsert(authors).execute(db);
-}
-
-/** Upserts posts on their own; returns how many edit chains they were. */
-export async function upsertPosts(db: Db, posts: Post[], seenAt: Date): Promise<number> {
-  await postsUpsert(posts, seenAt).execute(db);
-  return newestVersions(posts).length;
-}
-
-/** Links posts to their hashtags on their own. */
-export async function linkHashtags(db: Db, posts: Post[]): Promise<void> {
-  await hashtagLinksInsert(posts).execute(db);
-}
 
 /**
  * How many X posts carrying any of the hashtags were created in each window of

@@ -1,4 +1,4 @@
-import { type Author, type Post, touchedBuckets } from '@tagpulse/core';
+import { touchedBuckets } from '@tagpulse/core';
 import type { Kysely, RawBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../database.js';
@@ -30,48 +30,31 @@ export function markDirtySql(
 }
 
 /**
- * The page store's marks: the 5-minute buckets of the page's posts that change what a roll-up
- * reads — new posts, newer versions, figures that differ from the stored ones (read later), and
- * posts whose author's followers changed. Capture reads many posts again unchanged (X's poll
- * overlap, Mastodon's re-read of federation's delay every cycle): recomputing their buckets each
- * time kept the roll-up job busy with nothing. Every CTE of the page's statement sees the rows as
- * they were before it, so the comparison is with what was stored.
+ * The page store's marks: the 5-minute buckets of the page's posts (`page_posts` and
+ * `page_authors`, the posts repository's `pageInput`) that change what a roll-up reads — new
+ * posts, newer versions, figures that differ from the stored ones (read later), and posts whose
+ * author's followers changed. Capture reads many posts again unchanged (X's poll overlap,
+ * Mastodon's re-read of federation's delay every cycle): recomputing their buckets each time kept
+ * the roll-up job busy with nothing. Every CTE of the page's statement sees the rows as they were
+ * before it, so the comparison is with what was stored.
  */
-export function markChangedDirtySql(
-  posts: Post[],
-  authors: Author[],
-  guard: RawBuilder<unknown> = sql`true`,
-): RawBuilder<unknown> {
-  if (posts.length === 0) return sql`select where false`;
-  const byId = new Map(authors.map((a) => [a.id, a]));
-  const col = <T>(f: (p: Post) => T) => posts.map(f);
+export function markChangedDirtySql(guard: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`
     insert into rollup_dirty (bucket_start)
     select distinct date_bin('5 minutes', r.created_at, timestamptz 'epoch')
-    from unnest(
-      ${col((p) => p.editRootId)}::text[], ${col((p) => p.id)}::text[],
-      ${col((p) => p.createdAt.toISOString())}::timestamptz[], ${col((p) => p.authorId)}::text[],
-      ${col((p) => p.observedAt.toISOString())}::timestamptz[], ${col((p) => p.metrics.likes)}::int8[],
-      ${col((p) => p.metrics.reposts)}::int8[], ${col((p) => p.metrics.replies)}::int8[],
-      ${col((p) => p.metrics.quotes)}::int8[], ${col((p) => p.metrics.bookmarks)}::int8[],
-      ${col((p) => p.metrics.impressions)}::int8[], ${col((p) => byId.get(p.authorId)?.followers ?? null)}::int8[],
-      ${col((p) => byId.get(p.authorId)?.observedAt.toISOString() ?? null)}::timestamptz[]
-    ) as r(edit_root_id, id, created_at, author_id, observed_at, likes, reposts, replies, quotes, bookmarks,
-      impressions, followers, author_observed_at)
+    from page_posts r
+    left join page_authors ra on ra.id = r.author_id
     left join posts p on p.edit_root_id = r.edit_root_id and p.created_at = r.created_at
-    -- Each author found by its key: as a plain join, a small page's authors were hashed against a
-    -- scan of the whole authors table whenever its statistics undercounted it (offset 0 keeps it apart).
-    left join lateral (select a.id, a.observed_at, a.followers_count from authors a where a.id = r.author_id
-      offset 0) a on true
     where ${guard} and (
       p.edit_root_id is null
       or ${newerVersionSql('r', 'p')}
       or (r.observed_at > p.metrics_observed_at
-        and (r.likes, r.reposts, r.replies, r.quotes, r.bookmarks, r.impressions) is distinct from
-          (p.like_count, p.repost_count, p.reply_count, p.quote_count, p.bookmark_count, p.impression_count))
+        and (r.like_count, r.repost_count, r.reply_count, r.quote_count, r.bookmark_count, r.impression_count)
+          is distinct from (p.like_count, p.repost_count, p.reply_count, p.quote_count, p.bookmark_count,
+            p.impression_count))
       -- The author upsert's own rule: a reading not older than the stored one replaces it.
-      or (r.followers is not null and (a.id is null
-        or (r.author_observed_at >= a.observed_at and r.followers is distinct from a.followers_count))))
+      or (ra.id is not null and (ra.stored_observed_at is null
+        or (ra.observed_at >= ra.stored_observed_at and ra.followers_count is distinct from ra.stored_followers))))
     on conflict (bucket_start) do update set marked_at = rollup_dirty.marked_at`;
 }
 
