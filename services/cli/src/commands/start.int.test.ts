@@ -57,6 +57,26 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
+/** What is left of a process group after up to 5 s: '' when nothing, else its processes as `ps` lists them. */
+async function groupLeft(pgid: number): Promise<string> {
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let waited = 0; alive() && waited < 5_000; waited += 100)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  if (!alive()) return '';
+  return execFileSync('ps', ['-eo', 'pgid,pid,ppid,stat,etime,args'])
+    .toString()
+    .split('\n')
+    .filter((line) => line.trim().split(/\s+/)[0] === String(pgid))
+    .join('\n');
+}
+
 /**
  * `npm start` in the clone, in a process group of its own as a terminal gives a command (Ctrl-C
  * is SIGINT to the whole group); resolves once it printed the dashboard's address and a key.
@@ -95,8 +115,10 @@ async function npmStart() {
     const end = await exited;
     expect({ ...end, said: said().slice(-600) }).toMatchObject({ code: 0, signal: null });
     expect(said()).toContain('tagpulse: stopped.');
-    // Nothing of the group is left behind, and the API's port is free again.
-    expect(() => process.kill(-(child.pid ?? 0), 0)).toThrow();
+    // Nothing of the group is left behind, and the API's port is free again. A helper process whose
+    // parent just ended (tsx's esbuild service reads its parent's stdin) may take a moment to see it:
+    // once in a CI run the group still had a member the instant npm exited.
+    expect(await groupLeft(child.pid ?? 0)).toBe('');
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   };
   return { url, key, stored, ctrlC };
