@@ -14,15 +14,20 @@ export interface DuePost {
   createdAt: Date;
 }
 
+/** A network's live posts whose next engagement look-up is due, most overdue first. */
+function dueQuery(db: Db, now: Date, network: Network) {
+  return db
+    .selectFrom('posts as p')
+    .where('p.refresh_due_at', '<=', now)
+    .where('p.network', '=', network)
+    .where('p.deleted_at', 'is', null)
+    .orderBy('p.refresh_due_at');
+}
+
 /** A network's posts whose next engagement look-up is due, most overdue first. */
 export async function duePosts(db: Db, now: Date, limit: number, network: Network = 'x'): Promise<DuePost[]> {
-  const rows = await db
-    .selectFrom('posts')
-    .select(['edit_root_id', 'id', 'created_at'])
-    .where('refresh_due_at', '<=', now)
-    .where('network', '=', network)
-    .where('deleted_at', 'is', null)
-    .orderBy('refresh_due_at')
+  const rows = await dueQuery(db, now, network)
+    .select(['p.edit_root_id', 'p.id', 'p.created_at'])
     .limit(limit)
     .execute();
   return rows.map((r) => ({ editRootId: r.edit_root_id, id: r.id, createdAt: r.created_at }));
@@ -44,15 +49,10 @@ export async function dueMastodonPosts(
   instance: string,
   limit: number,
 ): Promise<DueMastodonPost[]> {
-  const rows = await db
-    .selectFrom('posts as p')
+  const rows = await dueQuery(db, now, 'mastodon')
     .innerJoin('mastodon_status_locations as l', 'l.post_id', 'p.edit_root_id')
     .select(['p.edit_root_id', 'p.id', 'p.created_at', 'l.local_id'])
-    .where('p.refresh_due_at', '<=', now)
-    .where('p.network', '=', 'mastodon')
-    .where('p.deleted_at', 'is', null)
     .where('l.instance', '=', instance)
-    .orderBy('p.refresh_due_at')
     .limit(limit)
     .execute();
   return rows.map((r) => ({
