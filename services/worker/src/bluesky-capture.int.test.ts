@@ -148,6 +148,9 @@ describe('Bluesky capture from the Jetstream', () => {
       const victim = f.workers.find((w) => w.child.exitCode === null && w.child.signalCode === null);
       await victim?.kill('SIGKILL');
     }
+    // Four quick kills may span only a few simulated minutes (20 posts compared in one CI run): the
+    // compared window lasts at least half an hour of the scenario, whatever the kills took.
+    await waitForSimTime(() => sim.clock.now(), fromMs + 30 * MINUTE);
     const toMs = sim.clock.now();
     const cursor = await waitForBlueskyCursorPast(f.t.db, toMs);
     // What the kills may cost is a post lost or doubled; deletions are the other cases' (a quick run's
