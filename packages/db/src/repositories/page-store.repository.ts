@@ -43,8 +43,8 @@ const ASYNC_COMMIT = sql`select set_config('synchronous_commit', 'off', true)`;
 
 // The page statement's text is the same for every page of one shape (the page's rows are its
 // parameters), so each connection parses it once and, after PostgreSQL's first five custom plans,
-// reuses a generic plan: planning it each time was about 1 ms of PostgreSQL's 5-6 ms per X page, and
-// more with every monthly partition (bench ingest, README "Ingest against COPY"). One name per text.
+// reuses a generic plan: parsing and planning it each time was 0.6-1.1 ms of PostgreSQL's 5.5-6 ms
+// per X page, and more with every monthly partition (README "Ingest against COPY"). One name per text.
 const statementNames = new Map<string, string>();
 
 async function executeNamed<R>(db: Kysely<Database>, query: RawBuilder<R>): Promise<R[]> {
