@@ -20,6 +20,7 @@ import * as alertRuleNetwork from './2026_12_05_0020_alert_rule_network.js';
 import * as blueskyGapCause from './2026_12_05_0022_bluesky_gap_cause.js';
 import * as mastodonLookups from './2026_12_06_0023_mastodon_lookups.js';
 import * as dayAuthors from './2026_12_06_0024_day_authors.js';
+import * as linksWithoutForeignKey from './2026_12_06_0025_links_without_foreign_key.js';
 
 /** Every migration, by name; names sort in the order they apply. A test checks each file is listed. */
 export const migrations: Record<string, Migration> = {
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_0022_bluesky_gap_cause': blueskyGapCause,
   '2026_12_06_0023_mastodon_lookups': mastodonLookups,
   '2026_12_06_0024_day_authors': dayAuthors,
+  '2026_12_06_0025_links_without_foreign_key': linksWithoutForeignKey,
 };

@@ -168,6 +168,75 @@ describe('storePage', () => {
     expect((await getCursor(t.db, q))?.cycle_until_id).toBe('42');
   });
 
+  // Links have no foreign key to their post (migration 0025): the page statement is what keeps
+  // every link's post stored, whichever way a page ends.
+  it('stores a hashtag link only with its post: not for a stale writer, a failed page or a lost race', async () => {
+    const q = await freshCursor();
+    const at = (minute: number) => new Date(`2020-07-06T19:${minute}:00Z`);
+    const kept = makePost({ createdAt: at(10), hashtags: ['virtualctweek', 'linked'] });
+    await store(q, { posts: [kept], authors: [], rejected: 0 });
+    const stale = (await getCursor(t.db, q))!.version - 1;
+    const dropped = makePost({ createdAt: at(11), hashtags: ['linked'] });
+    expect(
+      await storePage(t.db, {
+        posts: [dropped],
+        authors: [],
+        rejected: 0,
+        seenAt: new Date(),
+        cursor: { queryKey: q, expectedVersion: stale, patch: { cycle_until_id: '44' } },
+      }),
+    ).toEqual({ committed: false, reason: 'stale-cursor' });
+    const failed = makePost({ createdAt: at(12), hashtags: ['linked'] });
+    const bogus = makePost({ createdAt: at(13), hashtags: ['linked'], kind: 'bogus' as 'original' });
+    await expect(store(q, { posts: [failed, bogus], authors: [], rejected: 0 })).rejects.toThrow(
+      /check constraint/,
+    );
+    const version = (await getCursor(t.db, q))!.version;
+    const racers = [at(14), at(15)].map((createdAt) => makePost({ createdAt, hashtags: ['linked'] }));
+    await Promise.all(
+      racers.map((post, i) =>
+        storePage(t.db, {
+          posts: [post],
+          authors: [],
+          rejected: 0,
+          seenAt: new Date(),
+          cursor: { queryKey: q, expectedVersion: version, patch: { cycle_until_id: String(45 + i) } },
+        }),
+      ),
+    );
+    const links = await t.db
+      .selectFrom('post_hashtags')
+      .select(['post_id', 'tag_key'])
+      .where('tag_key', '=', 'linked')
+      .execute();
+    const stored = await t.db
+      .selectFrom('posts')
+      .select('edit_root_id')
+      .where(
+        'edit_root_id',
+        'in',
+        racers.map((p) => p.id),
+      )
+      .execute();
+    expect(stored).toHaveLength(1);
+    expect(links.map((l) => l.post_id).sort()).toEqual([kept.id, stored[0]!.edit_root_id].sort());
+    const orphans = await t.db
+      .selectFrom('post_hashtags as ph')
+      .select('ph.post_id')
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('posts as p')
+              .select('p.id')
+              .whereRef('p.edit_root_id', '=', 'ph.post_id')
+              .whereRef('p.created_at', '=', 'ph.created_at'),
+          ),
+        ),
+      )
+      .execute();
+    expect(orphans).toEqual([]);
+  });
+
   it('lets exactly one of two concurrent writers of the same cursor version commit', async () => {
     const q = await freshCursor();
     const version = (await getCursor(t.db, q))!.version;

@@ -44,7 +44,11 @@ export function markChangedDirtySql(guard: RawBuilder<unknown>): RawBuilder<unkn
     select distinct date_bin('5 minutes', r.created_at, timestamptz 'epoch')
     from page_posts r
     left join page_authors ra on ra.id = r.author_id
-    left join posts p on p.edit_root_id = r.edit_root_id and p.created_at = r.created_at
+    -- Each post's stored row by its key (offset 0 keeps it a lookup): a plan made while the table was
+    -- small hashed a scan of the whole month instead, and a prepared statement kept that plan.
+    left join lateral (select p.edit_root_id, p.id, p.metrics_observed_at, p.like_count, p.repost_count,
+        p.reply_count, p.quote_count, p.bookmark_count, p.impression_count
+      from posts p where p.edit_root_id = r.edit_root_id and p.created_at = r.created_at offset 0) p on true
     where ${guard} and (
       p.edit_root_id is null
       or ${newerVersionSql('r', 'p')}
