@@ -43,22 +43,38 @@ export async function computeSeries(
 export async function scopeMetrics(
   db: Db,
   {
-    scope,
     network = ALL_NETWORKS_ROW,
+    ...buckets
+  }: { scope: string; network?: RollupNetwork; tags: string[]; starts: Date[]; ends: Date[] },
+): Promise<Map<number, MetricValues>> {
+  const [values] = await scopeNetworksMetrics(db, { ...buckets, networks: [network] });
+  return values ?? new Map();
+}
+
+/**
+ * {@link scopeMetrics} in each of several networks (a map per network, in their order), from
+ * one statement: it computes every network's metrics of the buckets anyway.
+ */
+export async function scopeNetworksMetrics(
+  db: Db,
+  {
+    scope,
+    networks,
     tags,
     starts,
     ends,
-  }: { scope: string; network?: RollupNetwork; tags: string[]; starts: Date[]; ends: Date[] },
-): Promise<Map<number, MetricValues>> {
-  const { rows } = await sql<{ scope: string; network: string; bucket_start: Date } & MetricValues>`
+  }: { scope: string; networks: RollupNetwork[]; tags: string[]; starts: Date[]; ends: Date[] },
+): Promise<Map<number, MetricValues>[]> {
+  const { rows } = await sql<{ scope: string; network: RollupNetwork; bucket_start: Date } & MetricValues>`
     select * from (${bucketMetrics({ starts, ends, tags })}) m
-    where m.scope = ${scope} and m.network = ${network}`.execute(db);
-  return new Map(
-    rows.map(({ scope: _scope, network: _network, bucket_start, ...metrics }) => [
-      bucket_start.getTime(),
-      metrics,
-    ]),
-  );
+    where m.scope = ${scope} and m.network = any(${networks}::text[])`.execute(db);
+  const values = networks.map(() => new Map<number, MetricValues>());
+  for (const { scope: _scope, network, bucket_start, ...metrics } of rows) {
+    networks.forEach((n, i) => {
+      if (n === network) values[i]?.set(bucket_start.getTime(), metrics);
+    });
+  }
+  return values;
 }
 
 /** Where a (grain, zone) series is stored: 5-minute rows only in UTC; hours in UTC where aligned. */
