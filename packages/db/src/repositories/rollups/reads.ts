@@ -114,10 +114,12 @@ export async function readSeries(
     metrics?: readonly StoredMetric[];
   },
 ): Promise<Map<number, Partial<MetricValues>>> {
-  // Only the columns asked for: parsing 2 160 rows is most of a 90-day hourly series' cost.
+  // Only the columns asked for: parsing 2 160 rows is most of a 90-day hourly series' cost. The
+  // start as epoch milliseconds: node-postgres parses a timestamptz with a regular expression,
+  // 0.8 of 1.6 ms of node's CPU for those rows, an int8 with Number().
   const rows = await db
     .selectFrom('rollups')
-    .select(['bucket_start', ...metrics])
+    .select([sql<number>`(extract(epoch from bucket_start) * 1000)::int8`.as('start_ms'), ...metrics])
     .where('scope', '=', scope)
     .where('network', '=', network)
     .where('grain', '=', grain)
@@ -126,9 +128,9 @@ export async function readSeries(
     .where('bucket_start', '<', to)
     .execute();
   const values = new Map<number, Partial<MetricValues>>();
-  for (const { bucket_start, ...stored } of rows) {
+  for (const { start_ms, ...stored } of rows) {
     // In a zone whose hours are not UTC hours, a UTC row at the same instant cannot exist.
-    values.set(bucket_start.getTime(), stored);
+    values.set(start_ms, stored);
   }
   return values;
 }
