@@ -1,4 +1,4 @@
-import { type PublicMetrics, wholeBuckets } from '@tagpulse/core';
+import { bucketStart, type PublicMetrics, wholeBuckets } from '@tagpulse/core';
 import type { Kysely, RawBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type { Database, PostKind, TopPostsRanking } from '../../database.js';
@@ -57,14 +57,16 @@ export async function topPosts(
   const ranking: TopPostsRanking = by === 'reach' ? 'followers' : by;
   const { whole, slivers } = wholeBuckets(range.from, range.to, '1h');
   if (slivers.length === 0 && whole)
-    return topOfCandidates(db, ranking, limit, [storedTop(range, ranking, limit, whole)]);
+    return (await topOfCandidates(db, ranking, limit, [storedTop(range, ranking, limit, whole)])).map(
+      withoutComplete,
+    );
   // An hour's stored top posts inside the period are its sliver's top ones when they are at least
   // `limit`, or all of the hour's (fewer than an hour keeps); only otherwise are its posts read.
   const partHours = [range.from, range.to].flatMap((t) => {
-    const hour = new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS);
+    const hour = bucketStart(t, '1h', 'UTC');
     return hour < t ? [hour] : [];
   });
-  const hours = { from: new Date(Math.floor(range.from.getTime() / HOUR_MS) * HOUR_MS), to: range.to };
+  const hours = { from: bucketStart(range.from, '1h', 'UTC'), to: range.to };
   const fromStored = await topOfCandidates(
     db,
     ranking,
@@ -101,8 +103,6 @@ export async function topPosts(
     return read(trx);
   });
 }
-
-const HOUR_MS = 3_600_000;
 
 /** Posts of a network that counts no views have no impressions: last, never first. */
 const postsOrder = (ranking: TopPostsRanking) =>
