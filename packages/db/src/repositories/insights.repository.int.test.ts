@@ -155,6 +155,9 @@ describe('period totals', () => {
         expect(sums?.[i], JSON.stringify(p)).toEqual(await exact(p, 'x'));
       }
       expect((await periodsFigures(testDb.db, range, periods)).sums).toBeUndefined();
+      // The asked network again: its sums once, not twice.
+      const same = await periodsFigures(testDb.db, { ...range, network: 'x' }, periods, { sumsIn: 'x' });
+      for (const [i, p] of periods.entries()) expect(same.sums?.[i]).toEqual(await exact(p, 'x'));
     }
   });
 

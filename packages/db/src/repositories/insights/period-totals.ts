@@ -51,7 +51,8 @@ export async function periodsFigures<const T extends readonly Period[]>(
   { sumsIn }: { sumsIn?: RollupNetwork } = {},
 ): Promise<{ totals: Totals<T, MetricValues>; sums: Totals<T, AdditiveTotals> | undefined }> {
   const network = networkOf(scope);
-  const networks = sumsIn === undefined ? [network] : [network, sumsIn];
+  const networks = sumsIn === undefined || sumsIn === network ? [network] : [network, sumsIn];
+  const other = sumsIn === undefined ? -1 : networks.indexOf(sumsIn);
   const [sums, distinct] = await Promise.all([
     periodsSums(db, scope, networks, [...periods]),
     distinctAuthors(db, scope, [...periods]),
@@ -61,10 +62,7 @@ export async function periodsFigures<const T extends readonly Period[]>(
       ...(sums[i]?.[0] as AdditiveTotals),
       ...(distinct[i] as DistinctTotals),
     })) as Totals<T, MetricValues>,
-    sums:
-      sumsIn === undefined
-        ? undefined
-        : (sums.map((s) => s[1] as AdditiveTotals) as Totals<T, AdditiveTotals>),
+    sums: other < 0 ? undefined : (sums.map((s) => s[other] as AdditiveTotals) as Totals<T, AdditiveTotals>),
   };
 }
 
@@ -75,8 +73,8 @@ interface Period {
 
 /**
  * Totals of the additive metrics of each period in each network (`[period][network]`): the sums
- * of the stored 5-minute roll-ups plus the posts of the slivers at either end that no whole
- * bucket covers, so a summary equals the series it sums. One statement sums the stored buckets of
+ * of the stored roll-ups of its whole 5-minute buckets plus the posts of the slivers at either end
+ * that no whole bucket covers, so a summary equals the series it sums. One statement sums the stored buckets of
  * every period and network, one computes every sliver's (a summary's two periods in two networks
  * took eight statements, each planned and run on its own).
  */
