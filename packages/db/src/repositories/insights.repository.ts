@@ -1,7 +1,12 @@
 // What a period of one scope holds: its totals (insights/period-totals.ts) and the posts,
 // authors, co-occurring hashtags and languages behind them (insights/posts.ts).
 
-export { type AdditiveTotals, periodSums, periodsTotals, periodTotals } from './insights/period-totals.js';
+export {
+  type AdditiveTotals,
+  periodsFigures,
+  periodsTotals,
+  periodTotals,
+} from './insights/period-totals.js';
 export {
   type AuthorView,
   cohashtags,

@@ -76,26 +76,25 @@ export function summaryRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const network = rollupNetworkOf(q.network);
       // Over all networks the engagement rate is the one network counting impressions'.
       const rateNetwork = q.network === 'all' ? RATE_NETWORK : network;
-      const [[current, previous], definitions, previousDefinitions, rate, previousRate] = await cachedAnswer(
+      const [figures, definitions, previousDefinitions] = await cachedAnswer(
         deps.cache,
         reply,
         ['summary', scope.scope, q.network, from, to],
         (db) =>
           Promise.all([
-            // Both periods at once: their slivers' authors (either side of `from`) are read together.
-            insightsRepository.periodsTotals(db, { ...scope, network }, [{ from, to }, before]),
+            // Both periods at once: their slivers' authors (either side of `from`) are read together,
+            // and so are their sums in the rate network. The rate is a ratio of sums: the rate
+            // network's distinct counts are not needed.
+            insightsRepository.periodsFigures(db, { ...scope, network }, [{ from, to }, before], {
+              ...(rateNetwork === network ? {} : { sumsIn: rateNetwork }),
+            }),
             definitionsOf(db, { scope: scope.scope, from, to }),
             definitionsOf(db, { scope: scope.scope, ...before }),
-            // The rate is a ratio of sums: the rate network's distinct counts are not needed.
-            rateNetwork === network
-              ? undefined
-              : insightsRepository.periodSums(db, { ...scope, network: rateNetwork, from, to }),
-            rateNetwork === network
-              ? undefined
-              : insightsRepository.periodSums(db, { ...scope, network: rateNetwork, ...before }),
           ]),
         { reads: { from: before.from, to } },
       );
+      const [current, previous] = figures.totals;
+      const [rate, previousRate] = figures.sums ?? [];
       const metrics = METRICS.map((metric) => {
         const value = networkMetricValue(q.network, current, metric, rate);
         const prev = networkMetricValue(q.network, previous, metric, previousRate);

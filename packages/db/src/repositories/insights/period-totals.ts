@@ -5,18 +5,18 @@ import {
   STORED_METRICS,
   unionAuthorSets,
   wholeBuckets,
-  ZERO_METRICS,
 } from '@tagpulse/core';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database, RollupNetwork } from '../../database.js';
-import { ALL_NETWORKS_ROW, hoursStamp, scopeMetrics } from '../rollups.repository.js';
+import { scopeNetworksMetrics } from '../rollups/reads.js';
+import { ALL_NETWORKS_ROW, hoursStamp } from '../rollups.repository.js';
 import { networkOf, type ScopeRange } from './scope-range.js';
 
 type Db = Kysely<Database>;
 
 /**
- * Totals of every metric over [from, to): the additive ones as {@link periodSums} gives them; the
+ * Totals of every metric over [from, to): the additive ones as {@link periodsSums} gives them; the
  * distinct ones (unique authors, potential reach) are counted over the whole period from the
  * hour author sets and the hashtags' index, never summed across buckets.
  */
@@ -24,6 +24,8 @@ export async function periodTotals(db: Db, range: ScopeRange): Promise<MetricVal
   const [totals] = await periodsTotals(db, range, [range]);
   return totals;
 }
+
+type Totals<T extends readonly Period[], V> = { -readonly [K in keyof T]: V };
 
 /**
  * {@link periodTotals} of several periods of one scope (a summary's period and the one before),
@@ -33,13 +35,34 @@ export async function periodsTotals<const T extends readonly Period[]>(
   db: Db,
   scope: Omit<ScopeRange, 'from' | 'to'>,
   periods: T,
-): Promise<{ -readonly [K in keyof T]: MetricValues }> {
+): Promise<Totals<T, MetricValues>> {
+  return (await periodsFigures(db, scope, periods)).totals;
+}
+
+/**
+ * {@link periodsTotals}, and with `sumsIn` the additive totals of the same periods in another
+ * network too (a ratio of sums such as the engagement rate needs no distinct counts), every
+ * period's and network's sums read by the same two statements.
+ */
+export async function periodsFigures<const T extends readonly Period[]>(
+  db: Db,
+  scope: Omit<ScopeRange, 'from' | 'to'>,
+  periods: T,
+  { sumsIn }: { sumsIn?: RollupNetwork } = {},
+): Promise<{ totals: Totals<T, MetricValues>; sums: Totals<T, AdditiveTotals> | undefined }> {
+  const network = networkOf(scope);
+  const networks = sumsIn === undefined || sumsIn === network ? [network] : [network, sumsIn];
+  const other = sumsIn === undefined ? -1 : networks.indexOf(sumsIn);
   const [sums, distinct] = await Promise.all([
-    Promise.all(periods.map((p) => periodSums(db, { ...scope, ...p }))),
+    periodsSums(db, scope, networks, [...periods]),
     distinctAuthors(db, scope, [...periods]),
   ]);
-  return periods.map((_, i) => ({ ...(sums[i] as AdditiveTotals), ...(distinct[i] as DistinctTotals) })) as {
-    -readonly [K in keyof T]: MetricValues;
+  return {
+    totals: periods.map((_, i) => ({
+      ...(sums[i]?.[0] as AdditiveTotals),
+      ...(distinct[i] as DistinctTotals),
+    })) as Totals<T, MetricValues>,
+    sums: other < 0 ? undefined : (sums.map((s) => s[other] as AdditiveTotals) as Totals<T, AdditiveTotals>),
   };
 }
 
@@ -49,30 +72,50 @@ interface Period {
 }
 
 /**
- * Totals of the additive metrics over [from, to): the sums of the stored 5-minute roll-ups plus
- * the posts of the slivers at either end that no whole bucket covers, so a summary equals the
- * series it sums. Cheap beside the distinct counts: what a ratio of sums (the engagement rate) needs.
+ * Totals of the additive metrics of each period in each network (`[period][network]`): the sums
+ * of the stored roll-ups of its whole 5-minute buckets plus the posts of the slivers at either end
+ * that no whole bucket covers, so a summary equals the series it sums. One statement sums the stored buckets of
+ * every period and network, one computes every sliver's (a summary's two periods in two networks
+ * took eight statements, each planned and run on its own).
  */
-export async function periodSums(db: Db, range: ScopeRange): Promise<AdditiveTotals> {
-  const { scope, tags, from, to } = range;
-  const network = networkOf(range);
-  const { whole, slivers } = wholeBuckets(from, to, '5m');
-  const [stored, edges] = await Promise.all([
-    whole ? storedSums(db, scope, network, whole) : { ...ZERO_METRICS },
-    slivers.length > 0
-      ? scopeMetrics(db, {
-          scope,
-          network,
-          tags,
-          starts: slivers.map((r) => r.from),
-          ends: slivers.map((r) => r.to),
-        })
-      : new Map<number, MetricValues>(),
+async function periodsSums(
+  db: Db,
+  scope: Omit<ScopeRange, 'from' | 'to' | 'network'>,
+  networks: RollupNetwork[],
+  periods: Period[],
+): Promise<AdditiveTotals[][]> {
+  const plans = periods.map((p) => wholeBuckets(p.from, p.to, '5m'));
+  const slivers = plans
+    .flatMap((p, period) => p.slivers.map((r) => ({ ...r, period })))
+    .sort((a, b) => a.from.getTime() - b.from.getTime());
+  // A sliver is a bucket of the statement below: buckets may not overlap (periods may).
+  const disjoint = slivers.every((r, i) => i === 0 || (slivers[i - 1] as Period).to <= r.from);
+  const sliverGroups = disjoint ? [slivers] : slivers.map((r) => [r]);
+  const [stored, ...edges] = await Promise.all([
+    storedSums(db, scope.scope, networks, plans),
+    ...sliverGroups.map((group) =>
+      group.length === 0
+        ? []
+        : scopeNetworksMetrics(db, {
+            scope: scope.scope,
+            networks,
+            tags: scope.tags,
+            starts: group.map((r) => r.from),
+            ends: group.map((r) => r.to),
+          }),
+    ),
   ]);
-  const totals: AdditiveTotals = { ...stored };
-  for (const edge of edges.values()) {
-    for (const metric of ADDITIVE_METRICS) totals[metric] += edge[metric];
-  }
+  const totals = stored.map((byNetwork) => byNetwork.map((sums) => ({ ...sums })));
+  sliverGroups.forEach((group, g) => {
+    for (const { from, period } of group) {
+      networks.forEach((_, n) => {
+        const edge = edges[g]?.[n]?.get(from.getTime());
+        const sum = totals[period]?.[n];
+        if (!edge || !sum) return;
+        for (const metric of ADDITIVE_METRICS) sum[metric] += edge[metric];
+      });
+    }
+  });
   return totals;
 }
 
@@ -83,23 +126,50 @@ const ADDITIVE_METRICS = STORED_METRICS.filter(
 );
 export type AdditiveTotals = Omit<MetricValues, DistinctMetric>;
 
+/**
+ * The sums of the stored roll-ups of each plan's whole 5-minute buckets, per network
+ * (`[plan][network]`): the whole UTC hours' rows among them, and 5-minute rows only at either
+ * end (an hour row sums its twelve 5-minute rows: a week reads 2 016 rows otherwise).
+ */
 async function storedSums(
   db: Db,
   scope: string,
-  network: RollupNetwork,
-  { from, to }: { from: Date; to: Date },
-): Promise<MetricValues> {
-  const row = await db
-    .selectFrom('rollups')
-    .select((eb) => ADDITIVE_METRICS.map((m) => eb.fn.coalesce(eb.fn.sum<number>(m), eb.lit(0)).as(m)))
-    .where('scope', '=', scope)
-    .where('network', '=', network)
-    .where('grain', '=', '5m')
-    .where('tz', '=', 'UTC')
-    .where('bucket_start', '>=', from)
-    .where('bucket_start', '<', to)
-    .executeTakeFirstOrThrow();
-  return { ...ZERO_METRICS, ...row };
+  networks: RollupNetwork[],
+  plans: { whole: Period | undefined }[],
+): Promise<AdditiveTotals[][]> {
+  const zero = () => Object.fromEntries(ADDITIVE_METRICS.map((m) => [m, 0])) as AdditiveTotals;
+  const totals = plans.map(() => networks.map(zero));
+  const ranges = plans.flatMap(({ whole }, plan) => {
+    if (!whole) return [];
+    const hours = wholeBuckets(whole.from, whole.to, '1h');
+    if (!hours.whole) return [{ ...whole, plan, grain: '5m' }];
+    return [
+      { ...hours.whole, plan, grain: '1h' },
+      ...hours.slivers.map((r) => ({ ...r, plan, grain: '5m' })),
+    ];
+  });
+  if (ranges.length === 0) return totals;
+  // A sum per range and network (lateral): a join of them all made the planner scan the table.
+  const { rows } = await sql<{ plan: number; network: RollupNetwork } & AdditiveTotals>`
+    select w.plan, n.network, s.*
+    from unnest(${ranges.map((r) => r.plan)}::int[], ${ranges.map((r) => r.grain)}::text[],
+      ${ranges.map((r) => r.from.toISOString())}::timestamptz[], ${ranges.map((r) => r.to.toISOString())}::timestamptz[])
+      as w(plan, grain, lo, hi)
+    cross join unnest(${networks}::text[]) as n(network)
+    cross join lateral (
+      select ${sql.join(ADDITIVE_METRICS.map((m) => sql`coalesce(sum(r.${sql.ref(m)}), 0) as ${sql.ref(m)}`))}
+      from rollups r
+      where r.scope = ${scope} and r.network = n.network and r.grain = w.grain and r.tz = 'UTC'
+        and r.bucket_start >= w.lo and r.bucket_start < w.hi
+    ) s`.execute(db);
+  for (const { plan, network, ...sums } of rows) {
+    networks.forEach((n, i) => {
+      const sum = totals[plan]?.[i];
+      if (n !== network || !sum) return;
+      for (const metric of ADDITIVE_METRICS) sum[metric] += sums[metric];
+    });
+  }
+  return totals;
 }
 
 type DistinctTotals = Pick<MetricValues, DistinctMetric>;

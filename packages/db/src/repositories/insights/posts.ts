@@ -1,4 +1,4 @@
-import { type PublicMetrics, wholeBuckets } from '@tagpulse/core';
+import { bucketStart, type PublicMetrics, wholeBuckets } from '@tagpulse/core';
 import type { Kysely, RawBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type { Database, PostKind, TopPostsRanking } from '../../database.js';
@@ -43,10 +43,9 @@ const RANKING_VALUE: Record<TopPostsRanking, RawBuilder<unknown>> = {
 };
 
 /**
- * The period's top posts. Candidates are the best of the stored top posts of
- * the whole UTC hours in the period and the top posts of the slivers at either
- * end; the result is ranked again on the posts' current figures. `limit` is at most
- * {@link TOP_POSTS_PER_HOUR}.
+ * The period's top posts. Candidates are the best of the stored top posts of the UTC hours the
+ * period overlaps, those of an hour it covers in part kept when inside the period; the result is
+ * ranked again on the posts' current figures. `limit` is at most {@link TOP_POSTS_PER_HOUR}.
  */
 export async function topPosts(
   db: Db,
@@ -56,43 +55,98 @@ export async function topPosts(
   // Past the stored candidates, an hour's top posts would be missing from the period's.
   if (limit > TOP_POSTS_PER_HOUR) throw new RangeError(`at most ${TOP_POSTS_PER_HOUR} top posts`);
   const ranking: TopPostsRanking = by === 'reach' ? 'followers' : by;
-  // Posts of a network that counts no views have no impressions: last, never first.
-  const order = sql`${RANKING_VALUE[ranking]} desc nulls last, p.created_at desc, p.edit_root_id`;
   const { whole, slivers } = wholeBuckets(range.from, range.to, '1h');
+  if (slivers.length === 0 && whole)
+    return (await topOfCandidates(db, ranking, limit, [storedTop(range, ranking, limit, whole)])).map(
+      withoutComplete,
+    );
+  // An hour's stored top posts inside the period are its sliver's top ones when they are at least
+  // `limit`, or all of the hour's (fewer than an hour keeps); only otherwise are its posts read.
+  const partHours = [range.from, range.to].flatMap((t) => {
+    const hour = bucketStart(t, '1h', 'UTC');
+    return hour < t ? [hour] : [];
+  });
+  const hours = { from: bucketStart(range.from, '1h', 'UTC'), to: range.to };
+  const fromStored = await topOfCandidates(
+    db,
+    ranking,
+    limit,
+    [storedTop(range, ranking, limit, hours)],
+    sql`
+    not exists (
+      select from rollup_top_posts
+      where scope = ${range.scope} and network = ${networkOf(range)} and ranking = ${ranking}
+        and bucket_start = any(${partHours.map((h) => h.toISOString())}::timestamptz[])
+      group by bucket_start
+      having count(*) >= ${TOP_POSTS_PER_HOUR}
+        and count(*) filter (where created_at >= ${range.from} and created_at < ${range.to}) < ${limit})`,
+  );
+  // Fewer than `limit` found: the period may have fewer posts, or a sliver more than it kept.
+  if (fromStored.length === limit && fromStored.every((p) => p.complete))
+    return fromStored.map(withoutComplete);
   const candidates = [
-    ...(whole
-      ? [
-          // Ranked on the values the roll-ups stored, which a refresh of a post's figures
-          // recomputes: only the winners' posts are read.
-          sql`(select post_id, created_at from rollup_top_posts
-            where scope = ${range.scope} and network = ${networkOf(range)} and ranking = ${ranking}
-              and bucket_start >= ${whole.from} and bucket_start < ${whole.to}
-            order by value desc, created_at desc, post_id limit ${limit})`,
-        ]
-      : []),
+    ...(whole ? [storedTop(range, ranking, limit, whole)] : []),
     ...slivers.map(
       (sliver) => sql`(select p.edit_root_id, p.created_at
         from (${scopedPosts({ ...range, ...sliver })}) p left join authors a on a.id = p.author_id
-        order by ${order} limit ${limit})`,
+        order by ${postsOrder(ranking)} limit ${limit})`,
     ),
   ];
-  const statement = sql<PostView>`
-    select ${POST_VIEW}, ${ENGAGEMENTS} as engagements
+  // A sliver's few hundred posts were sorted in parallel workers: starting them was 20 of the
+  // statement's 35 ms (bench api, 1 M posts), its own work 8 ms. The setting lasts the transaction
+  // it opens; a caller's own transaction is left as it is.
+  const read = (trx: Db) =>
+    topOfCandidates(trx, ranking, limit, candidates).then((r) => r.map(withoutComplete));
+  if (db.isTransaction) return read(db);
+  return db.transaction().execute(async (trx) => {
+    await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+    return read(trx);
+  });
+}
+
+/** Posts of a network that counts no views have no impressions: last, never first. */
+const postsOrder = (ranking: TopPostsRanking) =>
+  sql`${RANKING_VALUE[ranking]} desc nulls last, p.created_at desc, p.edit_root_id`;
+
+/**
+ * The best `limit` stored top posts of the UTC hours starting in [hours.from, hours.to) that lie
+ * inside the range, ranked on the values the roll-ups stored (which a refresh of a post's figures
+ * recomputes): only the winners' posts are read.
+ */
+function storedTop(
+  range: ScopeRange,
+  ranking: TopPostsRanking,
+  limit: number,
+  hours: { from: Date; to: Date },
+) {
+  return sql`(select post_id, created_at from rollup_top_posts
+    where scope = ${range.scope} and network = ${networkOf(range)} and ranking = ${ranking}
+      and bucket_start >= ${hours.from} and bucket_start < ${hours.to}
+      and created_at >= ${range.from} and created_at < ${range.to}
+    order by value desc, created_at desc, post_id limit ${limit})`;
+}
+
+/** The top `limit` of the candidates (post id, created_at) on current figures, with `complete` (true without a condition). */
+async function topOfCandidates(
+  db: Db,
+  ranking: TopPostsRanking,
+  limit: number,
+  candidates: RawBuilder<unknown>[],
+  complete: RawBuilder<unknown> = sql`true`,
+): Promise<(PostView & { complete: boolean })[]> {
+  const { rows } = await sql<PostView & { complete: boolean }>`
+    select ${POST_VIEW}, ${ENGAGEMENTS} as engagements, ${complete} as complete
     from (${sql.join(candidates, sql` union `)}) c (post_id, created_at)
     join posts p on p.edit_root_id = c.post_id and p.created_at = c.created_at
     left join authors a on a.id = p.author_id
     where p.deleted_at is null
-    order by ${order}
-    limit ${limit}`;
-  // A sliver's few hundred posts were sorted in parallel workers: starting them was 20 of the
-  // statement's 35 ms (bench api, 1 M posts), its own work 8 ms. The setting lasts the transaction
-  // it opens; a caller's own transaction is left as it is.
-  if (slivers.length === 0 || db.isTransaction) return (await statement.execute(db)).rows;
-  return db.transaction().execute(async (trx) => {
-    await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
-    return (await statement.execute(trx)).rows;
-  });
+    order by ${postsOrder(ranking)}
+    limit ${limit}`.execute(db);
+  return rows;
 }
+
+const withoutComplete = ({ complete: _complete, ...post }: PostView & { complete: boolean }): PostView =>
+  post;
 
 export interface AuthorView {
   id: string;

@@ -43,22 +43,38 @@ export async function computeSeries(
 export async function scopeMetrics(
   db: Db,
   {
-    scope,
     network = ALL_NETWORKS_ROW,
+    ...buckets
+  }: { scope: string; network?: RollupNetwork; tags: string[]; starts: Date[]; ends: Date[] },
+): Promise<Map<number, MetricValues>> {
+  const [values] = await scopeNetworksMetrics(db, { ...buckets, networks: [network] });
+  return values ?? new Map();
+}
+
+/**
+ * {@link scopeMetrics} in each of several networks (a map per network, in their order), from
+ * one statement: it computes every network's metrics of the buckets anyway.
+ */
+export async function scopeNetworksMetrics(
+  db: Db,
+  {
+    scope,
+    networks,
     tags,
     starts,
     ends,
-  }: { scope: string; network?: RollupNetwork; tags: string[]; starts: Date[]; ends: Date[] },
-): Promise<Map<number, MetricValues>> {
-  const { rows } = await sql<{ scope: string; network: string; bucket_start: Date } & MetricValues>`
+  }: { scope: string; networks: RollupNetwork[]; tags: string[]; starts: Date[]; ends: Date[] },
+): Promise<Map<number, MetricValues>[]> {
+  const { rows } = await sql<{ scope: string; network: RollupNetwork; bucket_start: Date } & MetricValues>`
     select * from (${bucketMetrics({ starts, ends, tags })}) m
-    where m.scope = ${scope} and m.network = ${network}`.execute(db);
-  return new Map(
-    rows.map(({ scope: _scope, network: _network, bucket_start, ...metrics }) => [
-      bucket_start.getTime(),
-      metrics,
-    ]),
-  );
+    where m.scope = ${scope} and m.network = any(${networks}::text[])`.execute(db);
+  const values = networks.map(() => new Map<number, MetricValues>());
+  for (const { scope: _scope, network, bucket_start, ...metrics } of rows) {
+    networks.forEach((n, i) => {
+      if (n === network) values[i]?.set(bucket_start.getTime(), metrics);
+    });
+  }
+  return values;
 }
 
 /** Where a (grain, zone) series is stored: 5-minute rows only in UTC; hours in UTC where aligned. */
@@ -98,10 +114,12 @@ export async function readSeries(
     metrics?: readonly StoredMetric[];
   },
 ): Promise<Map<number, Partial<MetricValues>>> {
-  // Only the columns asked for: parsing 2 160 rows is most of a 90-day hourly series' cost.
+  // Only the columns asked for: parsing 2 160 rows is most of a 90-day hourly series' cost. The
+  // start as epoch milliseconds: node-postgres parses a timestamptz with a regular expression,
+  // 0.8 of 1.6 ms of node's CPU for those rows, an int8 with Number().
   const rows = await db
     .selectFrom('rollups')
-    .select(['bucket_start', ...metrics])
+    .select([sql<number>`(extract(epoch from bucket_start) * 1000)::int8`.as('start_ms'), ...metrics])
     .where('scope', '=', scope)
     .where('network', '=', network)
     .where('grain', '=', grain)
@@ -110,9 +128,9 @@ export async function readSeries(
     .where('bucket_start', '<', to)
     .execute();
   const values = new Map<number, Partial<MetricValues>>();
-  for (const { bucket_start, ...stored } of rows) {
+  for (const { start_ms, ...stored } of rows) {
     // In a zone whose hours are not UTC hours, a UTC row at the same instant cannot exist.
-    values.set(bucket_start.getTime(), stored);
+    values.set(start_ms, stored);
   }
   return values;
 }
