@@ -27,9 +27,10 @@ export function unionAuthorSets(sets: Uint8Array[]): { unique_authors: number; p
   let max = -1;
   for (const set of sets) {
     if (set.byteLength % PAIR !== 0) throw new RangeError(`an author set of ${set.byteLength} bytes`);
-    // A first pass for the largest number, so the bitmap is sized once.
-    const view = new DataView(set.buffer, set.byteOffset, set.byteLength);
-    for (let i = 0; i < set.byteLength; i += PAIR) max = Math.max(max, view.getUint32(i));
+    // Each set is ascending, so its last number is its largest: the bitmap is sized once without
+    // reading every pair twice (at 10 M posts a week's sets hold 750 000 pairs per period).
+    if (set.byteLength > 0)
+      max = Math.max(max, new DataView(set.buffer, set.byteOffset, set.byteLength).getUint32(set.byteLength - PAIR));
   }
   const seen = new Uint8Array(max + 1);
   let uniqueAuthors = 0;
