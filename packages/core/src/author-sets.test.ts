@@ -16,7 +16,10 @@ describe('author sets', () => {
     expect(unionAuthorSets([older, newest])).toEqual({ unique_authors: 3, potential_reach: 69 + 10 + 5 });
     // The largest number may be in any set: each is sized by its own last (largest) number.
     const again = encodeAuthorSet([{ no: 300_000, followers: 4 }]);
-    expect(unionAuthorSets([newest, again, older])).toEqual({ unique_authors: 3, potential_reach: 70 + 11 + 4 });
+    expect(unionAuthorSets([newest, again, older])).toEqual({
+      unique_authors: 3,
+      potential_reach: 70 + 11 + 4,
+    });
     expect(unionAuthorSets([])).toEqual({ unique_authors: 0, potential_reach: 0 });
     expect(unionAuthorSets([new Uint8Array(0)])).toEqual({ unique_authors: 0, potential_reach: 0 });
   });

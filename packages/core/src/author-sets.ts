@@ -30,7 +30,10 @@ export function unionAuthorSets(sets: Uint8Array[]): { unique_authors: number; p
     // Each set is ascending, so its last number is its largest: the bitmap is sized once without
     // reading every pair twice (at 10 M posts a week's sets hold 750 000 pairs per period).
     if (set.byteLength > 0)
-      max = Math.max(max, new DataView(set.buffer, set.byteOffset, set.byteLength).getUint32(set.byteLength - PAIR));
+      max = Math.max(
+        max,
+        new DataView(set.buffer, set.byteOffset, set.byteLength).getUint32(set.byteLength - PAIR),
+      );
   }
   const seen = new Uint8Array(max + 1);
   let uniqueAuthors = 0;
